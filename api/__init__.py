@@ -1,0 +1,19 @@
+"""The HTTP API: resource blueprints registered on the flask-smorest Api."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+# Each resource folder exposes ``blp``; add its module here to publish it.
+RESOURCE_MODULES: tuple[str, ...] = ()
+
+
+def register(app: Flask) -> None:
+    """Register the health/docs routes and every resource blueprint."""
+    from api import health
+    from mobile_service.extensions import api as smorest_api
+
+    app.register_blueprint(health.bp)
+    for name in RESOURCE_MODULES:
+        smorest_api.register_blueprint(importlib.import_module(name).blp)

@@ -1,0 +1,79 @@
+"""Liveness and readiness probes, and the API docs page: the only unauthenticated routes."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, current_app, jsonify, send_from_directory
+from sqlalchemy import text
+
+from mobile_service.extensions import db
+
+log = logging.getLogger("mobile_service.health")
+bp = Blueprint("health", __name__)
+DOCS_DIR = Path(__file__).parent / "docs_assets"
+GUIDES_DIR = Path(__file__).resolve().parent.parent / "docs"
+
+# A readiness check returns None when fine, or a short PII-free reason.
+ReadinessCheck = Callable[[], "str | None"]
+
+
+def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
+    """Register a named readiness check (database, migrations, signing keys, ...)."""
+    app.extensions.setdefault("readiness_checks", {})[name] = check
+
+
+def database_check() -> str | None:
+    """Check that the database answers and its schema is at the migrations' head."""
+    try:
+        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with a reason
+        db.session.rollback()
+        log.warning("readiness: database check failed", extra={"error_class": type(exc).__name__})
+        return "database unreachable or not migrated"
+    finally:
+        db.session.remove()
+    head = current_app.extensions.get("migrations_head")
+    if head and current != head:
+        return f"database schema at {current}, migrations head is {head}"
+    return None
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report that the process is alive (touches nothing external)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Report whether the service can serve traffic: 200, or 503 with the failing checks."""
+    failures = {}
+    for name, check in current_app.extensions.get("readiness_checks", {}).items():
+        reason = check()
+        if reason:
+            failures[name] = reason
+    if failures:
+        response = jsonify(status="unavailable", checks=failures)
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+    return jsonify(status="ready")
+
+
+@bp.get("/docs")
+def docs():
+    """Serve the API documentation page (Swagger UI from an installed package, no CDN)."""
+    return send_from_directory(DOCS_DIR, "index.html", mimetype="text/html")
+
+
+@bp.get("/docs/assets/<path:filename>")
+def docs_assets(filename: str):
+    """Serve Swagger UI's files from the swagger-ui-bundle package, and our init script."""
+    if filename == "init.js":
+        return send_from_directory(DOCS_DIR, filename)
+    if filename == "mobile-integration.md":
+        return send_from_directory(GUIDES_DIR, filename, mimetype="text/markdown")
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

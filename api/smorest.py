@@ -1,0 +1,25 @@
+"""flask-smorest subclassing point: problem+json errors and the bearer security scheme."""
+from __future__ import annotations
+
+from flask_smorest import Api as _Api
+
+from api.common import ProblemSchema
+from mobile_service.errors import handle_http_exception
+
+
+class Api(_Api):
+    """The service's Api: errors are problem+json, every route documents ``bearerAuth``."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        """Render HTTP errors with the service's problem+json shape."""
+        return handle_http_exception(error)
+
+    def _register_responses(self):
+        super()._register_responses()
+        self.spec.components.security_scheme(
+            "bearerAuth",
+            {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+             "description": "App token from POST /auth/token (never an Entra token)."},
+        )

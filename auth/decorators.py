@@ -1,0 +1,86 @@
+"""``require_auth``: the bearer-token gate of every data route (RFC 6750 errors)."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import g, request
+from sqlalchemy import select
+
+from auth.app_tokens import InvalidAppToken, verify_access_token
+from auth.principal import Principal
+from mobile_service.errors import APIError
+from mobile_service.extensions import db
+from mobile_service.models import RefreshFamily, User
+
+REALM = 'Bearer realm="lacoe-mobile"'
+
+
+def _unauthorized(error: str | None = None, description: str | None = None) -> APIError:
+    challenge = REALM if error is None else f'{REALM}, error="{error}", error_description="{description}"'
+    detail = "Sign in: send an app token as 'Authorization: Bearer <token>'." if error is None else description
+    return APIError(401, detail or "invalid token", headers={"WWW-Authenticate": challenge})
+
+
+def _forbidden() -> APIError:
+    return APIError(403, "Your role does not allow this action.",
+                    headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope"'})
+
+
+def authenticate() -> Principal:
+    """Verify the bearer app token and load its user; raise 401 on any failure."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise _unauthorized()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("invalid_request", "use the Bearer scheme")
+    try:
+        claims = verify_access_token(token.strip())
+    except InvalidAppToken as exc:
+        raise _unauthorized("invalid_token", str(exc)) from exc
+    row = db.session.execute(
+        select(User, RefreshFamily.revoked_at)
+        .join(RefreshFamily, RefreshFamily.user_id == User.id)
+        .where(User.id == int(claims["sub"]), RefreshFamily.id == claims["sid"])
+    ).first()
+    if row is None:
+        raise _unauthorized("invalid_token", "session not found")
+    user, revoked_at = row
+    if not user.active or user.token_version != claims["tv"] or revoked_at is not None:
+        raise _unauthorized("invalid_token", "session ended")
+    return Principal(user_id=user.id, role=user.role, sid=claims["sid"], dcfs_employee_id=user.dcfs_employee_id,
+                     office=user.office, pilot_cohort=user.pilot_cohort, token_id=claims["jti"])
+
+
+def current_principal() -> Principal:
+    """The principal of the current request (set by ``require_auth``)."""
+    return g.principal
+
+
+def require_auth(roles: Iterable[str] | None = None) -> Callable:
+    """Require a valid app token and, when given, one of ``roles`` (403 otherwise)."""
+    allowed = frozenset(roles or ())
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any):
+            principal = authenticate()
+            g.principal = principal
+            if allowed and principal.role not in allowed:
+                raise _forbidden()
+            return func(*args, **kwargs)
+
+        doc = {"security": [{"bearerAuth": []}], "responses": {"401": "UNAUTHORIZED"}}
+        if allowed:
+            doc["responses"]["403"] = "FORBIDDEN"
+        apidoc = dict(getattr(wrapper, "_apidoc", {}))
+        manual = dict(apidoc.get("manual_doc", {}))
+        manual.update(doc)
+        apidoc["manual_doc"] = manual
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+        wrapper._required_roles = allowed  # type: ignore[attr-defined]  (route inventory test)
+        return wrapper
+
+    return decorator

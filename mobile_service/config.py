@@ -1,0 +1,180 @@
+"""Settings, read from the environment once, validated before the app starts.
+
+Every setting the service reads lives here; other modules read ``current_app.config``.
+Production refuses to start on a missing or insecure value (no default secrets, no
+authentication bypass); development and testing get safe local defaults.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "testing")
+AUTH_MODES = ("entra", "dev")
+ENTRA_METADATA_TEMPLATE = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a safe, complete configuration."""
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def normalize_database_url(url: str) -> str:
+    """Make plain ``postgresql://`` URLs use psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _read_key(env: Mapping[str, str], name: str) -> str | None:
+    """Read a PEM from ``NAME`` or from the file named by ``NAME_FILE`` (secret mounts)."""
+    value = env.get(name)
+    path = env.get(f"{name}_FILE")
+    if value and path:
+        raise ConfigError(f"set only one of {name} and {name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="ascii")
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE cannot be read: {exc.strerror}") from exc
+    return value or None
+
+
+def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "instance") -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables and validate it."""
+    env = os.environ if env is None else env
+    app_env = env.get("APP_ENV", "production").strip().lower()
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
+    production = app_env == "production"
+
+    auth_mode = env.get("AUTH_MODE", "entra").strip().lower()
+    if auth_mode not in AUTH_MODES:
+        raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {auth_mode!r}")
+
+    default_db = f"sqlite:///{Path(instance_path).resolve() / 'mobile.db'}"
+    database_url = env.get("DATABASE_URL") or ("" if production else default_db)
+    tenants = _csv(env.get("ENTRA_TENANT_IDS"))
+    metadata_url = env.get("OIDC_METADATA_URL") or (
+        ENTRA_METADATA_TEMPLATE.format(tenant=tenants[0]) if tenants else ""
+    )
+
+    cfg: dict[str, Any] = {
+        "APP_ENV": app_env,
+        "TESTING": app_env == "testing",
+        "DEBUG": False,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 5, minimum=1),
+        "DB_POOL_TIMEOUT": _int(env, "DB_POOL_TIMEOUT", 3, minimum=1),
+        "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, minimum=100),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32, minimum=2),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
+        # Sign-in (see auth.md).
+        "AUTH_MODE": auth_mode,
+        "OIDC_METADATA_URL": metadata_url,
+        "ENTRA_TENANT_IDS": tenants,
+        "ENTRA_API_AUDIENCES": _csv(env.get("ENTRA_API_AUDIENCES")),
+        "ENTRA_ALLOWED_CLIENT_IDS": _csv(env.get("ENTRA_ALLOWED_CLIENT_IDS")),
+        "ENTRA_REQUIRED_SCOPE": env.get("ENTRA_REQUIRED_SCOPE", "access_as_user"),
+        "ENTRA_CLIENT_ID": env.get("ENTRA_CLIENT_ID") or None,
+        "ENTRA_CLIENT_SECRET": env.get("ENTRA_CLIENT_SECRET") or None,
+        "ENTRA_AUTHORITY": env.get("ENTRA_AUTHORITY") or (
+            f"https://login.microsoftonline.com/{tenants[0]}" if tenants else None
+        ),
+        "GRAPH_PROFILE_SYNC": _bool(env, "GRAPH_PROFILE_SYNC", False),
+        "JWKS_CACHE_SECONDS": _int(env, "JWKS_CACHE_SECONDS", 6 * 3600, minimum=1),
+        "JWKS_STALE_SECONDS": _int(env, "JWKS_STALE_SECONDS", 24 * 3600, minimum=0),
+        "JWKS_COOLDOWN_SECONDS": _int(env, "JWKS_COOLDOWN_SECONDS", 30, minimum=0),
+        "JWKS_TIMEOUT_SECONDS": _int(env, "JWKS_TIMEOUT_SECONDS", 3, minimum=1),
+        "APP_TOKEN_SIGNING_KEY": _read_key(env, "APP_TOKEN_SIGNING_KEY"),
+        "APP_TOKEN_VERIFICATION_KEYS": _read_key(env, "APP_TOKEN_VERIFICATION_KEYS"),
+        "APP_TOKEN_ISSUER": env.get("APP_TOKEN_ISSUER", "https://mobile.eps.lacoe.edu" if production else "http://127.0.0.1:8000"),
+        "APP_TOKEN_AUDIENCE": env.get("APP_TOKEN_AUDIENCE", "lacoe-mobile-api"),
+        "APP_TOKEN_TTL": _int(env, "APP_TOKEN_TTL", 900, minimum=60),
+        "REFRESH_IDLE_SECONDS": _int(env, "REFRESH_IDLE_SECONDS", 12 * 3600, minimum=60),
+        "REFRESH_ABSOLUTE_SECONDS": _int(env, "REFRESH_ABSOLUTE_SECONDS", 30 * 86400, minimum=60),
+        "REFRESH_REUSE_GRACE_SECONDS": _int(env, "REFRESH_REUSE_GRACE_SECONDS", 0),
+        # Rate limiting (flask-limiter reads RATELIMIT_*).
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "TOKEN_RATE_LIMIT": env.get("TOKEN_RATE_LIMIT", "30 per minute"),
+        "SEARCH_RATE_LIMIT": env.get("SEARCH_RATE_LIMIT", "60 per minute"),
+        # Operations.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "__Host-pilot" if production else "pilot_session",
+        # OpenAPI (flask-smorest).
+        "API_TITLE": "LACOE Mobile Service",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Mapping[str, Any]) -> None:
+    """Refuse insecure or incomplete settings; production is held to every rule."""
+    if not cfg["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError("DATABASE_URL is required in production")
+    if cfg["APP_ENV"] != "production":
+        return
+    problems = []
+    if cfg["AUTH_MODE"] == "dev":
+        problems.append("AUTH_MODE=dev (the development issuer) is refused in production")
+    secret = cfg.get("SECRET_KEY") or ""
+    if len(secret) < 32:
+        problems.append("SECRET_KEY must be set to at least 32 random characters")
+    if not cfg.get("APP_TOKEN_SIGNING_KEY"):
+        problems.append("APP_TOKEN_SIGNING_KEY (or APP_TOKEN_SIGNING_KEY_FILE) is required")
+    if not cfg["ENTRA_TENANT_IDS"]:
+        problems.append("ENTRA_TENANT_IDS is required")
+    if not cfg["ENTRA_API_AUDIENCES"]:
+        problems.append("ENTRA_API_AUDIENCES is required")
+    if not cfg["OIDC_METADATA_URL"].startswith("https://"):
+        problems.append("OIDC_METADATA_URL must be an https URL in production")
+    if not str(cfg["APP_TOKEN_ISSUER"]).startswith("https://"):
+        problems.append("APP_TOKEN_ISSUER must be an https URL in production")
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if problems:
+        raise ConfigError("refusing to start: " + "; ".join(problems))

@@ -1,0 +1,166 @@
+"""Shared fixtures: an app on SQLite (or PostgreSQL with TEST_DATABASE_URL), a clean database
+per test, real signed tokens and a frozen clock."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from auth.keys import generate_pem
+from mobile_service import clock, create_app
+from mobile_service.extensions import db
+from mobile_service.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--require-postgres", action="store_true",
+                     help="fail unless TEST_DATABASE_URL names a reachable PostgreSQL server")
+
+
+def pytest_configure(config):
+    if config.getoption("--require-postgres") and not (PG_URL or "").startswith("postgres"):
+        raise pytest.UsageError("--require-postgres given but TEST_DATABASE_URL is not a PostgreSQL URL")
+
+
+def pytest_terminal_summary(terminalreporter):
+    # .ci/run greps this line to prove the PostgreSQL run was not silently skipped.
+    backend = "postgresql" if (PG_URL or "").startswith("postgres") else "sqlite"
+    terminalreporter.write_line(f"database: {backend}")
+
+
+def _private_pg_database(base_url: str) -> tuple[str, callable]:
+    """Create a throw-away database beside TEST_DATABASE_URL so parallel runs never collide."""
+    url = make_url(base_url).set(drivername="postgresql+psycopg")
+    name = f"lacoe_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """The database the suite runs against: a private PostgreSQL database or a SQLite file."""
+    if PG_URL and not PG_URL.startswith("postgres"):
+        yield PG_URL
+    elif PG_URL:
+        url, drop = _private_pg_database(PG_URL)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def signing_key_pem() -> str:
+    """An ES256 app-token signing key generated for this test run (never committed)."""
+    return generate_pem()
+
+
+@pytest.fixture(scope="session")
+def base_env(database_url, signing_key_pem, tmp_path_factory) -> dict[str, str]:
+    """Environment variables of the test app; tests may build variants of it."""
+    return {
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "APP_TOKEN_SIGNING_KEY": signing_key_pem,
+        "APP_TOKEN_ISSUER": "http://testserver",
+        "ENTRA_TENANT_IDS": "11111111-1111-1111-1111-111111111111",
+        "ENTRA_API_AUDIENCES": "api://lacoe-mobile-test,22222222-2222-2222-2222-222222222222",
+        "OIDC_METADATA_URL": "http://127.0.0.1:1/unused/.well-known/openid-configuration",
+        "RATELIMIT_ENABLED": "false",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(base_env) -> Iterator[Flask]:
+    """The app under test, with its schema built by the real migrations."""
+    application = create_app(base_env)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request) -> Iterator[None]:
+    """Give every test that uses the app an empty database."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    yield
+    with application.app_context():
+        db.session.rollback()
+        _truncate_all()
+
+
+@pytest.fixture
+def ctx(app) -> Iterator[None]:
+    """An application context for tests that use the session directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner of the app."""
+    return app.test_cli_runner()
+
+
+FROZEN_NOW = dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch) -> dt.datetime:
+    """Freeze the service clock (``mobile_service.clock.utcnow``) at a fixed instant."""
+    monkeypatch.setattr(clock, "utcnow", lambda: FROZEN_NOW)
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def token_for(app):
+    """Return a function that signs a real app token for a user (opening a session for it)."""
+    from tests.factories import app_token_for
+
+    def make(user) -> str:
+        with app.app_context():
+            return app_token_for(user)
+
+    return make
