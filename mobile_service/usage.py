@@ -1,0 +1,64 @@
+"""Server-side usage events for pilot metrics: aggregates only, never student identifiers.
+
+Kept apart from the audit log (different table, different readers). ``record_event`` adds a
+row to the current session; the caller's single commit saves it with the rest of the request.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import has_request_context, request
+
+from mobile_service.extensions import db
+from mobile_service.models import UsageEvent
+
+EVENTS = {
+    "sign_in": "successful token exchange (first one activates a participant)",
+    "sign_in_failed": "failed token exchange (detail: reason code)",
+    "caseload_view": "opened a caseload (own or a supervisee's)",
+    "search": "ran a search (result_count; detail: criteria kinds)",
+    "record_view": "opened a record tab (detail: demographics/enrollments/attendance/progress_reports)",
+    "caseload_add": "added a student to the caseload",
+    "caseload_remove": "removed a student from the caseload",
+    "feedback": "sent feedback",
+    "issue_report": "reported an issue",
+    "request": "an API request (route template, status, latency)",
+}
+
+
+class PrincipalLike(Protocol):
+    user_id: int
+    role: str
+
+
+def client_info() -> tuple[str | None, str | None]:
+    """App version and platform the mobile app sends in X-App-Version / X-App-Platform."""
+    if not has_request_context():
+        return None, None
+    version = (request.headers.get("X-App-Version") or "")[:30] or None
+    platform = (request.headers.get("X-App-Platform") or "").lower()[:20] or None
+    return version, platform
+
+
+def record_event(event: str, principal: PrincipalLike | None = None, *, route: str | None = None,
+                 status: int | None = None, latency_ms: float | None = None,
+                 result_count: int | None = None, detail: str | None = None,
+                 user_id: int | None = None, role: str | None = None) -> UsageEvent:
+    """Add a usage event to the session (the caller commits). ``detail`` must hold no PII."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown usage event {event!r}")
+    version, platform = client_info()
+    row = UsageEvent(
+        user_id=principal.user_id if principal else user_id,
+        role=principal.role if principal else role,
+        event=event,
+        route=route or (request.url_rule.rule if has_request_context() and request.url_rule else None),
+        status=status,
+        latency_ms=latency_ms,
+        result_count=result_count,
+        detail=detail,
+        app_version=version,
+        platform=platform,
+    )
+    db.session.add(row)
+    return row
