@@ -1,0 +1,70 @@
+"""The scoping rules on their own: who sees which student, and on what basis."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from auth.principal import Principal
+from mobile_service import scoping
+from mobile_service.extensions import db
+from mobile_service.models import CaseloadEntry
+from tests.factories import make_case, make_student, make_supervision, make_user
+
+
+def principal(user) -> Principal:
+    return Principal(user_id=user.id, role=user.role, sid="s", dcfs_employee_id=user.dcfs_employee_id)
+
+
+@pytest.fixture
+def world(ctx, frozen_clock):
+    csw, other, scsw, lone_scsw = make_user("csw"), make_user("csw"), make_user("scsw"), make_user("scsw")
+    coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
+    make_supervision(scsw, csw)
+    make_supervision(lone_scsw, other, end_date=dt.date(2026, 1, 1))  # ended: no access
+    assigned, added, foreign, closed, ended = (make_student() for _ in range(5))
+    make_case(assigned, csw)
+    make_case(closed, csw, case_status="closed")
+    make_case(ended, csw, assignment_end=dt.date(2026, 9, 1))
+    make_case(foreign, other)
+    db.session.add(CaseloadEntry(user_id=csw.id, student_id=added.id, origin="added", added_reason="covering"))
+    db.session.flush()
+    return locals()
+
+
+def test_csw_sees_assigned_and_added_only(world):
+    p = principal(world["csw"])
+    assert scoping.basis_for(p, world["assigned"].id) == "dcfs_assignment"
+    assert scoping.basis_for(p, world["added"].id) == "caseload"
+    for name in ("foreign", "closed", "ended"):
+        assert scoping.basis_for(p, world[name].id) is None, name
+
+
+def test_scsw_sees_supervisees_students_by_supervision(world):
+    p = principal(world["scsw"])
+    assert scoping.basis_for(p, world["assigned"].id) == "supervision"
+    assert scoping.basis_for(p, world["added"].id) == "supervision"
+    assert scoping.basis_for(p, world["foreign"].id) is None
+
+
+def test_ended_supervision_grants_nothing(world):
+    assert scoping.basis_for(principal(world["lone_scsw"]), world["foreign"].id) is None
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_coordinator_and_admin_see_no_student(world, role):
+    p = principal(world[role])
+    assert not scoping.can_view_students(p)
+    assert db.session.execute(scoping.visible_student_ids(p)).all() == []
+
+
+def test_removed_caseload_entry_ends_access(world, frozen_clock):
+    entry = db.session.execute(db.select(CaseloadEntry)).scalar_one()
+    entry.removed_at = frozen_clock
+    db.session.flush()
+    assert scoping.basis_for(principal(world["csw"]), world["added"].id) is None
+
+
+def test_visible_ids_are_distinct(world):
+    ids = db.session.execute(scoping.visible_student_ids(principal(world["scsw"]))).scalars().all()
+    assert sorted(ids) == sorted({world["assigned"].id, world["added"].id})
