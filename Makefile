@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_STUDENTS ?= 3000
 
-.PHONY: run test test-sqlite test-postgres install bench bench-quick lint clean
+.PHONY: run test test-sqlite test-postgres install bench bench-quick bench-drills infra-check lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# Fault drills (private PostgreSQL on port 55432, gunicorn HUP/TERM): manual, not in CI.
+bench-drills: $(STAMP)
+	$(BIN)/python -m bench.drills
+
+# Offline checks of Dockerfile, Kubernetes manifests and nginx config (also run by .ci/run).
+infra-check: $(STAMP)
+	bash infra/check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

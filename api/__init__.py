@@ -6,7 +6,17 @@ import importlib
 from flask import Flask
 
 # Each resource folder exposes ``blp``; add its module here to publish it.
-RESOURCE_MODULES: tuple[str, ...] = ()
+RESOURCE_MODULES: tuple[str, ...] = (
+    "api.students",
+    "api.caseload",
+    "api.supervisees",
+    "api.audit",
+    "api.me",
+    "api.feedback",
+    "api.issues",
+    "api.announcements",
+    "api.pilot",
+)
 
 
 def register(app: Flask) -> None:
@@ -16,4 +26,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
     for name in RESOURCE_MODULES:
-        smorest_api.register_blueprint(importlib.import_module(name).blp)
+        module = importlib.import_module(name)
+        smorest_api.register_blueprint(module.blp)
+        if hasattr(module, "init_app"):  # hooks and plain blueprints a resource brings along
+            module.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Api as _Api
 
 from api.common import ProblemSchema
-from mobile_service.errors import handle_http_exception
+from mobile_service.errors import PROBLEM_CONTENT_TYPE, handle_http_exception
 
 
 class Api(_Api):
@@ -17,7 +17,12 @@ class Api(_Api):
         return handle_http_exception(error)
 
     def _register_responses(self):
-        super()._register_responses()
+        # Error responses are documented with the media type they are served with.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
         self.spec.components.security_scheme(
             "bearerAuth",
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",

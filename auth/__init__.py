@@ -1,5 +1,8 @@
-"""Sign-in: Entra token exchange, app tokens, the ``require_auth`` gate."""
+"""Sign-in: Entra token exchange, app tokens, the ``require_auth`` gate, dashboard web sign-in."""
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from flask import Flask
 
@@ -10,7 +13,65 @@ __all__ = ["Principal", "current_principal", "init_app", "require_auth"]
 
 
 def init_app(app: Flask) -> None:
-    """Build the per-process auth state (key ring) and register the auth routes."""
+    """Build the per-process auth state and register the auth routes and readiness check.
+
+    Per process: the app-token key ring, ONE identity-provider key client (seeded with the dev
+    issuer's key in AUTH_MODE=dev, otherwise fed by OpenID discovery) and the MSAL holder. All
+    live in ``app.extensions`` so tests can replace them.
+    """
+    from api.health import add_readiness_check
+    from auth import routes, web
+    from auth.graph import MsalClient
+    from auth.jwks import KeyClient
     from auth.keys import build_keyring
 
+    cfg = app.config
     app.extensions["app_token_keyring"] = build_keyring(app)
+    if cfg["AUTH_MODE"] == "dev":
+        from auth.dev_issuer import build_dev_issuer
+
+        issuer = build_dev_issuer(app)
+        app.extensions["dev_issuer"] = issuer
+        app.extensions["entra_key_client"] = KeyClient.static(issuer.jwks(), issuer.issuer)
+    else:
+        app.extensions["entra_key_client"] = KeyClient(
+            cfg["OIDC_METADATA_URL"], cache_seconds=cfg["JWKS_CACHE_SECONDS"], stale_seconds=cfg["JWKS_STALE_SECONDS"],
+            cooldown_seconds=cfg["JWKS_COOLDOWN_SECONDS"], timeout_seconds=cfg["JWKS_TIMEOUT_SECONDS"])
+    app.extensions["msal"] = MsalClient(cfg["ENTRA_CLIENT_ID"], cfg["ENTRA_CLIENT_SECRET"], cfg["ENTRA_AUTHORITY"],
+                                        cfg["GRAPH_TIMEOUT_SECONDS"])
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _dev_secret_key(app)
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(web.bp)
+    app.add_template_global(web.csrf_token, "csrf_token")
+    add_readiness_check(app, "signing_keys", _signing_keys_check(app))
+
+
+def _signing_keys_check(app: Flask):
+    def check() -> str | None:
+        ring = app.extensions.get("app_token_keyring")
+        if ring is None or ring.signing_key is None:
+            return "app-token signing key not loaded"
+        client = app.extensions.get("entra_key_client")
+        if client is None:
+            return "identity provider key client missing"
+        return client.readiness()
+
+    return check
+
+
+def _dev_secret_key(app: Flask) -> str:
+    """Outside production (which refuses a missing SECRET_KEY), one persisted random key."""
+    import secrets
+
+    path = Path(app.instance_path) / "dev-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

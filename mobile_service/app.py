@@ -27,6 +27,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
 
     requestlog.init_app(app)  # first: every later hook sees the request id
     _init_database(app)
+    from mobile_service import metrics
+
+    metrics.init_app(app)  # after the database: it watches the connection pool
 
     from mobile_service.extensions import api, db, limiter, migrate
 

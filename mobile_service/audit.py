@@ -24,6 +24,7 @@ ACTIONS = {
     "caseload.remove": "removed a student from a caseload",
     "audit.view": "viewed a student's access history",
     "export": "exported data",
+    "student.issue_report": "reported a problem or wrong data concerning a student's record",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",
 }

@@ -14,6 +14,11 @@ from typing import Any
 ENVIRONMENTS = ("production", "development", "testing")
 AUTH_MODES = ("entra", "dev")
 ENTRA_METADATA_TEMPLATE = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+# Defaults of the in-process development issuer (AUTH_MODE=dev, see auth/dev_issuer.py) when the
+# ENTRA_* variables are unset, so ``make run`` needs no other variable.
+DEV_TENANT_ID = "d0d0d0d0-0000-4000-8000-00000000de01"
+DEV_API_AUDIENCE = "api://lacoe-mobile-dev"
+DEV_CLIENT_ID = "d0d0d0d0-0000-4000-8000-00000000c1e0"
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +51,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = (env.get(name) or default).strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{name} must be an IANA time zone such as America/Los_Angeles, got {value!r}") from exc
+    return value
 
 
 def normalize_database_url(url: str) -> str:
@@ -85,8 +101,13 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
     default_db = f"sqlite:///{Path(instance_path).resolve() / 'mobile.db'}"
     database_url = env.get("DATABASE_URL") or ("" if production else default_db)
     tenants = _csv(env.get("ENTRA_TENANT_IDS"))
+    audiences = _csv(env.get("ENTRA_API_AUDIENCES"))
+    if auth_mode == "dev":
+        # The dev issuer signs for the first tenant and audience; its key is seeded in process.
+        tenants = tenants or [DEV_TENANT_ID]
+        audiences = audiences or [DEV_API_AUDIENCE]
     metadata_url = env.get("OIDC_METADATA_URL") or (
-        ENTRA_METADATA_TEMPLATE.format(tenant=tenants[0]) if tenants else ""
+        ENTRA_METADATA_TEMPLATE.format(tenant=tenants[0]) if tenants and auth_mode == "entra" else ""
     )
 
     cfg: dict[str, Any] = {
@@ -107,7 +128,7 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "AUTH_MODE": auth_mode,
         "OIDC_METADATA_URL": metadata_url,
         "ENTRA_TENANT_IDS": tenants,
-        "ENTRA_API_AUDIENCES": _csv(env.get("ENTRA_API_AUDIENCES")),
+        "ENTRA_API_AUDIENCES": audiences,
         "ENTRA_ALLOWED_CLIENT_IDS": _csv(env.get("ENTRA_ALLOWED_CLIENT_IDS")),
         "ENTRA_REQUIRED_SCOPE": env.get("ENTRA_REQUIRED_SCOPE", "access_as_user"),
         "ENTRA_CLIENT_ID": env.get("ENTRA_CLIENT_ID") or None,
@@ -128,6 +149,12 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "REFRESH_IDLE_SECONDS": _int(env, "REFRESH_IDLE_SECONDS", 12 * 3600, minimum=60),
         "REFRESH_ABSOLUTE_SECONDS": _int(env, "REFRESH_ABSOLUTE_SECONDS", 30 * 86400, minimum=60),
         "REFRESH_REUSE_GRACE_SECONDS": _int(env, "REFRESH_REUSE_GRACE_SECONDS", 0),
+        "GRAPH_TIMEOUT_SECONDS": _int(env, "GRAPH_TIMEOUT_SECONDS", 5, minimum=1),
+        # Pilot dashboard web sessions (server-side rows; the cookie holds only their id).
+        "PILOT_SESSION_IDLE_SECONDS": _int(env, "PILOT_SESSION_IDLE_SECONDS", 2 * 3600, minimum=60),
+        "PILOT_SESSION_ABSOLUTE_SECONDS": _int(env, "PILOT_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=60),
+        # Pilot metrics count days in the pilot offices' time zone (a PT evening is not "tomorrow").
+        "PILOT_TIMEZONE": _timezone(env, "PILOT_TIMEZONE", "America/Los_Angeles"),
         # Rate limiting (flask-limiter reads RATELIMIT_*).
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
@@ -170,6 +197,10 @@ def validate(cfg: Mapping[str, Any]) -> None:
         problems.append("ENTRA_TENANT_IDS is required")
     if not cfg["ENTRA_API_AUDIENCES"]:
         problems.append("ENTRA_API_AUDIENCES is required")
+    if cfg["REFRESH_REUSE_GRACE_SECONDS"] > 60:
+        problems.append("REFRESH_REUSE_GRACE_SECONDS must be at most 60")
+    if cfg["GRAPH_PROFILE_SYNC"] and not (cfg["ENTRA_CLIENT_ID"] and cfg["ENTRA_CLIENT_SECRET"]):
+        problems.append("GRAPH_PROFILE_SYNC needs ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET")
     if not cfg["OIDC_METADATA_URL"].startswith("https://"):
         problems.append("OIDC_METADATA_URL must be an https URL in production")
     if not str(cfg["APP_TOKEN_ISSUER"]).startswith("https://"):

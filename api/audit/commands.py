@@ -1,0 +1,69 @@
+"""``flask --app wsgi audit student <ssid> [--since DATE] [--format table|csv]``: the record of access."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from api.audit.service import iter_history
+from api.plumbing import valid_ssid
+from mobile_service import audit as audit_log
+from mobile_service.extensions import db
+
+COLUMNS = ("occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "basis",
+           "endpoint", "request_id", "details")
+
+
+def _cell(item: dict, column: str) -> str:
+    value = item[column]
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """Read the record of access (audit log)."""
+
+
+@audit_group.command("student")
+@click.argument("ssid")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only events on or after this date (UTC), YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
+    """Print who accessed a student's record, newest first (this lookup is itself audited)."""
+    if not valid_ssid(ssid):
+        raise click.BadParameter("must be a 10-digit SSID", param_hint="SSID")
+    items = iter_history(ssid, since.date() if since else None)
+    if items is None:
+        raise click.ClickException("no student with this SSID")
+    rows = [[_cell(item, c) for c in COLUMNS] for item in items]
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        # Neutralise spreadsheet formulas in values that come from users (names).
+        writer.writerows([[("'" + v) if v[:1] in "=+-@" else v for v in row] for row in rows])
+    else:
+        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(COLUMNS)]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)).rstrip())
+        for row in rows:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        click.echo(f"{len(rows)} event(s)", err=True)
+    from api.caseload.service import find_student
+
+    student = find_student(ssid)
+    audit_log.record(None, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
+                     role="operator", details={"count": len(rows), "via": "cli", "format": fmt})
+    db.session.commit()
+
+
+commands = [audit_group]

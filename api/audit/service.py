@@ -1,0 +1,63 @@
+"""The record of access of one student (FERPA 34 CFR 99.32, Ed Code 49064): read and itself audited."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from api.caseload.service import find_student
+from api.plumbing import paginate
+from mobile_service import audit
+from mobile_service.errors import not_found
+from mobile_service.extensions import db
+from mobile_service.models import AuditEvent, Student, StudentSsid, User
+
+
+def history_query(student: Student, since: dt.date | None) -> Select:
+    """Audit rows about ``student`` (by id, or by any of its SSIDs), joined with the actor."""
+    ssids = select(StudentSsid.ssid).where(StudentSsid.student_id == student.id)
+    stmt = (select(AuditEvent, User.display_name, User.email)
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .where(or_(AuditEvent.student_id == student.id, AuditEvent.ssid.in_(ssids))))
+    if since is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+    return stmt
+
+
+def event_payload(event: AuditEvent, display_name: str | None, email: str | None) -> dict[str, Any]:
+    """One access-history item (allow-listed fields)."""
+    return {"occurred_at": event.occurred_at, "user_id": event.user_id, "user_display_name": display_name,
+            "user_email": email, "role": event.role, "action": event.action,
+            "action_description": audit.ACTIONS.get(event.action, event.action), "basis": event.basis,
+            "endpoint": event.endpoint, "request_id": event.request_id, "details": event.details}
+
+
+def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of who accessed this student's record, newest first; writes an ``audit.view`` row."""
+    student = find_student(ssid)
+    if student is None:
+        raise not_found()
+    page = paginate(history_query(student, since), [AuditEvent.occurred_at, AuditEvent.id], limit=limit,
+                    cursor=cursor, scope=f"access-history:{student.id}:{since}", user_id=principal.user_id,
+                    descending=True)
+    items = [event_payload(row[0], row[1], row[2]) for row in page.rows]
+    audit.record(principal, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
+                 details={"count": len(items)})
+    db.session.commit()
+    return {"ssid": student.ssid, "items": items, "next_cursor": page.next_cursor}
+
+
+def iter_history(ssid: str, since: dt.date | None, batch: int = 500) -> Iterator[dict[str, Any]] | None:
+    """Every access-history item of a student, newest first (CLI); None if no such student."""
+    student = find_student(ssid)
+    if student is None:
+        return None
+    stmt = history_query(student, since).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+    def generate() -> Iterator[dict[str, Any]]:
+        for row in db.session.execute(stmt.execution_options(yield_per=batch)):
+            yield event_payload(row[0], row[1], row[2])
+
+    return generate()

@@ -1,0 +1,58 @@
+"""Caseload routes: thin views; the service scopes, queries, audits and commits."""
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.caseload import service
+from api.caseload.schemas import (
+    CaseloadAddSchema,
+    CaseloadArgsSchema,
+    CaseloadEntrySchema,
+    CaseloadPageSchema,
+    CaseloadRemoveSchema,
+)
+from api.plumbing import NOT_MODIFIED, etag_response
+from auth.decorators import current_principal, require_auth
+from mobile_service.models import FIELD_ROLES
+
+blp = Blueprint("caseload", __name__, url_prefix="/api/v1/caseload",
+                description="The signed-in worker's mobile caseload.")
+
+
+@blp.route("")
+class Caseload(MethodView):
+    """My caseload."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(CaseloadArgsSchema, location="query")
+    @blp.response(200, CaseloadPageSchema, description="One summary card per student; ETag set.")
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    def get(self, args):
+        """List my caseload: DCFS-assigned students plus those I added, minus those I removed."""
+        return etag_response(service.list_caseload(current_principal(), **args), CaseloadPageSchema)
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(CaseloadAddSchema)
+    @blp.response(201, CaseloadEntrySchema, description="Added.")
+    @blp.alt_response(200, schema=CaseloadEntrySchema, description="Already on my caseload (no change).")
+    @blp.alt_response(404, description="No student with this SSID.")
+    def post(self, body):
+        """Add a student by SSID; a reason is required unless the DCFS feed assigns the student to me."""
+        entry, created = service.add_to_caseload(current_principal(), **body)
+        return entry, 201 if created else 200
+
+
+@blp.route("/<ssid>")
+class CaseloadStudent(MethodView):
+    """One student on my caseload."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(CaseloadRemoveSchema, required=False)
+    @blp.response(204, description="Removed, or was not on my caseload (idempotent).")
+    @blp.alt_response(404, description="No such student, or outside my access.")
+    def delete(self, body, ssid: str):
+        """Remove a student from my caseload list (a DCFS assignment still allows access)."""
+        service.remove_from_caseload(current_principal(), ssid=ssid, reason=(body or {}).get("reason"))
+        return Response(status=204)

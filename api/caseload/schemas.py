@@ -1,0 +1,117 @@
+"""Caseload request and response schemas: explicit allow-lists, unknown input fields are a 422."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.plumbing import FreshnessSchema, PaginationArgsSchema, UTCDateTime, free_text_field, ssid_field
+from mobile_service.records import ALERTS
+
+REASON_MIN, REASON_MAX = 3, 500
+
+
+class CaseloadArgsSchema(PaginationArgsSchema):
+    """Query arguments of a caseload list (caseloads are ~15-100 students)."""
+
+    LIMIT_DEFAULT = 100
+    LIMIT_MAX = 200
+
+
+class SchoolBriefSchema(Schema):
+    """The student's current school."""
+
+    cds_code = fields.String(required=True)
+    name = fields.String(required=True)
+    district_name = fields.String(required=True)
+
+
+class AttendanceBriefSchema(Schema):
+    """Attendance this school year, summed over every school of the year."""
+
+    academic_year = fields.String(required=True, metadata={"example": "2026-27"})
+    attendance_rate = fields.Float(allow_none=True, required=True,
+                                   metadata={"description": "days attended / days expected, 0..1"})
+    days_absent = fields.Integer(required=True)
+    days_expected = fields.Integer(required=True)
+    chronic_absence = fields.Boolean(required=True,
+                                     metadata={"description": "absent >= 10% of expected days, enrolled > 30 days"})
+
+
+class ProgressBriefSchema(Schema):
+    """The latest progress report: term, GPA (A=4..F=0, letter marks only) and D/F count."""
+
+    academic_year = fields.String(required=True)
+    term = fields.String(required=True)
+    report_date = fields.Date(required=True)
+    gpa = fields.Float(allow_none=True, required=True)
+    d_f_count = fields.Integer(required=True)
+
+
+class CaseloadCardSchema(Schema):
+    """One student on a caseload: the phone's first screen."""
+
+    ssid = fields.String(required=True)
+    first_name = fields.String(required=True, metadata={"description": "legal first name"})
+    last_name = fields.String(required=True, metadata={"description": "legal last name"})
+    preferred_first_name = fields.String(allow_none=True, required=True, metadata={"description": "alias name"})
+    age = fields.Integer(allow_none=True, required=True)
+    grade = fields.String(allow_none=True, required=True)
+    school = fields.Nested(SchoolBriefSchema, allow_none=True, required=True)
+    enrollment_start = fields.Date(allow_none=True, required=True,
+                                   metadata={"description": "start of the continuous stay at the current school"})
+    days_since_school_change = fields.Integer(allow_none=True, required=True)
+    school_changes_12m = fields.Integer(required=True)
+    attendance = fields.Nested(AttendanceBriefSchema, allow_none=True, required=True)
+    latest_progress_report = fields.Nested(ProgressBriefSchema, allow_none=True, required=True)
+    assigned_in_dcfs_feed = fields.Boolean(required=True)
+    added_at = UTCDateTime(allow_none=True, required=True,
+                           metadata={"description": "when the worker added the student; null for feed-only"})
+    alerts = fields.List(fields.String(validate=validate.OneOf(ALERTS)), required=True,
+                         metadata={"description": f"any of {', '.join(ALERTS)}"})
+
+
+class SupervisedCardSchema(CaseloadCardSchema):
+    """A card in an SCSW's read-only view of a supervisee's caseload: adds show flag and reason."""
+
+    flagged = fields.Boolean(required=True, metadata={"description": "added without a DCFS assignment"})
+    added_reason = fields.String(allow_none=True, required=True)
+
+
+class CaseloadPageSchema(Schema):
+    """A page of caseload cards."""
+
+    items = fields.List(fields.Nested(CaseloadCardSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "students on the caseload (all pages)"})
+    next_cursor = fields.String(allow_none=True, required=True)
+    freshness = fields.Nested(FreshnessSchema, required=True)
+
+
+class SupervisedCaseloadPageSchema(CaseloadPageSchema):
+    """A page of a supervisee's caseload, with the worker it belongs to."""
+
+    worker_id = fields.Integer(required=True)
+    items = fields.List(fields.Nested(SupervisedCardSchema), required=True)
+
+
+class CaseloadAddSchema(Schema):
+    """Body of ``POST /caseload``."""
+
+    ssid = ssid_field(required=True)
+    reason = free_text_field(REASON_MIN, REASON_MAX, load_default=None, metadata={
+        "description": "Required when the student is not assigned to you in the DCFS feed "
+                       "(e.g. new case not yet in the feed, covering for a colleague)."})
+
+
+class CaseloadRemoveSchema(Schema):
+    """Optional body of ``DELETE /caseload/{ssid}``."""
+
+    reason = free_text_field(REASON_MIN, REASON_MAX, load_default=None)
+
+
+class CaseloadEntrySchema(Schema):
+    """The caseload entry after an add."""
+
+    ssid = fields.String(required=True)
+    on_caseload = fields.Boolean(required=True)
+    assigned_in_dcfs_feed = fields.Boolean(required=True)
+    added_at = UTCDateTime(allow_none=True, required=True)
+    flagged = fields.Boolean(required=True)

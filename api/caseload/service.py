@@ -1,0 +1,138 @@
+"""Caseload service: scope, query, audit and one commit per request.
+
+Every function takes the authenticated principal; the route has already checked the role.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.caseload.cards import card_page
+from api.plumbing import valid_ssid
+from auth.principal import Principal
+from mobile_service import audit, clock, scoping, usage
+from mobile_service.errors import APIError, not_found
+from mobile_service.extensions import db
+from mobile_service.freshness import freshness
+from mobile_service.models import CaseloadEntry, Student, StudentSsid
+
+REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
+
+
+def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The principal's own caseload cards (one page), audited as one ``caseload.view``."""
+    members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+    cards, next_cursor = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
+                                   scope=f"caseload:{principal.user_id}", user_id=principal.user_id)
+    payload = {"items": cards, "total": len(members), "next_cursor": next_cursor, "freshness": freshness()}
+    audit.record(principal, "caseload.view", basis="caseload",
+                 details={"count": len(cards), "total": len(members), "page": bool(cursor)})
+    usage.record_event("caseload_view", principal, result_count=len(cards), detail="own")
+    db.session.commit()
+    return payload
+
+
+def find_student(ssid: str) -> Student | None:
+    """The student known by ``ssid`` (current or retired SSID), or None."""
+    if not valid_ssid(ssid):
+        return None
+    return db.session.execute(
+        select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)
+    ).scalar_one_or_none()
+
+
+def _membership(principal: Principal, student_id: int) -> scoping.Membership | None:
+    members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)], student_ids=[student_id])
+    return members[principal.user_id].get(student_id)
+
+
+def _entry_payload(student: Student, member: scoping.Membership) -> dict[str, Any]:
+    entry = member.entry
+    return {"ssid": student.ssid, "on_caseload": True, "assigned_in_dcfs_feed": member.assigned_in_feed,
+            "added_at": entry.added_at if entry is not None else None,
+            "flagged": bool(entry is not None and entry.flagged)}
+
+
+def add_to_caseload(principal: Principal, *, ssid: str, reason: str | None) -> tuple[dict[str, Any], bool]:
+    """Add a student (exact SSID) to the principal's caseload; return (entry, created).
+
+    Idempotent: a student already on the list is returned as is. A student not assigned to the
+    principal in the DCFS feed needs a reason and the add is flagged for the supervising SCSW.
+    """
+    student = find_student(ssid)
+    if student is None:
+        raise not_found()
+    member = _membership(principal, student.id)
+    if member is not None:
+        audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
+                     basis="dcfs_assignment" if member.assigned_in_feed else "caseload",
+                     details={"result": "already_on_caseload", "reason_given": reason is not None})
+        db.session.commit()
+        return _entry_payload(student, member), False
+    assigned = scoping.feed_assigned(principal, student.id)
+    if not assigned and not reason:
+        raise APIError(422, "A reason is required to add a student not assigned to you in the DCFS feed.",
+                       errors={"json": {"reason": [REASON_REQUIRED]}})
+    entry = CaseloadEntry(user_id=principal.user_id, student_id=student.id, origin="added",
+                          added_at=clock.utcnow(), added_reason=reason, flagged=not assigned)
+    db.session.add(entry)
+    # The reason text stays in the caseload entry (it may name people); the audit says only whether one was given.
+    audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
+                 basis="dcfs_assignment" if assigned else "exact_lookup",
+                 details={"result": "added", "flagged": not assigned, "reason_given": reason is not None})
+    usage.record_event("caseload_add", principal, detail="flagged" if not assigned else "assigned")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent add won the one-open-entry index: answer as the idempotent repeat.
+        db.session.rollback()
+        member = _membership(principal, student.id)
+        if member is None:
+            raise
+        return _entry_payload(student, member), False
+    return _entry_payload(student, scoping.Membership(student.id, assigned, entry)), True
+
+
+def remove_from_caseload(principal: Principal, *, ssid: str, reason: str | None) -> None:
+    """Remove a student from the principal's caseload list (idempotent).
+
+    A feed-assigned student gets a feed-removal entry that hides them until the DCFS feed
+    brings a newer assignment. A student neither on the list, nor in scope, nor ever on this
+    worker's caseload answers 404 like a missing one.
+    """
+    student = find_student(ssid)
+    if student is None:
+        raise not_found()
+    member = _membership(principal, student.id)
+    now = clock.utcnow()
+    if member is None:
+        if scoping.basis_for(principal, student.id) is None and not _ever_on_caseload(principal, student.id):
+            raise not_found()
+        audit.record(principal, "caseload.remove", student_id=student.id, ssid=student.ssid,
+                     basis=scoping.basis_for(principal, student.id) or "caseload",
+                     details={"result": "not_on_caseload", "reason_given": reason is not None})
+        db.session.commit()
+        return
+    if member.entry is not None:
+        member.entry.removed_at = now
+        member.entry.removed_reason = reason
+    # A (re-)recorded feed removal hides the feed assignment until a newer one arrives.
+    visible_by_feed = member.assigned_in_feed
+    if visible_by_feed:
+        db.session.add(CaseloadEntry(user_id=principal.user_id, student_id=student.id, origin="feed",
+                                     added_at=now, removed_at=now, removed_reason=reason))
+    audit.record(principal, "caseload.remove", student_id=student.id, ssid=student.ssid,
+                 basis="dcfs_assignment" if visible_by_feed else "caseload",
+                 details={"result": "removed", "feed_assigned": visible_by_feed, "reason_given": reason is not None})
+    usage.record_event("caseload_remove", principal)
+    db.session.commit()
+
+
+def _ever_on_caseload(principal: Principal, student_id: int) -> bool:
+    found = db.session.execute(
+        select(CaseloadEntry.id).where(CaseloadEntry.user_id == principal.user_id,
+                                       CaseloadEntry.student_id == student_id).limit(1)
+    ).first()
+    return found is not None

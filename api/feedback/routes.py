@@ -1,0 +1,25 @@
+"""Feedback route: thin view; the service stores and commits."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.feedback import service
+from api.feedback.schemas import FeedbackCreateSchema, FeedbackSchema
+from auth.decorators import current_principal, require_auth
+from mobile_service.models import FIELD_ROLES
+
+blp = Blueprint("feedback", __name__, url_prefix="/api/v1/feedback",
+                description="In-app feedback and the SUS questionnaire from pilot participants.")
+
+
+@blp.route("")
+class FeedbackCollection(MethodView):
+    """Feedback."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(FeedbackCreateSchema)
+    @blp.response(201, FeedbackSchema, description="Saved.")
+    def post(self, body):
+        """Send feedback: a 1-5 rating, a category, an optional comment and optional SUS answers."""
+        return service.create_feedback(current_principal(), **body)

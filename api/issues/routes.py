@@ -1,0 +1,38 @@
+"""Issue report routes: thin views."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.issues import service
+from api.issues.schemas import IssueArgsSchema, IssueCreateSchema, IssuePageSchema, IssueSchema
+from auth.decorators import current_principal, require_auth
+from mobile_service.models import FIELD_ROLES
+
+blp = Blueprint("issues", __name__, url_prefix="/api/v1/issues",
+                description="Problem and wrong-data reports from pilot participants.")
+
+
+@blp.route("")
+class Issues(MethodView):
+    """Report an issue."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(IssueCreateSchema)
+    @blp.response(201, IssueSchema, description="Saved with status `new`.")
+    @blp.alt_response(404, description="The SSID names no student within my caseload or assignments.")
+    def post(self, body):
+        """Report a problem or wrong data, optionally naming the failing request and the student."""
+        return service.create_issue(current_principal(), **body)
+
+
+@blp.route("/mine")
+class MyIssues(MethodView):
+    """My reports."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.arguments(IssueArgsSchema, location="query")
+    @blp.response(200, IssuePageSchema)
+    def get(self, args):
+        """List my issue reports with their triage status, newest first."""
+        return service.my_issues(current_principal(), **args)

@@ -1,0 +1,257 @@
+"""Plumbing shared by every student-data route: ETags, cursor pagination, freshness, input fields.
+
+How routes use it (flask-smorest views stay thin)::
+
+    @blp.route("")
+    class Things(MethodView):
+        @require_auth(roles=FIELD_ROLES)
+        @blp.arguments(ThingArgs, location="query")       # ThingArgs subclasses PaginationArgsSchema
+        @blp.response(200, ThingPageSchema)               # documents the body; see etag_response
+        @blp.alt_response(304, description=NOT_MODIFIED)
+        def get(self, args):
+            return etag_response(service.list_things(current_principal(), args), ThingPageSchema)
+
+* ``etag_response(payload, schema)`` dumps ``payload`` through the (allow-listed) schema,
+  serializes it once, sets a strong ``ETag`` (hash of the exact body bytes) and answers ``304``
+  with no body when ``If-None-Match`` matches. The view returns the Response object as is
+  (flask-smorest passes Responses through). Services still audit every request, 304 included:
+  the record was requested and the client holds it.
+* ``paginate(stmt, keys, ...)`` runs a keyset-ordered select and returns a :class:`Page` whose
+  ``next_cursor`` is an opaque, signed token bound to the user and to the query ``scope``; it is
+  ``None`` on the last page. A cursor only says *where to resume*: the scoped query is rebuilt
+  and authorization rechecked on every page, so a cursor never grants access.
+* ``FreshnessSchema`` / ``mobile_service.freshness.freshness()`` stamp every student-data body
+  with ``"freshness": {"calpads": ..., "dcfs": ..., "district": ...}``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, current_app, request
+from itsdangerous import BadData, URLSafeTimedSerializer
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.sql import ColumnElement
+
+from mobile_service.errors import APIError
+from mobile_service.extensions import db
+
+NOT_MODIFIED = "Not modified: the ETag sent in If-None-Match is still current (no body)."
+CURSOR_MAX_AGE_SECONDS = 24 * 3600
+_CURSOR_SALT = "lacoe-mobile.cursor.v1"
+SSID_PATTERN = re.compile(r"^[0-9]{10}$")
+# C0 controls (NUL included) and DEL; tab, LF and CR are allowed in free text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+class UTCDateTime(fields.DateTime):
+    """A timezone-aware datetime rendered as ISO 8601 UTC with ``Z`` (``2026-10-15T16:00:00Z``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def no_control_chars(value: str) -> None:
+    """Reject NUL and other control characters (PostgreSQL refuses NUL; logs must stay clean)."""
+    if _CONTROL.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def ssid_field(**kwargs: Any) -> fields.String:
+    """A full 10-digit SSID in a request body."""
+    return fields.String(validate=validate.Regexp(SSID_PATTERN, error="Must be a 10-digit SSID."),
+                         metadata={"description": "Statewide Student Identifier, 10 digits", "example": "4000000001"},
+                         **kwargs)
+
+
+def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
+    """Free text (stripped) of ``minimum``..``maximum`` characters with no control characters."""
+    return TrimmedString(validate=[validate.Length(min=minimum, max=maximum), no_control_chars], **kwargs)
+
+
+class TrimmedString(fields.String):
+    """A string with surrounding whitespace removed before validation."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.strip() if result is not None else result
+
+
+def valid_ssid(value: str) -> bool:
+    """Whether a path segment is a well-formed SSID (anything else answers 404, like a miss)."""
+    return bool(SSID_PATTERN.fullmatch(value or ""))
+
+
+# --- freshness ----------------------------------------------------------------------------------
+
+class FreshnessSchema(Schema):
+    """When each source was last loaded (UTC), or null if never."""
+
+    calpads = UTCDateTime(allow_none=True, required=True)
+    dcfs = UTCDateTime(allow_none=True, required=True)
+    district = UTCDateTime(allow_none=True, required=True)
+
+
+# --- ETag ---------------------------------------------------------------------------------------
+
+def etag_for(body: bytes) -> str:
+    """The strong ETag of a serialized body (quoted, as sent in the header)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def etag_response(payload: Any, schema: Schema | type[Schema] | None = None, *, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    """Dump ``payload`` through ``schema``, set a strong ETag, answer 304 when If-None-Match matches."""
+    if schema is not None:
+        instance = schema() if isinstance(schema, type) else schema
+        payload = instance.dump(payload)
+    body = (current_app.json.dumps(payload) + "\n").encode()
+    tag = etag_for(body)
+    # RFC 9110: If-None-Match uses the weak comparison, and "*" matches any current representation.
+    if request.method in ("GET", "HEAD") and (request.if_none_match.star_tag
+                                              or request.if_none_match.contains_weak(tag.strip('"'))):
+        response = current_app.response_class(status=304)
+        response.headers.pop("Content-Type", None)
+    else:
+        response = current_app.response_class(body, status=status, mimetype="application/json")
+    response.headers["ETag"] = tag
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+# --- cursor pagination --------------------------------------------------------------------------
+
+class PaginationArgsSchema(Schema):
+    """``limit`` and ``cursor`` query arguments; subclasses set LIMIT_DEFAULT / LIMIT_MAX."""
+
+    LIMIT_DEFAULT = 25
+    LIMIT_MAX = 100
+
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                           metadata={"description": "Page size; values above the cap are clamped to it."})
+    cursor = fields.String(load_default=None, validate=[validate.Length(min=1, max=1024), no_control_chars],
+                           metadata={"description": "Opaque `next_cursor` from the previous page."})
+
+    @post_load
+    def _apply_caps(self, data: dict, **_: Any) -> dict:
+        limit = data.get("limit")
+        data["limit"] = self.LIMIT_DEFAULT if limit is None else min(limit, self.LIMIT_MAX)
+        return data
+
+
+@dataclass
+class Page:
+    """One page of rows and the cursor of the next page (None on the last page)."""
+
+    rows: list
+    next_cursor: str | None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    secret = current_app.extensions.get("cursor_secret")
+    if secret is None:
+        secret = current_app.config.get("SECRET_KEY")
+        if not secret:
+            # Development/testing may run without SECRET_KEY: derive a stable secret from the
+            # app-token signing key, which every worker shares.
+            from cryptography.hazmat.primitives import serialization
+
+            ring = current_app.extensions["app_token_keyring"]
+            raw = ring.signing_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption())
+            secret = hashlib.sha256(b"lacoe-mobile cursor key\x00" + raw).hexdigest()
+        current_app.extensions["cursor_secret"] = secret
+    return URLSafeTimedSerializer(secret, salt=_CURSOR_SALT)
+
+
+def _scope_hash(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"t": "dt", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"t": "d", "v": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"t": "n", "v": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        kind, raw = value.get("t"), value.get("v")
+        if not isinstance(raw, str):
+            raise TypeError("bad cursor value")
+        if kind == "dt":
+            return dt.datetime.fromisoformat(raw)
+        if kind == "d":
+            return dt.date.fromisoformat(raw)
+        if kind == "n":
+            return Decimal(raw)
+        raise ValueError("bad cursor value")
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise ValueError("bad cursor value")
+
+
+def bad_cursor() -> APIError:
+    """The 422 for a cursor that is malformed, expired, forged or from another user or query."""
+    return APIError(422, "One or more fields are invalid; see errors.",
+                    errors={"query": {"cursor": ["Invalid or expired cursor; start again without one."]}})
+
+
+def encode_cursor(keys: Sequence[Any], *, scope: str, user_id: int | None) -> str:
+    """Sign the keyset position ``keys`` for ``user_id`` and query ``scope``."""
+    return _serializer().dumps({"u": user_id, "s": _scope_hash(scope), "k": [_encode_value(k) for k in keys]})
+
+
+def decode_cursor(cursor: str, *, scope: str, user_id: int | None, width: int) -> list[Any]:
+    """Verify a cursor and return its keyset position; raise 422 if it is not ours."""
+    try:
+        data = _serializer().loads(cursor, max_age=CURSOR_MAX_AGE_SECONDS)
+        if (not isinstance(data, dict) or data.get("u") != user_id or data.get("s") != _scope_hash(scope)
+                or not isinstance(data.get("k"), list) or len(data["k"]) != width):
+            raise ValueError("cursor does not belong to this user or query")
+        return [_decode_value(v) for v in data["k"]]
+    except (BadData, ValueError, TypeError) as exc:
+        raise bad_cursor() from exc
+
+
+def paginate(stmt: Select, keys: Sequence[ColumnElement], *, limit: int, cursor: str | None, scope: str,
+             user_id: int | None, descending: bool = False) -> Page:
+    """Run ``stmt`` ordered by the unique, non-null ``keys`` and return one page after ``cursor``.
+
+    ``scope`` names the query (route plus every filter value) so a cursor cannot be replayed on
+    another query. The keys are selected as extra trailing columns ``_page_k0..``; callers read
+    their own columns by position or name.
+    """
+    if cursor:
+        after = decode_cursor(cursor, scope=scope, user_id=user_id, width=len(keys))
+        position = tuple_(*[literal(value, type_=key.type) for key, value in zip(keys, after)])
+        stmt = stmt.where(tuple_(*keys) < position if descending else tuple_(*keys) > position)
+    labelled = [key.label(f"_page_k{i}") for i, key in enumerate(keys)]
+    stmt = stmt.add_columns(*labelled).order_by(*[k.desc() if descending else k.asc() for k in keys])
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor([last._mapping[f"_page_k{i}"] for i in range(len(keys))],
+                                    scope=scope, user_id=user_id)
+    return Page(rows=rows, next_cursor=next_cursor)
+

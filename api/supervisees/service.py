@@ -1,0 +1,63 @@
+"""Supervisee service: an SCSW's active team, their caseload sizes and read-only caseloads."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.caseload.cards import card_page
+from api.plumbing import paginate
+from auth.principal import Principal
+from mobile_service import audit, clock, scoping, usage
+from mobile_service.errors import not_found
+from mobile_service.extensions import db
+from mobile_service.freshness import freshness
+from mobile_service.models import Supervision, User
+
+INT64_MAX = 2**63 - 1
+
+
+def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """CSWs under the principal's active supervision, with caseload size and flagged adds."""
+    links = (select(Supervision.worker_id, func.min(Supervision.start_date).label("start"))
+             .where(Supervision.supervisor_id == principal.user_id, scoping.active_supervision_filter())
+             .group_by(Supervision.worker_id).subquery())
+    page = paginate(
+        select(User.id, User.display_name, User.email, User.office, User.dcfs_employee_id, links.c.start)
+        .join(links, links.c.worker_id == User.id),
+        [User.display_name, User.id], limit=limit, cursor=cursor,
+        scope=f"supervisees:{principal.user_id}", user_id=principal.user_id,
+    )
+    members = scoping.caseload_members([(row.id, row.dcfs_employee_id) for row in page.rows])
+    items = []
+    for row in page.rows:
+        caseload = members.get(row.id, {})
+        items.append({
+            "user_id": row.id, "display_name": row.display_name, "email": row.email, "office": row.office,
+            "supervision_start": row.start, "caseload_size": len(caseload),
+            "flagged_adds": sum(1 for m in caseload.values() if m.entry is not None and m.entry.flagged),
+        })
+    db.session.commit()
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A supervisee's caseload cards, read-only, with flagged adds; 404 unless actively supervised."""
+    worker = None
+    if 0 < worker_id <= INT64_MAX:
+        worker = db.session.execute(
+            scoping.supervisees(principal).where(User.id == worker_id).limit(1)
+        ).scalar_one_or_none()
+    if worker is None:
+        raise not_found()
+    members = scoping.caseload_members([(worker.id, worker.dcfs_employee_id)])[worker.id]
+    cards, next_cursor = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
+                                   scope=f"supervisee-caseload:{worker.id}", user_id=principal.user_id)
+    payload = {"worker_id": worker.id, "items": cards, "total": len(members), "next_cursor": next_cursor,
+               "freshness": freshness()}
+    audit.record(principal, "caseload.view", basis="supervision",
+                 details={"worker_id": worker.id, "count": len(cards), "total": len(members),
+                          "flagged": sum(1 for c in cards if c["flagged"])})
+    usage.record_event("caseload_view", principal, result_count=len(cards), detail="supervisee")
+    db.session.commit()
+    return payload

@@ -1,0 +1,60 @@
+"""``flask --app wsgi dev-token EMAIL`` and ``flask --app wsgi keys ...``."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from mobile_service.extensions import db
+from mobile_service.models import User
+
+
+@click.command("dev-token")
+@with_appcontext
+@click.argument("email")
+@click.option("--lifetime", default=3600, show_default=True, type=click.IntRange(60, 86400),
+              help="Token lifetime in seconds.")
+def dev_token(email: str, lifetime: int) -> None:
+    """Print an Entra-shaped dev access token for a registered user (AUTH_MODE=dev only)."""
+    if current_app.config["AUTH_MODE"] != "dev":
+        raise click.ClickException("dev-token needs AUTH_MODE=dev (never available in production)")
+    from auth.dev_issuer import dev_issuer
+
+    user = db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no registered user with e-mail {email!r}")
+    if not user.active:
+        click.echo("warning: this user is deactivated; the exchange will refuse the token", err=True)
+    click.echo(dev_issuer().token_for(user, lifetime=lifetime))
+
+
+@click.group("keys")
+def keys() -> None:
+    """App-token signing keys."""
+
+
+@keys.command("generate")
+@with_appcontext
+def generate() -> None:
+    """Print a new ES256 private key (PEM) for APP_TOKEN_SIGNING_KEY."""
+    from auth.keys import generate_pem
+
+    click.echo(generate_pem(), nl=False)
+
+
+@keys.command("public")
+@with_appcontext
+def public() -> None:
+    """Print the public key of the current signing key (for APP_TOKEN_VERIFICATION_KEYS at rotation)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from auth.app_tokens import keyring
+
+    ring = keyring()
+    click.echo(ring.signing_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(), nl=False)
+    click.echo(f"kid: {ring.signing_kid}", err=True)
+
+
+commands = [dev_token, keys]

@@ -1,0 +1,224 @@
+"""The identity provider's signing keys: OpenID discovery, a cached JWKS, last-known-good.
+
+One ``KeyClient`` per worker process (built by ``auth.init_app``). Why not ``PyJWKClient``:
+it never serves stale keys (once its lifespan ends, an IdP outage becomes an auth outage),
+holds its lock during a 30 s default fetch, and knows nothing of discovery. This small client
+reuses PyJWT's ``PyJWKSet`` for parsing and adds what the spec asks for:
+
+- discovery document -> ``issuer`` and ``jwks_uri``, fetched with a short timeout, no redirects,
+  http(s) only, bounded size;
+- keys cached for ``JWKS_CACHE_SECONDS``; an unknown ``kid`` refetches at most once per
+  ``JWKS_COOLDOWN_SECONDS`` (a random-kid flood costs one fetch per window);
+- when a refetch fails the cached keys keep serving for ``JWKS_STALE_SECONDS`` more;
+- with no usable keys at all, ``KeysUnavailable`` (the endpoint answers 503, not 401).
+
+Keys never come from the token (``jku``/``x5u``/``jwk``/``x5c`` are ignored). Time comes from
+``mobile_service.clock`` so tests can move it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwt import PyJWK, PyJWKSet
+from jwt.exceptions import PyJWKError, PyJWKSetError
+
+from mobile_service import clock
+
+log = logging.getLogger("mobile_service.auth.jwks")
+MAX_DOCUMENT_BYTES = 512 * 1024
+
+
+class KeysUnavailable(Exception):
+    """No usable signing keys: the identity provider could not be reached and nothing is cached."""
+
+
+class KeyNotFound(Exception):
+    """The token's ``kid`` is not among the provider's current keys."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+
+
+def fetch_json(url: str, timeout: float) -> dict[str, Any]:
+    """GET a JSON object over http(s) with a timeout, no redirects, no proxies, bounded size."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("only http(s) URLs are fetched")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with _OPENER.open(request, timeout=timeout) as response:
+        if response.status != 200:
+            raise ValueError(f"HTTP {response.status}")
+        body = response.read(MAX_DOCUMENT_BYTES + 1)
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise ValueError("document too large")
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise TypeError("not a JSON object")
+    return data
+
+
+@dataclass
+class KeyState:
+    """What the client holds: keys by kid, the issuer, and when it last fetched or failed."""
+
+    keys: dict[str, PyJWK] = field(default_factory=dict)
+    issuer: str | None = None
+    jwks_uri: str | None = None
+    fetched_at: float | None = None       # last successful fetch (epoch seconds)
+    attempted_at: float | None = None     # last fetch attempt, successful or not
+    last_error: str | None = None
+    static: bool = False
+
+
+class KeyClient:
+    """Discovery + JWKS cache with kid-miss refetch, cooldown and last-known-good keys."""
+
+    def __init__(self, metadata_url: str, *, cache_seconds: int, stale_seconds: int, cooldown_seconds: int,
+                 timeout_seconds: float, fetcher=fetch_json):
+        self.metadata_url = metadata_url
+        self.cache_seconds = cache_seconds
+        self.stale_seconds = stale_seconds
+        self.cooldown_seconds = cooldown_seconds
+        self.timeout_seconds = timeout_seconds
+        self._fetch = fetcher
+        self._lock = threading.Lock()
+        self.state = KeyState()
+
+    @classmethod
+    def static(cls, jwks: dict[str, Any], issuer: str) -> KeyClient:
+        """A client seeded with fixed keys and issuer (the dev issuer): never fetches."""
+        client = cls("", cache_seconds=1, stale_seconds=0, cooldown_seconds=0, timeout_seconds=1,
+                     fetcher=_never_fetch)
+        client.state = KeyState(keys=_parse_keys(jwks), issuer=issuer, fetched_at=_now(), static=True)
+        return client
+
+    # -- public API ---------------------------------------------------------------------
+    def issuer(self) -> str:
+        """The provider's ``issuer`` from discovery (may be Entra's ``{tenantid}`` template)."""
+        self._ensure_fresh()
+        if not self.state.issuer:
+            raise KeysUnavailable("identity provider metadata unavailable")
+        return self.state.issuer
+
+    def get_signing_key(self, kid: str) -> PyJWK:
+        """The key for ``kid``; refetches once per cooldown on a miss."""
+        self._ensure_fresh()
+        key = self.state.keys.get(kid)
+        if key is not None:
+            return key
+        if self.state.static:
+            raise KeyNotFound(kid)
+        with self._lock:
+            key = self.state.keys.get(kid)
+            if key is None and self._cooldown_over():
+                self._refresh(reason="unknown kid")
+                key = self.state.keys.get(kid)
+        if key is not None:
+            return key
+        if not self.state.keys:
+            raise KeysUnavailable("no signing keys available")
+        raise KeyNotFound(kid)
+
+    def readiness(self) -> str | None:
+        """None when keys are usable (or the cache is merely cold), else a PII-free reason."""
+        if self.state.keys and not self._expired_beyond_stale():
+            return None
+        if self.state.attempted_at is not None and self.state.last_error:
+            return "identity provider keys unavailable (last fetch failed)"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """A summary for logs and readiness (no key material)."""
+        return {"keys": len(self.state.keys), "fetched_at": self.state.fetched_at,
+                "last_error": self.state.last_error, "static": self.state.static}
+
+    # -- internals ------------------------------------------------------------------------
+    def _age(self) -> float | None:
+        return None if self.state.fetched_at is None else _now() - self.state.fetched_at
+
+    def _expired_beyond_stale(self) -> bool:
+        age = self._age()
+        return age is None or age > self.cache_seconds + self.stale_seconds
+
+    def _cooldown_over(self) -> bool:
+        last = self.state.attempted_at
+        return last is None or _now() - last >= self.cooldown_seconds
+
+    def _ensure_fresh(self) -> None:
+        if self.state.static:
+            return
+        age = self._age()
+        if age is not None and age < self.cache_seconds:
+            return
+        with self._lock:
+            age = self._age()
+            if age is not None and age < self.cache_seconds:
+                return
+            # Expired (or cold): refetch, but failures within the cooldown are not retried at
+            # once; until the stale window closes the last-known-good keys keep serving.
+            if self._cooldown_over():
+                self._refresh(reason="cache expired" if age is not None else "cold cache")
+        if self._expired_beyond_stale():
+            raise KeysUnavailable("identity provider keys unavailable")
+
+    def _refresh(self, *, reason: str) -> None:
+        """Fetch discovery (when needed) and the JWKS; keep the old state on any failure."""
+        now = _now()
+        self.state.attempted_at = now
+        try:
+            issuer, jwks_uri = self.state.issuer, self.state.jwks_uri
+            if not jwks_uri or reason != "unknown kid":
+                metadata = self._fetch(self.metadata_url, self.timeout_seconds)
+                issuer, jwks_uri = _read_metadata(metadata, self.metadata_url)
+            keys = _parse_keys(self._fetch(jwks_uri, self.timeout_seconds))
+        except Exception as exc:  # noqa: BLE001 - network, HTTP, JSON and JWK errors all mean "keep old keys"
+            self.state.last_error = type(exc).__name__
+            log.warning("identity provider key fetch failed", extra={"event": "jwks_fetch", "outcome": "failed",
+                                                                      "error_class": type(exc).__name__})
+            return
+        self.state = KeyState(keys=keys, issuer=issuer, jwks_uri=jwks_uri, fetched_at=now, attempted_at=now)
+        log.info("identity provider keys fetched", extra={"event": "jwks_fetch", "outcome": "ok", "count": len(keys)})
+
+
+def _now() -> float:
+    return clock.utcnow().timestamp()
+
+
+def _never_fetch(url: str, timeout: float) -> dict[str, Any]:
+    raise KeysUnavailable("static key client does not fetch")
+
+
+def _read_metadata(metadata: dict[str, Any], metadata_url: str) -> tuple[str, str]:
+    issuer = metadata.get("issuer")
+    jwks_uri = metadata.get("jwks_uri")
+    if not isinstance(issuer, str) or not issuer or not isinstance(jwks_uri, str):
+        raise ValueError("discovery document lacks issuer or jwks_uri")
+    scheme = urllib.parse.urlsplit(jwks_uri).scheme
+    if scheme not in ("http", "https") or (metadata_url.startswith("https://") and scheme != "https"):
+        raise ValueError("jwks_uri must be https (or http only for a loopback provider)")
+    return issuer, jwks_uri
+
+
+def _parse_keys(jwks: dict[str, Any]) -> dict[str, PyJWK]:
+    """Usable RSA signing keys by kid; anything else in the set is ignored."""
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+        raise TypeError("not a JWK set")
+    usable = [k for k in jwks["keys"] if isinstance(k, dict) and k.get("kty") == "RSA"
+              and isinstance(k.get("kid"), str) and k.get("use", "sig") == "sig"
+              and k.get("alg", "RS256") == "RS256"]
+    try:
+        keyset = PyJWKSet(usable)
+    except (PyJWKSetError, PyJWKError) as exc:
+        raise ValueError("no usable signing keys in the JWK set") from exc
+    return {key.key_id: key for key in keyset.keys if key.key_id}

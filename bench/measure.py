@@ -1,0 +1,136 @@
+"""Measurements beside throughput: SQL statements per caseload request, import rate."""
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+from bench.database import derived_url, ensure_postgres_database
+from bench.workload import BenchUser
+
+
+def _statements_for(app, token: str, path: str) -> tuple[int, int, dict]:
+    """(status, SQL statements executed, JSON body) for one in-process GET."""
+    from mobile_service.extensions import db
+
+    counter = {"n": 0}
+
+    def count(*_args, **_kwargs):
+        counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response.status_code, counter["n"], (response.get_json(silent=True) or {})
+
+
+def caseload_statements(app, users: list[BenchUser], rng: random.Random, grow_to: int) -> dict:
+    """SQL statements per ``GET /api/v1/caseload`` for the smallest and a grown caseload.
+
+    The largest caseload is grown first by adding students through ``POST /api/v1/caseload``
+    (with a reason, as a worker covering for a colleague would), so "large" is really large.
+    """
+    from mobile_service.extensions import db
+    from mobile_service.models import Student
+
+    with_students = [u for u in users if u.caseload_total > 0]
+    small = min(with_students, key=lambda u: u.caseload_total)
+    large = max(users, key=lambda u: u.caseload_total)
+    if large.caseload_total < grow_to:
+        with app.app_context():
+            ssids = db.session.execute(
+                db.select(Student.ssid).where(Student.foster_status == "active").order_by(Student.id)
+                .limit(grow_to * 2)).scalars().all()
+            db.session.remove()
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {large.app_token}"}
+        for ssid in ssids[: grow_to * 2]:
+            if large.caseload_total >= grow_to:
+                break
+            response = client.post("/api/v1/caseload", headers=headers,
+                                   json={"ssid": ssid, "reason": "benchmark: covering for a colleague"})
+            if response.status_code == 201:
+                large.caseload_total += 1
+            elif response.status_code != 200:
+                raise RuntimeError(f"adding to the caseload answered {response.status_code}")
+    result = {}
+    for label, user in (("small", small), ("large", large)):
+        for page in (25, 100):
+            status, statements, body = _statements_for(app, user.app_token, f"/api/v1/caseload?limit={page}")
+            if status != 200:
+                raise RuntimeError(f"in-process caseload request answered {status}")
+            result[f"{label}_limit{page}"] = {"caseload_size": int(body.get("total", 0)),
+                                              "cards": len(body.get("items", [])), "statements": statements}
+    counts = {v["statements"] for v in result.values()}
+    result["constant"] = len(counts) == 1
+    return result
+
+
+def _find_csv(directory: Path, kind: str) -> Path:
+    for candidate in (f"{kind}.csv", f"{kind.replace('-', '_')}.csv"):
+        if (directory / candidate).exists():
+            return directory / candidate
+    matches = sorted(directory.glob(f"*{kind.split('-')[0]}*.csv"))
+    if not matches:
+        raise RuntimeError(f"`flask seed --csv` wrote no {kind} file in {directory}")
+    return matches[0]
+
+
+def _invoke(app, args: list[str]) -> str:
+    """Run a ``flask`` command in-process (no interpreter start-up in the measurement)."""
+    with app.app_context():  # `flask` pushes one for every command; the test runner does not
+        result = app.test_cli_runner().invoke(args=args)
+    if result.exit_code != 0:
+        detail = (result.output or "")[-2000:]
+        raise RuntimeError(f"`flask {' '.join(args)}` failed with {result.exit_code}: {detail}{result.exception or ''}")
+    return result.output
+
+
+def import_rate(env: dict[str, str], out_dir: Path, *, students: int, seed: int, base_url: str | None) -> dict:
+    """Rows/s of ``flask import enrollments`` on a fresh scratch database, from seed-generated CSVs.
+
+    The commands run in-process through Flask's CLI runner, so the figure is the importer's own
+    rate (parse, validate, bulk write, commit), not the interpreter's start-up.
+    """
+    from flask_migrate import upgrade
+
+    from mobile_service import create_app
+
+    csv_dir = out_dir / "import-csv"
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    csv_dir.mkdir(parents=True)
+    if base_url:
+        url = derived_url(base_url, "import")
+        ensure_postgres_database(url, rebuild=True)
+    else:
+        path = (out_dir / "db" / "bench-import.db").resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    app = create_app({**env, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    _invoke(app, ["seed", "--students", str(students), "--seed", str(seed), "--csv", str(csv_dir), "--no-progress"])
+    with app.app_context():
+        upgrade()
+    for kind in ("schools", "students"):
+        _invoke(app, ["import", kind, str(_find_csv(csv_dir, kind)), "--no-progress"])
+    enrollments = _find_csv(csv_dir, "enrollments")
+    with enrollments.open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in handle) - 1
+    started = time.perf_counter()
+    _invoke(app, ["import", "enrollments", str(enrollments), "--no-progress"])
+    seconds = time.perf_counter() - started
+    with app.app_context():
+        from mobile_service.extensions import db
+
+        db.engine.dispose()
+    return {"backend": "postgresql" if url.startswith("postgres") else "sqlite", "rows": rows,
+            "students": students, "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds, 1),
+            "target_rows_per_s": 25000}

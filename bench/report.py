@@ -1,0 +1,75 @@
+"""The results table (stdout), ``results.json``, and machine facts recorded with every run."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+TARGET_READ_RATIO = 0.35
+TARGET_TOKEN_RATIO = 0.5
+TARGET_P95_MS = 25.0
+TARGET_RSS_MB = 150.0
+TARGET_GROWTH = 1.5
+
+
+def machine() -> dict:
+    """Facts that make runs comparable: cores, CPU, memory, Python."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": mem_gb, "python": platform.python_version(),
+            "kernel": platform.release()}
+
+
+def scenario_row(name: str, result, hello, *, allowed: tuple[int, ...] = ()) -> dict:
+    """One row: throughput, latency, errors and the ratio to the hello run just before it."""
+    ratio = result.rps / hello.rps if hello and hello.rps else None
+    target = TARGET_TOKEN_RATIO if name == "token_exchange" else TARGET_READ_RATIO
+    return {
+        "scenario": name, "requests": result.requests, "duration_s": round(result.duration_s, 2),
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.latency_ms["p50"], 2), "p95_ms": round(result.latency_ms["p95"], 2),
+        "p99_ms": round(result.latency_ms["p99"], 2), "max_ms": round(result.latency_ms["max"], 2),
+        "non_2xx": result.non_2xx(allowed), "errors": result.errors,
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "socket_errors": result.socket_errors,
+        "hello_rps": round(hello.rps, 1) if hello else None,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "target_ratio": target, "ratio_ok": ratio is not None and ratio >= target,
+        "p95_ok": result.latency_ms["p95"] <= TARGET_P95_MS,
+    }
+
+
+def print_table(rows: list[dict]) -> None:
+    """The human-readable table."""
+    header = f"{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'errors':>8}" \
+             f"{'hello/s':>9}{'ratio':>7}  targets"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+        flags = []
+        if r["scenario"] != "hello":
+            flags.append(f"ratio>={r['target_ratio']}:{'ok' if r['ratio_ok'] else 'MISS'}")
+            flags.append(f"p95<={TARGET_P95_MS:g}ms:{'ok' if r['p95_ok'] else 'MISS'}")
+        print(f"{r['scenario']:<18}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+              f"{r['non_2xx']:>8}{r['errors']:>8}{(r['hello_rps'] or 0):>9.1f}{ratio:>7}  {' '.join(flags)}")
+
+
+def write_json(path: Path, results: dict) -> None:
+    """Write ``results.json`` (pretty, stable key order)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")

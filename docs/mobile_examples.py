@@ -1,0 +1,178 @@
+"""Regenerate section 9 of docs/mobile-integration.md from the running service (dev mode).
+
+Usage (from the repository root, on a scratch database)::
+
+    export APP_ENV=development AUTH_MODE=dev DATABASE_URL=sqlite:////tmp/guide.db SECRET_KEY=$(openssl rand -hex 32)
+    .venv/bin/flask --app wsgi db upgrade && .venv/bin/flask --app wsgi seed --students 300 --no-progress
+    .venv/bin/python docs/mobile_examples.py > /tmp/examples.md   # then paste below the section 9 intro
+"""
+import json, os, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mobile_service import create_app
+from mobile_service.extensions import db
+
+env = {k: os.environ[k] for k in ("APP_ENV", "AUTH_MODE", "DATABASE_URL", "SECRET_KEY")}
+env.update(RATELIMIT_ENABLED="true", SEARCH_RATE_LIMIT="6 per minute", LOG_LEVEL="WARNING")
+app = create_app(env)
+client = app.test_client()
+out = []
+HIDE = {"access_token", "refresh_token"}
+
+
+def short(value):
+    if isinstance(value, dict):
+        return {k: (v[:12] + "…" if k in HIDE and isinstance(v, str) else short(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [short(v) for v in value]
+    return value
+
+
+def show(title, method, path, resp, *, req_headers=None, body=None, form=None, trim=None, headers=("ETag", "Retry-After", "WWW-Authenticate", "X-Request-ID", "Content-Type", "Cache-Control")):
+    lines = [f"#### {title}", "", "```http", f"{method} {path} HTTP/1.1"]
+    for k, v in (req_headers or {}).items():
+        lines.append(f"{k}: {v}")
+    if form:
+        lines += ["Content-Type: application/x-www-form-urlencoded", "", "&".join(f"{k}={v}" for k, v in form.items())]
+    if body is not None:
+        lines += ["Content-Type: application/json", "", json.dumps(body, ensure_ascii=False)]
+    lines += ["```", "", "```http", f"HTTP/1.1 {resp.status}"]
+    for h in headers:
+        if h in resp.headers:
+            lines.append(f"{h}: {resp.headers[h]}")
+    data = resp.get_json(silent=True)
+    if data is not None:
+        data = short(data)
+        if trim:
+            data = trim(data)
+        lines += ["", json.dumps(data, indent=2, ensure_ascii=False)]
+    lines += ["```", ""]
+    out.append("\n".join(lines))
+    return resp
+
+
+def dev_token(email):
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "wsgi", "dev-token", email], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+GT = "urn:ietf:params:oauth:grant-type:token-exchange"
+TT = "urn:ietf:params:oauth:token-type:access_token"
+entra = dev_token("csw.demo@dcfs.lacounty.gov")
+form = {"grant_type": GT, "subject_token": entra, "subject_token_type": TT}
+r = client.post("/auth/token", data=form)
+show("Exchange the Entra token for an app token", "POST", "/auth/token", r,
+     form={"grant_type": GT, "subject_token": "<Entra access token>", "subject_token_type": TT})
+tokens = r.get_json()
+r = client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+show("Refresh (rotation: store the new refresh token, forget the old one)", "POST", "/auth/token", r,
+     form={"grant_type": "refresh_token", "refresh_token": "<refresh token>"})
+old_refresh, tokens = tokens["refresh_token"], r.get_json()
+r = client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": old_refresh})
+show("Reusing a spent refresh token (the whole session is revoked: sign in again)", "POST", "/auth/token", r,
+     form={"grant_type": "refresh_token", "refresh_token": "<the previous, already used refresh token>"})
+r = client.post("/auth/token", data={"grant_type": "password"})
+show("Unsupported grant", "POST", "/auth/token", r, form={"grant_type": "password"})
+r = client.post("/auth/token", data={"grant_type": GT, "subject_token": "not-a-jwt", "subject_token_type": TT})
+show("Invalid subject token", "POST", "/auth/token", r,
+     form={"grant_type": GT, "subject_token": "not-a-jwt", "subject_token_type": TT})
+
+# The refresh above revoked the session (reuse detection): sign in again for the data examples.
+r = client.post("/auth/token", data=form)
+tokens = r.get_json()
+auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+shown_auth = {"Authorization": "Bearer <app access token>", "X-App-Version": "1.0.3", "X-App-Platform": "ios"}
+hdrs = {**auth, "X-App-Version": "1.0.3", "X-App-Platform": "ios"}
+
+r = client.get("/api/v1/caseload?limit=2", headers=hdrs)
+show("Caseload, first page", "GET", "/api/v1/caseload?limit=2", r, req_headers=shown_auth)
+page = r.get_json()
+ssid = page["items"][0]["ssid"] if "items" in page else None
+if page.get("next_cursor"):
+    r = client.get(f"/api/v1/caseload?limit=2&cursor={page['next_cursor']}", headers=hdrs)
+    show("Caseload, next page", "GET", "/api/v1/caseload?limit=2&cursor=<next_cursor>", r, req_headers=shown_auth,
+         trim=lambda d: {**d, "items": d["items"][:1] + (["…"] if len(d["items"]) > 1 else [])})
+
+with app.app_context():
+    from mobile_service.models import Student
+    kid = db.session.get(Student, db.session.execute(db.select(Student.id).where(Student.ssid == ssid)).scalar())
+    first, last, dob = kid.legal_first_name, kid.legal_last_name, kid.birth_date
+body = {"name": f"{first[:3].lower()} {last.split()[-1][:3].lower()}"}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Search by partial name", "POST", "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"ssid": ssid[2:8]}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Search by part of an SSID", "POST", "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"first_name": first, "last_name": last, "dob": dob.strftime("%m/%d/%Y")}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Exact first + last name + date of birth (searches the entire foster youth database)", "POST",
+     "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"name": "j", "dob": "2012-02-30", "role": "admin"}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Validation error (422): each bad field is listed", "POST", "/api/v1/students/search", r,
+     req_headers=shown_auth, body=body)
+
+r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
+show("Demographics", "GET", f"/api/v1/students/{ssid}", r, req_headers=shown_auth)
+etag = r.headers["ETag"]
+r = client.get(f"/api/v1/students/{ssid}", headers={**hdrs, "If-None-Match": etag})
+show("Same request with the ETag: 304, no body (show what you have)", "GET", f"/api/v1/students/{ssid}", r,
+     req_headers={**shown_auth, "If-None-Match": etag})
+r = client.get(f"/api/v1/students/{ssid}/enrollments", headers=hdrs)
+show("Enrollment history and mobility", "GET", f"/api/v1/students/{ssid}/enrollments", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "enrollments": d["enrollments"][:2] + (["…"] if len(d["enrollments"]) > 2 else [])})
+r = client.get(f"/api/v1/students/{ssid}/attendance", headers=hdrs)
+show("Attendance", "GET", f"/api/v1/students/{ssid}/attendance", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "years": d["years"][:1] + (["…"] if len(d["years"]) > 1 else [])})
+r = client.get(f"/api/v1/students/{ssid}/progress-reports", headers=hdrs)
+show("Progress reports", "GET", f"/api/v1/students/{ssid}/progress-reports", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "reports": [{**d["reports"][0], "courses": d["reports"][0]["courses"][:2] + ["…"]}] + (["…"] if len(d["reports"]) > 1 else [])} if d["reports"] else d)
+
+with app.app_context():
+    from mobile_service import scoping
+    from auth.principal import Principal
+    from mobile_service.models import User
+    me = db.session.execute(db.select(User).where(User.email == "csw.demo@dcfs.lacounty.gov")).scalar_one()
+    p = Principal(user_id=me.id, role=me.role, sid="x", dcfs_employee_id=me.dcfs_employee_id)
+    visible = db.select(scoping.visible_student_ids(p).subquery().c.student_id)
+    foreign = db.session.execute(db.select(Student.ssid).where(Student.id.not_in(visible)).limit(1)).scalar()
+r = client.get(f"/api/v1/students/{foreign}", headers=hdrs)
+show("A student outside your scope (identical to a student that does not exist)", "GET",
+     "/api/v1/students/<an SSID not on your caseload>", r, req_headers=shown_auth)
+r = client.get("/api/v1/students/" + ssid)
+show("No token: 401 without an error code (sign in)", "GET", f"/api/v1/students/{ssid}", r)
+r = client.get("/api/v1/students/" + ssid, headers={"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
+show("Expired or invalid token: 401 invalid_token (refresh, then retry once)", "GET", f"/api/v1/students/{ssid}",
+     r, req_headers={"Authorization": "Bearer <expired app token>"})
+
+with app.app_context():
+    coord = db.session.execute(db.select(User.email).where(User.role == "pilot_coordinator").limit(1)).scalar()
+ctok = client.post("/auth/token", data={**form, "subject_token": dev_token(coord)}).get_json()["access_token"]
+r = client.get(f"/api/v1/students/{ssid}", headers={"Authorization": f"Bearer {ctok}"})
+show("A role without access to student data: 403", "GET", f"/api/v1/students/{ssid}", r,
+     req_headers={"Authorization": "Bearer <pilot coordinator's app token>"})
+
+from mobile_service import audit as audit_module
+real = audit_module.record
+def broken(*a, **k):
+    e = real(*a, **k); e.user_id = 10**9; return e
+audit_module.record = broken
+r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
+audit_module.record = real
+show("The service cannot record the access (audit log unavailable): 503, nothing disclosed", "GET",
+     f"/api/v1/students/{ssid}", r, req_headers=shown_auth)
+
+body = {"ssid": ssid}
+for _ in range(10):
+    r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+    if r.status_code == 429:
+        break
+show("Too many searches: 429 with Retry-After", "POST", "/api/v1/students/search", r, req_headers=shown_auth,
+     body=body, headers=("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Request-ID", "Content-Type"))
+
+r = client.post("/auth/revoke", data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"})
+show("Sign out", "POST", "/auth/revoke", r, form={"token": "<refresh token>", "token_type_hint": "refresh_token"})
+r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
+show("The app token of a revoked session stops working at once", "GET", f"/api/v1/students/{ssid}", r,
+     req_headers=shown_auth)
+
+print("\n".join(out))

@@ -1,0 +1,32 @@
+"""``flask --app wsgi import <kind> FILE``: load one source file (see docs and data.md)."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from mobile_service.importing.runner import KINDS, run_import
+from mobile_service.importing.source import ImportRejected
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--max-errors", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help="How many bad rows to list before summarising the rest.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr for files over 10,000 lines.")
+@with_appcontext
+def import_command(kind: str, file: str, max_errors: int, progress: bool) -> None:
+    """Validate FILE completely and load it in one transaction (all or nothing)."""
+    try:
+        result = run_import(kind, file, progress=progress, max_errors=max_errors)
+    except ImportRejected as exc:
+        for message in exc.errors:
+            click.echo(message, err=True)
+        click.echo(f"rejected: {file} was not loaded; the database is unchanged", err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(f"{kind}: {result.total} rows: {result.inserted} inserted, {result.updated} updated, "
+               f"{result.unchanged} unchanged (source load {result.source_load_id})")
+
+
+commands = [import_command]

@@ -1,0 +1,150 @@
+"""``run_import``: one file of one kind, validated completely, applied in one transaction."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from mobile_service import clock
+from mobile_service.extensions import db
+from mobile_service.importing import progress as progress_kind
+from mobile_service.importing import rows as parsers
+from mobile_service.importing import students, tables, users
+from mobile_service.importing.source import CsvRows, ErrorLog, ImportRejected, inspect
+from mobile_service.importing.staging import Sql
+from mobile_service.importing.tables import Counts
+from mobile_service.models import SourceLoad
+
+PROGRESS_MIN_LINES = 10_000
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """An import kind: its source, CSV columns, row parser and loader."""
+
+    source: str
+    columns: tuple[str, ...]
+    parse: parsers.RowParser
+    load: Callable[[Sql, Iterator[tuple], ErrorLog], Counts | None]
+    optional: tuple[str, ...] = ()
+    stages: tuple[str, ...] = (tables.STAGE, tables.RESOLVED)
+
+
+def _table(spec: tables.TableSpec):
+    return lambda sql, rows, log: tables.load_table(sql, spec, rows, log)
+
+
+SPECS: dict[str, KindSpec] = {
+    "schools": KindSpec("calpads", ("cds_code", "school_name", "district_name", "address", "city", "zip", "phone",
+                                    "latitude", "longitude"), parsers.SCHOOL, _table(tables.SCHOOLS)),
+    "students": KindSpec("calpads", ("ssid", "legal_first_name", "legal_middle_name", "legal_last_name",
+                                     "alias_first_name", "alias_last_name", "birth_date", "gender_code",
+                                     "primary_language", "foster_client_id", "homeless"),
+                         parsers.STUDENT, students.load, optional=("previous_ssids",),
+                         stages=(tables.STAGE, *students.stage_names())),
+    "dcfs-cases": KindSpec("dcfs", ("ssid", "case_id", "case_type", "case_status", "csw_employee_id",
+                                    "assignment_start", "assignment_end", "education_rights_holder"),
+                           parsers.DCFS_CASE, _table(tables.DCFS_CASES)),
+    "enrollments": KindSpec("district", ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level",
+                                         "start_date", "exit_date", "exit_reason_code"),
+                            parsers.ENROLLMENT, _table(tables.ENROLLMENTS)),
+    "attendance": KindSpec("district", ("ssid", "academic_year", "cds_code", "as_of_date", "days_expected",
+                                        "days_attended", "days_absent_excused", "days_absent_unexcused",
+                                        "days_suspended_out", "days_suspended_in", "days_incomplete_study"),
+                           parsers.ATTENDANCE, _table(tables.ATTENDANCE)),
+    "progress-reports": KindSpec("district", ("ssid", "academic_year", "cds_code", "term", "report_date",
+                                              "course_code", "course_title", "mark", "credits_attempted",
+                                              "credits_earned"), parsers.PROGRESS_MARK, progress_kind.load),
+    "users": KindSpec("registry", ("email", "display_name", "role", "dcfs_employee_id", "office",
+                                   "supervisor_email", "pilot_cohort", "active"), parsers.USER,
+                      lambda _sql, rows, log: users.load(rows, log), stages=()),
+}
+
+# Kind -> required CSV columns (extra columns are ignored; ``students`` also reads ``previous_ssids``).
+KINDS: dict[str, tuple[str, ...]] = {kind: spec.columns for kind, spec in SPECS.items()}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a successful import did; ``progress-reports`` count mark rows."""
+
+    kind: str
+    total: int
+    inserted: int
+    updated: int
+    unchanged: int
+    source_load_id: int
+
+
+def run_import(kind: str, path: str | Path, *, progress: bool = False, max_errors: int = 50) -> ImportResult:
+    """Validate and load one CSV file of ``kind`` in one transaction, or raise ``ImportRejected``.
+
+    On success the changes and a ``SourceLoad`` row are committed; on any invalid row the
+    transaction is rolled back and the exception lists ``line N: column: reason`` messages.
+    """
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise ImportRejected([f"kind: {kind!r} is not one of {', '.join(SPECS)}"])
+    path = Path(path)
+    source = inspect(path)
+    csv_rows = CsvRows(source, spec.columns, spec.optional)
+    log = ErrorLog(cap=max(1, max_errors))
+    sql = Sql(db.session.connection())
+    show = progress and source.lines > PROGRESS_MIN_LINES
+    bar = (click.progressbar(length=source.lines, label=f"import {kind}", file=sys.stderr)
+           if show else nullcontext())
+    try:
+        if sql.postgres:
+            # The service's short statement timeout protects requests, not bulk loads.
+            sql.run("SET LOCAL statement_timeout = 0")
+        else:
+            # pysqlite opens its transaction only at the first DML statement; open it now so the
+            # temp tables created next are part of it and vanish on rollback.
+            sql.run("DELETE FROM source_loads WHERE 1 = 0")
+        with bar:
+            counts = spec.load(sql, _parsed(csv_rows, spec.parse, log, bar if show else None, source.lines), log)
+        if counts is None or log.total:
+            raise ImportRejected(log.messages())
+        _drop_stages(sql, spec)
+        load = SourceLoad(source=spec.source, kind=kind, file_name=path.name[:255], file_sha256=source.sha256,
+                          loaded_at=clock.utcnow(), rows_total=counts.total, inserted=counts.inserted,
+                          updated=counts.updated, unchanged=counts.unchanged)
+        db.session.add(load)
+        db.session.flush()
+        load_id = load.id
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        csv_rows.close()
+    return ImportResult(kind=kind, total=counts.total, inserted=counts.inserted, updated=counts.updated,
+                        unchanged=counts.unchanged, source_load_id=load_id)
+
+
+def _parsed(csv_rows: CsvRows, parser: parsers.RowParser, log: ErrorLog, bar, lines: int) -> Iterator[tuple]:
+    """Valid rows as ``(line, *values)``; bad rows go to ``log``."""
+    parse_row = parser.bind(csv_rows.positions)
+    last = 0
+    for line, raw in csv_rows:
+        if bar is not None and line - last >= 5000:
+            bar.update(line - last)
+            last = line
+        if isinstance(raw, str):
+            log.add(line, "row", raw)
+            continue
+        parsed = parse_row(line, raw, log)
+        if parsed is not None:
+            yield parsed
+    if bar is not None and lines > last:
+        bar.update(lines - last)
+
+
+def _drop_stages(sql: Sql, spec: KindSpec) -> None:
+    if not sql.postgres:
+        for name in spec.stages:
+            sql.run(f"DROP TABLE IF EXISTS temp.{name}")

@@ -1,0 +1,152 @@
+"""Fixtures shared by the caseload, supervisee and access-history tests (imported, not a conftest)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, select
+
+from mobile_service import clock
+from mobile_service.extensions import db
+from mobile_service.models import (
+    AttendanceSummary,
+    AuditEvent,
+    CaseloadEntry,
+    Enrollment,
+    ProgressMark,
+    ProgressReport,
+    SourceLoad,
+    UsageEvent,
+)
+from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
+
+# Only clock.today is fixed: PyJWT checks app tokens against the real time, so utcnow stays real.
+TODAY = dt.date(2026, 10, 15)
+UNKNOWN_SSID = "9999999999"
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def without_request_id(body: dict) -> dict:
+    """A problem document minus its per-request id (for comparing 404 bodies)."""
+    return {k: v for k, v in body.items() if k != "request_id"}
+
+
+def full_record(student, school, *, chronic: bool = False, failing: bool = False) -> None:
+    """Enrollment, attendance this year and a progress report with marks for one student."""
+    db.session.add(Enrollment(student_id=student.id, school_id=school.id, academic_year="2026-27",
+                              enrollment_status="10", grade_level="07", start_date=dt.date(2026, 8, 13)))
+    absent = 6 if chronic else 1
+    db.session.add(AttendanceSummary(student_id=student.id, school_id=school.id, academic_year="2026-27",
+                                     as_of_date=dt.date(2026, 10, 9), days_expected=40, days_attended=40 - absent,
+                                     days_absent_excused=absent))
+    report = ProgressReport(student_id=student.id, school_id=school.id, academic_year="2026-27", term="Q1",
+                            report_date=dt.date(2026, 10, 2))
+    db.session.add(report)
+    db.session.flush()
+    for code, mark in (("ENG7", "F" if failing else "B+"), ("MATH7", "A-"), ("PE7", "P")):
+        db.session.add(ProgressMark(progress_report_id=report.id, course_code=code, course_title=code, mark=mark,
+                                    credits_attempted=Decimal(5), credits_earned=Decimal(5)))
+    db.session.flush()
+
+
+@pytest.fixture
+def fixed_today(monkeypatch) -> dt.date:
+    """Fix ``clock.today`` at :data:`TODAY`."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def world(app, fixed_today):
+    """Users of every role and relationship, students with records, real tokens; ids only."""
+    with app.app_context():
+        csw = make_user("csw", display_name="Carla Worker")
+        peer = make_user("csw", display_name="Pablo Peer")
+        scsw = make_user("scsw", display_name="Sofia Supervisor")
+        scsw_other = make_user("scsw", display_name="Otto Other")
+        scsw_ended = make_user("scsw", display_name="Edna Ended")
+        coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
+        make_supervision(scsw, csw)
+        make_supervision(scsw_other, peer)
+        make_supervision(scsw_ended, csw, start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 6, 30))
+        school = make_school(name="Garey High", district_name="Pomona Unified")
+        assigned = make_student(legal_first_name="Ana", legal_last_name="Alvarez")
+        added = make_student(legal_first_name="Beto", legal_last_name="Bravo")
+        foreign = make_student(legal_first_name="Cruz", legal_last_name="Castro")
+        unrelated = make_student(legal_first_name="Dora", legal_last_name="Diaz")
+        inactive = make_student(legal_first_name="Eli", legal_last_name="Estrada", foster_status="inactive")
+        make_case(assigned, csw)
+        make_case(foreign, peer)
+        db.session.add(CaseloadEntry(user_id=csw.id, student_id=added.id, origin="added", added_reason="covering",
+                                     flagged=True, added_at=clock.utcnow()))
+        full_record(assigned, school, chronic=True)
+        full_record(added, school, failing=True)
+        db.session.add(SourceLoad(source="dcfs", kind="dcfs-cases", file_name="cases.csv", file_sha256="0" * 64,
+                                  loaded_at=dt.datetime(2026, 10, 12, 9, 30, tzinfo=dt.UTC)))
+        db.session.commit()
+        users = {"csw": csw, "peer": peer, "scsw": scsw, "scsw_other": scsw_other, "scsw_ended": scsw_ended,
+                 "coordinator": coordinator, "admin": admin}
+        students = {"assigned": assigned, "added": added, "foreign": foreign, "unrelated": unrelated,
+                    "inactive": inactive}
+        ns = SimpleNamespace(
+            id={k: u.id for k, u in users.items()},
+            student_id={k: s.id for k, s in students.items()},
+            ssid={k: s.ssid for k, s in students.items()},
+            school_id=school.id,
+        )
+        ns.headers = {k: bearer(app_token_for(u)) for k, u in users.items()}
+        db.session.remove()
+    return ns
+
+
+def audit_rows(app, action: str | None = None) -> list[AuditEvent]:
+    """Audit rows so far (optionally one action), oldest first."""
+    with app.app_context():
+        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            stmt = stmt.where(AuditEvent.action == action)
+        rows = list(db.session.execute(stmt).scalars())
+        db.session.expunge_all()
+        return rows
+
+
+def usage_rows(app, name: str) -> list[UsageEvent]:
+    """Usage events of one kind so far."""
+    with app.app_context():
+        rows = list(db.session.execute(select(UsageEvent).where(UsageEvent.event == name)).scalars())
+        db.session.expunge_all()
+        return rows
+
+
+def entries(app, user_id: int, student_id: int | None = None) -> list[CaseloadEntry]:
+    """Caseload entries of a user (optionally one student), oldest first."""
+    with app.app_context():
+        stmt = select(CaseloadEntry).where(CaseloadEntry.user_id == user_id).order_by(CaseloadEntry.id)
+        if student_id is not None:
+            stmt = stmt.where(CaseloadEntry.student_id == student_id)
+        rows = list(db.session.execute(stmt).scalars())
+        db.session.expunge_all()
+        return rows
+
+
+class StatementCounter:
+    """Counts SQL statements sent to the engine while active (``before_cursor_execute``)."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _count(self, *_args, **_kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)

@@ -1,0 +1,105 @@
+"""The record of access: admin endpoint and the ``audit student`` CLI."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from mobile_service import audit
+from mobile_service.extensions import db
+from mobile_service.models import AuditEvent
+from tests.api.caseload_helpers import UNKNOWN_SSID, audit_rows, fixed_today, world  # noqa: F401
+
+ITEM_KEYS = {"occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "action_description",
+             "basis", "endpoint", "request_id", "details"}
+
+
+def url(ssid: str) -> str:
+    return f"/api/v1/admin/students/{ssid}/access-history"
+
+
+def make_history(client, world) -> None:
+    """A CSW adds and removes a student; a peer's add of another student must not appear."""
+    client.post("/api/v1/caseload", json={"ssid": world.ssid["unrelated"], "reason": "covering for Pat"},
+                headers=world.headers["csw"])
+    client.delete(f"/api/v1/caseload/{world.ssid['unrelated']}", headers=world.headers["csw"])
+    client.post("/api/v1/caseload", json={"ssid": world.ssid["inactive"], "reason": "reopened"},
+                headers=world.headers["peer"])
+
+
+def test_access_history_newest_first_with_exact_keys(app, client, world):
+    make_history(client, world)
+    response = client.get(url(world.ssid["unrelated"]), headers=world.headers["admin"])
+    assert response.status_code == 200 and "ETag" in response.headers
+    body = response.json
+    assert set(body) == {"ssid", "items", "next_cursor"} and body["next_cursor"] is None
+    assert [i["action"] for i in body["items"]] == ["caseload.remove", "caseload.add"]
+    for item in body["items"]:
+        assert set(item) == ITEM_KEYS
+        assert item["user_id"] == world.id["csw"] and item["user_display_name"] == "Carla Worker"
+        assert item["role"] == "csw" and item["request_id"] and item["occurred_at"].endswith("Z")
+    assert body["items"][1]["basis"] == "exact_lookup"
+    assert body["items"][1]["action_description"] == audit.ACTIONS["caseload.add"]
+    assert "Pat" not in response.get_data(as_text=True)  # reasons are not in the audit log
+
+
+def test_access_history_view_is_itself_audited(app, client, world):
+    client.get(url(world.ssid["assigned"]), headers=world.headers["admin"])
+    [row] = audit_rows(app, "audit.view")
+    assert row.user_id == world.id["admin"] and row.role == "admin" and row.basis == "admin"
+    assert row.student_id == world.student_id["assigned"] and row.ssid == world.ssid["assigned"]
+    # The next look shows the previous one.
+    items = client.get(url(world.ssid["assigned"]), headers=world.headers["admin"]).json["items"]
+    assert [i["action"] for i in items] == ["audit.view"]
+
+
+def test_access_history_pagination_and_since(app, client, world):
+    with app.app_context():
+        for day in range(1, 6):
+            db.session.add(AuditEvent(occurred_at=dt.datetime(2026, 9, day, 12, tzinfo=dt.UTC),
+                                      user_id=world.id["csw"], role="csw", action="student.view",
+                                      student_id=world.student_id["assigned"], ssid=world.ssid["assigned"],
+                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<ssid>",
+                                      request_id=f"r{day}"))
+        db.session.commit()
+    seen, cursor = [], None
+    for _ in range(3):
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = client.get(url(world.ssid["assigned"]), query_string=query, headers=world.headers["admin"]).json
+        seen += [i["request_id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+    assert seen == ["r5", "r4", "r3", "r2", "r1"] and cursor is None
+    body = client.get(url(world.ssid["assigned"]), query_string={"since": "2026-09-04"},
+                      headers=world.headers["admin"]).json
+    assert [i["request_id"] for i in body["items"] if i["action"] == "student.view"] == ["r5", "r4"]
+    bad = client.get(url(world.ssid["assigned"]), query_string={"since": "yesterday"}, headers=world.headers["admin"])
+    assert bad.status_code == 422
+    # A cursor of one student's history is refused on another's.
+    first = client.get(url(world.ssid["assigned"]), query_string={"limit": 1}, headers=world.headers["admin"]).json
+    other = client.get(url(world.ssid["added"]), query_string={"cursor": first["next_cursor"]},
+                       headers=world.headers["admin"])
+    assert other.status_code == 422
+
+
+def test_cli_table_and_csv(app, client, runner, world):
+    make_history(client, world)
+    result = runner.invoke(args=["audit", "student", world.ssid["unrelated"]])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["occurred_at", "user_id", "user_display_name"]
+    assert "caseload.remove" in lines[1] and "caseload.add" in lines[2]
+    result = runner.invoke(args=["audit", "student", world.ssid["unrelated"], "--format", "csv",
+                                 "--since", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["action"] for r in rows] == ["audit.view", "caseload.remove", "caseload.add"]  # the table run shows
+    assert rows[1]["user_display_name"] == "Carla Worker"
+    cli_views = [r for r in audit_rows(app, "audit.view") if r.endpoint == "cli"]
+    assert len(cli_views) == 2 and cli_views[0].role == "operator"
+
+
+def test_cli_rejects_unknown_and_malformed(runner, world):
+    assert runner.invoke(args=["audit", "student", UNKNOWN_SSID]).exit_code != 0
+    assert runner.invoke(args=["audit", "student", "12ab"]).exit_code != 0
+    assert runner.invoke(args=["audit", "student", world.ssid["added"], "--since", "nope"]).exit_code != 0

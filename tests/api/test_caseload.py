@@ -1,0 +1,278 @@
+"""GET/POST/DELETE /api/v1/caseload: cards, adds, removals, audit, idempotency."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mobile_service import scoping
+from mobile_service.extensions import db
+from mobile_service.models import CaseloadEntry
+from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+    UNKNOWN_SSID,
+    audit_rows,
+    entries,
+    fixed_today,
+    usage_rows,
+    without_request_id,
+    world,
+)
+from tests.factories import make_case
+
+URL = "/api/v1/caseload"
+PAGE_KEYS = {"items", "total", "next_cursor", "freshness"}
+CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
+             "enrollment_start", "days_since_school_change", "school_changes_12m", "attendance",
+             "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts"}
+ENTRY_KEYS = {"ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged"}
+
+
+def ssids(body) -> list[str]:
+    return [card["ssid"] for card in body["items"]]
+
+
+def test_caseload_lists_feed_and_added_students_with_exact_keys(client, world):
+    response = client.get(URL, headers=world.headers["csw"])
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert set(body) == PAGE_KEYS
+    assert ssids(body) == [world.ssid["assigned"], world.ssid["added"]]  # by last name
+    assert body["total"] == 2 and body["next_cursor"] is None
+    assert body["freshness"] == {"calpads": None, "dcfs": "2026-10-12T09:30:00Z", "district": None}
+    assigned, added = body["items"]
+    for card in body["items"]:
+        assert set(card) == CARD_KEYS
+    assert assigned["assigned_in_dcfs_feed"] is True and assigned["added_at"] is None
+    assert added["assigned_in_dcfs_feed"] is False and added["added_at"].endswith("Z")
+    assert assigned["age"] == 14 and assigned["grade"] == "07"
+    assert assigned["school"] == {"cds_code": assigned["school"]["cds_code"], "name": "Garey High",
+                                  "district_name": "Pomona Unified"}
+    assert assigned["enrollment_start"] == "2026-08-13"
+    assert assigned["days_since_school_change"] is None and assigned["school_changes_12m"] == 0
+    assert assigned["attendance"] == {"academic_year": "2026-27", "attendance_rate": 0.85, "days_absent": 6,
+                                      "days_expected": 40, "chronic_absence": True}
+    assert assigned["latest_progress_report"] == {"academic_year": "2026-27", "term": "Q1",
+                                                  "report_date": "2026-10-02", "gpa": 3.5, "d_f_count": 0}
+    assert assigned["alerts"] == ["chronic_absence"]
+    assert added["latest_progress_report"]["gpa"] == 2.0 and added["latest_progress_report"]["d_f_count"] == 1
+    assert added["alerts"] == ["failing_marks"]
+    # Never the reason text or the flag on the worker's own list.
+    assert "added_reason" not in added and "flagged" not in added
+
+
+def test_peer_caseload_is_separate(client, world):
+    assert ssids(client.get(URL, headers=world.headers["peer"]).json) == [world.ssid["foreign"]]
+    assert ssids(client.get(URL, headers=world.headers["scsw"]).json) == []  # own caseload only
+
+
+def test_caseload_view_is_audited_once_with_usage_event(app, client, world):
+    client.get(URL, headers=world.headers["csw"])
+    rows = audit_rows(app, "caseload.view")
+    assert len(rows) == 1
+    assert rows[0].user_id == world.id["csw"] and rows[0].role == "csw" and rows[0].basis == "caseload"
+    assert rows[0].details["count"] == 2 and rows[0].endpoint == "GET /api/v1/caseload" and rows[0].request_id
+    assert len(usage_rows(app, "caseload_view")) == 1
+
+
+def test_etag_and_304(client, world):
+    first = client.get(URL, headers=world.headers["csw"])
+    tag = first.headers["ETag"]
+    assert tag.startswith('"') and first.headers["Cache-Control"] == "no-store"
+    again = client.get(URL, headers={**world.headers["csw"], "If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == tag
+    weak = client.get(URL, headers={**world.headers["csw"], "If-None-Match": f"W/{tag}"})
+    assert weak.status_code == 304
+    client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"}, headers=world.headers["csw"])
+    changed = client.get(URL, headers={**world.headers["csw"], "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+
+
+def test_add_unassigned_requires_reason_and_is_flagged(app, client, world):
+    missing = client.post(URL, json={"ssid": world.ssid["unrelated"]}, headers=world.headers["csw"])
+    assert missing.status_code == 422 and "reason" in missing.json["errors"]["json"]
+    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "  covering for Pat  "},
+                           headers=world.headers["csw"])
+    assert response.status_code == 201
+    assert set(response.json) == ENTRY_KEYS
+    assert response.json["flagged"] is True and response.json["assigned_in_dcfs_feed"] is False
+    [entry] = entries(app, world.id["csw"], world.student_id["unrelated"])
+    assert entry.flagged and entry.added_reason == "covering for Pat" and entry.origin == "added"
+    [row] = audit_rows(app, "caseload.add")
+    assert row.student_id == world.student_id["unrelated"] and row.ssid == world.ssid["unrelated"]
+    assert row.basis == "exact_lookup" and row.details == {"result": "added", "flagged": True, "reason_given": True}
+    assert "Pat" not in str(row.details)
+    assert len(usage_rows(app, "caseload_add")) == 1
+    assert world.ssid["unrelated"] in ssids(client.get(URL, headers=world.headers["csw"]).json)
+
+
+def test_inactive_student_can_be_added_by_exact_ssid(client, world):
+    response = client.post(URL, json={"ssid": world.ssid["inactive"], "reason": "case reopened"},
+                           headers=world.headers["csw"])
+    assert response.status_code == 201
+
+
+def test_add_is_idempotent(app, client, world):
+    body = {"ssid": world.ssid["unrelated"], "reason": "new case"}
+    first = client.post(URL, json=body, headers=world.headers["csw"])
+    second = client.post(URL, json=body, headers=world.headers["csw"])
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json == second.json
+    assert len(entries(app, world.id["csw"], world.student_id["unrelated"])) == 1
+    assert [r.details["result"] for r in audit_rows(app, "caseload.add")] == ["added", "already_on_caseload"]
+    assert len(usage_rows(app, "caseload_add")) == 1  # only real changes count in the pilot metrics
+
+
+def test_adding_a_feed_assigned_student_needs_no_reason(client, world):
+    response = client.post(URL, json={"ssid": world.ssid["assigned"]}, headers=world.headers["csw"])
+    assert response.status_code == 200  # already on the list through the feed
+    assert response.json == {"ssid": world.ssid["assigned"], "on_caseload": True, "assigned_in_dcfs_feed": True,
+                             "added_at": None, "flagged": False}
+
+
+def test_add_unknown_student_is_404(client, world):
+    response = client.post(URL, json={"ssid": UNKNOWN_SSID, "reason": "x" * 10}, headers=world.headers["csw"])
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "ssid"),
+    ({"ssid": "40000abcde", "reason": "valid reason"}, "ssid"),
+    ({"ssid": "123", "reason": "valid reason"}, "ssid"),
+    ({"ssid": 4000000001, "reason": "valid reason"}, "ssid"),
+    ({"ssid": "{unrelated}", "reason": "r" * 10_000}, "reason"),
+    ({"ssid": "{unrelated}", "reason": "ab"}, "reason"),
+    ({"ssid": "{unrelated}", "reason": "   "}, "reason"),
+    ({"ssid": "{unrelated}", "reason": "ok reason", "user_id": 1}, "user_id"),
+    ({"ssid": "{unrelated}", "reason": "ok reason", "flagged": False}, "flagged"),
+])
+def test_add_rejects_bad_bodies(app, client, world, body, field):
+    body = {k: (v.format(unrelated=world.ssid["unrelated"]) if isinstance(v, str) and v.startswith("{") else v)
+            for k, v in body.items()}
+    response = client.post(URL, json=body, headers=world.headers["csw"])
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]["json"]
+    assert entries(app, world.id["csw"], world.student_id["unrelated"]) == []
+    assert audit_rows(app, "caseload.add") == []
+
+
+@pytest.mark.parametrize("body", [{"ssid": "4000000001\u0000", "reason": "valid reason"},
+                                  {"ssid": "{unrelated}", "reason": "bad\u0000reason"}])
+def test_add_rejects_nul_bytes(app, client, world, body):
+    body = {k: v.replace("{unrelated}", world.ssid["unrelated"]) for k, v in body.items()}
+    response = client.post(URL, json=body, headers=world.headers["csw"])
+    assert response.status_code in (400, 422)  # the request guard answers 400 before the schema
+    assert entries(app, world.id["csw"], world.student_id["unrelated"]) == []
+
+
+def test_add_rejects_non_json_and_non_object_bodies(client, world):
+    assert client.post(URL, data="ssid=1", headers=world.headers["csw"]).status_code in (415, 422)
+    assert client.post(URL, json=["x"], headers=world.headers["csw"]).status_code == 422
+
+
+def test_remove_added_student_then_history_is_kept_on_readd(app, client, world):
+    ssid, sid = world.ssid["added"], world.student_id["added"]
+    response = client.delete(f"{URL}/{ssid}", json={"reason": "case closed"}, headers=world.headers["csw"])
+    assert response.status_code == 204 and response.data == b""
+    assert ssid not in ssids(client.get(URL, headers=world.headers["csw"]).json)
+    with app.app_context():
+        from auth.principal import Principal
+
+        p = Principal(user_id=world.id["csw"], role="csw", sid="s", dcfs_employee_id=None)
+        assert scoping.basis_for(p, sid) is None  # no other basis: no longer visible
+    again = client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
+    assert again.status_code == 204  # idempotent: it was on my caseload before
+    assert client.post(URL, json={"ssid": ssid, "reason": "reopened"}, headers=world.headers["csw"]).status_code == 201
+    rows = entries(app, world.id["csw"], sid)
+    assert len(rows) == 2 and rows[0].removed_at is not None and rows[0].removed_reason == "case closed"
+    assert rows[1].removed_at is None and rows[1].added_reason == "reopened"
+    assert [r.details["result"] for r in audit_rows(app, "caseload.remove")] == ["removed", "not_on_caseload"]
+    assert len(usage_rows(app, "caseload_remove")) == 1
+
+
+def test_removing_feed_assigned_student_hides_until_newer_assignment(app, client, world):
+    ssid, sid = world.ssid["assigned"], world.student_id["assigned"]
+    assert client.delete(f"{URL}/{ssid}", headers=world.headers["csw"]).status_code == 204
+    [removal] = entries(app, world.id["csw"], sid)
+    assert removal.origin == "feed" and removal.removed_at is not None
+    assert ssid not in ssids(client.get(URL, headers=world.headers["csw"]).json)
+    [row] = audit_rows(app, "caseload.remove")
+    assert row.basis == "dcfs_assignment" and row.details["feed_assigned"] is True
+    with app.app_context():
+        from auth.principal import Principal
+        from mobile_service.models import User
+
+        user = db.session.get(User, world.id["csw"])
+        p = Principal(user_id=user.id, role="csw", sid="s", dcfs_employee_id=user.dcfs_employee_id)
+        assert scoping.basis_for(p, sid) == "dcfs_assignment"  # still a basis for access
+        # The same old assignment reloaded by the feed does not bring the student back...
+        entry = db.session.get(CaseloadEntry, removal.id)
+        entry.removed_at = dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC)
+        db.session.commit()
+    assert ssid not in ssids(client.get(URL, headers=world.headers["csw"]).json)
+    with app.app_context():
+        from mobile_service.models import Student, User
+
+        # ...a new assignment starting after the removal does.
+        make_case(db.session.get(Student, sid), db.session.get(User, world.id["csw"]),
+                  assignment_start=dt.date(2026, 10, 1))
+        db.session.commit()
+    assert ssid in ssids(client.get(URL, headers=world.headers["csw"]).json)
+
+
+def test_readding_removed_feed_student_needs_no_reason(client, world):
+    ssid = world.ssid["assigned"]
+    client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
+    response = client.post(URL, json={"ssid": ssid}, headers=world.headers["csw"])
+    assert response.status_code == 201 and response.json["flagged"] is False
+    card = next(c for c in client.get(URL, headers=world.headers["csw"]).json["items"] if c["ssid"] == ssid)
+    assert card["assigned_in_dcfs_feed"] is True and card["added_at"] is not None
+
+
+@pytest.mark.parametrize("target", ["foreign", "unrelated", "unknown", "malformed"])
+def test_remove_out_of_scope_is_the_same_404_as_missing(client, world, target):
+    ssid = {"unknown": UNKNOWN_SSID, "malformed": "12ab"}.get(target) or world.ssid[target]
+    reference = client.delete(f"{URL}/{UNKNOWN_SSID}", headers=world.headers["csw"])
+    response = client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
+    assert response.status_code == 404
+    assert without_request_id(response.json) == without_request_id(reference.json)
+
+
+def test_remove_rejects_bad_bodies(client, world):
+    url = f"{URL}/{world.ssid['added']}"
+    assert client.delete(url, json={"reason": "x" * 501}, headers=world.headers["csw"]).status_code == 422
+    assert client.delete(url, json={"why": "x"}, headers=world.headers["csw"]).status_code == 422
+
+
+def failing_once(monkeypatch):
+    """A session.commit that flushes (rows reach the database) then fails, once; later hooks commit normally."""
+    real_commit, calls = db.session.commit, []
+
+    def failing_commit():
+        calls.append(1)
+        if len(calls) > 1:  # the request-metrics hook commits its own row after the failure
+            return real_commit()
+        db.session.flush()
+        raise RuntimeError("simulated failure at commit")
+
+    return failing_commit
+
+
+def test_failed_commit_keeps_neither_change_nor_audit(app, client, world, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", failing_once(monkeypatch))
+    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"},
+                           headers=world.headers["csw"])
+    assert response.status_code == 500
+    assert "simulated" not in response.get_data(as_text=True)
+    assert entries(app, world.id["csw"], world.student_id["unrelated"]) == []
+    assert audit_rows(app, "caseload.add") == []
+    assert usage_rows(app, "caseload_add") == []
+
+
+def test_failed_remove_keeps_entry_open(app, client, world, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", failing_once(monkeypatch))
+    assert client.delete(f"{URL}/{world.ssid['added']}", headers=world.headers["csw"]).status_code == 500
+    [entry] = entries(app, world.id["csw"], world.student_id["added"])
+    assert entry.removed_at is None
+    assert audit_rows(app, "caseload.remove") == []

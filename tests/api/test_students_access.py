@@ -1,0 +1,196 @@
+"""Who may read which student record: role x relationship x route, one identical 404, audit rows."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from mobile_service import audit as audit_module
+from mobile_service.extensions import db
+from tests.api.student_helpers import (
+    ROUTE_ACTIONS,
+    STUDENT_ROUTES,
+    add_to_caseload,
+    audit_rows,
+    bearer,
+    fix_today,
+    usage_rows,
+)
+from tests.factories import app_token_for, make_case, make_student, make_supervision, make_user
+
+BASE = "/api/v1/students/"
+
+
+@pytest.fixture
+def world(app, monkeypatch):
+    """Workers, supervisors and students in every relationship the matrix needs."""
+    fix_today(monkeypatch)
+    with app.app_context():
+        csw, peer = make_user("csw"), make_user("csw")
+        scsw, ex_scsw, other_scsw = make_user("scsw"), make_user("scsw"), make_user("scsw")
+        coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
+        make_supervision(scsw, csw)
+        make_supervision(ex_scsw, csw, start_date=dt.date(2024, 1, 1), end_date=dt.date(2026, 6, 30))
+        make_supervision(other_scsw, peer)
+        added = make_student(retired_ssids=("6660001234",))
+        assigned, removed, peers, closed, reassigned = (make_student() for _ in range(5))
+        add_to_caseload(csw, added)
+        make_case(assigned, csw)
+        from mobile_service import clock
+
+        add_to_caseload(csw, removed, removed_at=clock.utcnow(), removed_reason="case transferred")
+        make_case(peers, peer)
+        make_case(closed, csw, case_status="closed")
+        make_case(reassigned, csw, assignment_end=dt.date(2026, 9, 30))  # reassigned away before today
+        make_case(reassigned, peer, assignment_start=dt.date(2026, 10, 1))
+        db.session.commit()
+        users = {"csw": csw, "peer": peer, "scsw": scsw, "ex_scsw": ex_scsw, "other_scsw": other_scsw,
+                     "coordinator": coordinator, "admin": admin}
+        ns = SimpleNamespace(tokens={name: app_token_for(u) for name, u in users.items()},
+                             ids={name: u.id for name, u in users.items()})
+        ns.students = {name: s.ssid for name, s in {"added": added, "assigned": assigned, "removed": removed,
+                                                        "peers": peers, "closed": closed, "reassigned": reassigned}.items()}
+        ns.student_ids = {name: s.id for name, s in {"added": added, "assigned": assigned}.items()}
+        ns.students["missing"] = "9999999999"
+        return ns
+
+
+# actor -> student -> expected basis (absent: 404)
+EXPECTED = {
+    "csw": {"added": "caseload", "assigned": "dcfs_assignment"},
+    "peer": {"peers": "dcfs_assignment", "reassigned": "dcfs_assignment"},
+    "scsw": {"added": "supervision", "assigned": "supervision"},
+    "ex_scsw": {},
+    "other_scsw": {"peers": "supervision", "reassigned": "supervision"},
+}
+STUDENTS = ("added", "assigned", "removed", "peers", "closed", "reassigned", "missing")
+
+
+def _problem_without_request_id(response) -> dict:
+    body = dict(response.get_json())
+    body.pop("request_id")
+    return body
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+@pytest.mark.parametrize("actor", sorted(EXPECTED))
+def test_role_relationship_matrix(client, app, world, actor, route):
+    not_found_bodies = []
+    for student in STUDENTS:
+        response = client.get(BASE + world.students[student] + route, headers=bearer(world.tokens[actor]))
+        basis = EXPECTED[actor].get(student)
+        if basis:
+            assert response.status_code == 200, (actor, student, route)
+            assert response.get_json()["ssid"] == world.students[student]
+            if route == "":
+                assert response.get_json()["access_basis"] == basis
+        else:
+            assert response.status_code == 404, (actor, student, route)
+            assert response.mimetype == "application/problem+json"
+            assert response.headers["X-Request-ID"] == response.get_json()["request_id"]
+            not_found_bodies.append(_problem_without_request_id(response))
+    # "Not yours" and "does not exist" are indistinguishable.
+    assert all(body == not_found_bodies[0] for body in not_found_bodies)
+    # Exactly one audit row per disclosure, none for refusals.
+    rows = audit_rows(app)
+    assert len(rows) == len(EXPECTED[actor])
+    assert {r.action for r in rows} <= {ROUTE_ACTIONS[route]}
+    assert {(r.ssid, r.basis) for r in rows} == {(world.students[s], b) for s, b in EXPECTED[actor].items()}
+    assert all(r.user_id == world.ids[actor] for r in rows)
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_coordinators_and_admins_get_403_on_every_student_route(client, world, role, route):
+    response = client.get(BASE + world.students["added"] + route, headers=bearer(world.tokens[role]))
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+def test_no_token_is_401(client, world, route):
+    response = client.get(BASE + world.students["added"] + route)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+@pytest.mark.parametrize("ssid", ["123", "12345678901", "abcdefghij", "0000000000x", "%25%25", "1" * 400,
+                                  "99999999999999999999999999999"])
+def test_malformed_ssid_is_the_same_404(client, world, route, ssid):
+    response = client.get(BASE + ssid + route, headers=bearer(world.tokens["csw"]))
+    assert response.status_code == 404
+    missing = client.get(BASE + "9999999999" + route, headers=bearer(world.tokens["csw"]))
+    assert _problem_without_request_id(response) == _problem_without_request_id(missing)
+
+
+def test_retired_ssid_resolves_to_the_student(client, app, world):
+    response = client.get(BASE + "6660001234", headers=bearer(world.tokens["csw"]))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["ssid"] == world.students["added"] and body["retired_ssids"] == ["6660001234"]
+    [row] = audit_rows(app, "student.view")
+    assert row.ssid == world.students["added"] and row.student_id == world.student_ids["added"]
+
+
+def test_access_changes_apply_on_the_next_request(client, app, world):
+    url = BASE + world.students["added"]
+    assert client.get(url, headers=bearer(world.tokens["csw"])).status_code == 200
+    with app.app_context():
+        from mobile_service import clock
+        from mobile_service.models import CaseloadEntry
+
+        entry = db.session.execute(db.select(CaseloadEntry).where(
+            CaseloadEntry.student_id == world.student_ids["added"])).scalar_one()
+        entry.removed_at = clock.utcnow()
+        db.session.commit()
+    assert client.get(url, headers=bearer(world.tokens["csw"])).status_code == 404
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+def test_audit_and_usage_per_view(client, app, world, route):
+    response = client.get(BASE + world.students["assigned"] + route,
+                          headers={**bearer(world.tokens["csw"]), "X-App-Platform": "android"})
+    assert response.status_code == 200
+    [row] = audit_rows(app)
+    assert row.action == ROUTE_ACTIONS[route] and row.basis == "dcfs_assignment"
+    assert row.student_id == world.student_ids["assigned"] and row.ssid == world.students["assigned"]
+    assert row.role == "csw" and row.request_id == response.headers["X-Request-ID"]
+    assert row.endpoint == "GET /api/v1/students/<ssid>" + route
+    [event] = usage_rows(app, "record_view")
+    tab = {"": "demographics", "/enrollments": "enrollments", "/attendance": "attendance",
+           "/progress-reports": "progress_reports"}[route]
+    assert event.detail == tab and event.platform == "android"
+    assert world.students["assigned"] not in repr(vars(event))
+
+
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch):
+    real_record = audit_module.record
+
+    def broken_record(*args, **kwargs):
+        event = real_record(*args, **kwargs)
+        event.user_id = 987654321  # no such user: the INSERT fails on commit (foreign key)
+        return event
+
+    monkeypatch.setattr(audit_module, "record", broken_record)
+    response = client.get(BASE + world.students["assigned"] + route, headers=bearer(world.tokens["csw"]))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert world.students["assigned"] not in response.get_data(as_text=True)
+    assert audit_rows(app) == []
+
+
+def test_search_audit_failure_discloses_nothing(client, app, world, monkeypatch):
+    real_record = audit_module.record
+
+    def broken_record(*args, **kwargs):
+        event = real_record(*args, **kwargs)
+        event.user_id = 987654321
+        return event
+
+    monkeypatch.setattr(audit_module, "record", broken_record)
+    response = client.post(BASE + "search", json={"ssid": world.students["added"]}, headers=bearer(world.tokens["csw"]))
+    assert response.status_code == 503
+    assert world.students["added"] not in response.get_data(as_text=True)

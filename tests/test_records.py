@@ -1,0 +1,173 @@
+"""Derived figures against hand-computed fixtures (no database)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from mobile_service import records
+
+TODAY = dt.date(2026, 10, 15)
+D = dt.date
+
+
+@dataclass
+class Enr:
+    school_id: int
+    start_date: dt.date
+    exit_date: dt.date | None = None
+    exit_reason_code: str | None = None
+    enrollment_status: str = "10"
+    grade_level: str = "07"
+
+
+@dataclass
+class Att:
+    days_expected: int
+    days_attended: int
+    days_absent_excused: int = 0
+    days_absent_unexcused: int = 0
+    days_suspended_out: int = 0
+    days_suspended_in: int = 0
+    days_incomplete_study: int = 0
+
+
+@pytest.mark.parametrize("birth, expected", [
+    (D(2012, 3, 4), 14),
+    (D(2012, 10, 15), 14),   # birthday today
+    (D(2012, 10, 16), 13),   # birthday tomorrow
+    (D(2026, 10, 16), None),  # not born yet: bad data, no age
+    (None, None),
+])
+def test_age(birth, expected):
+    assert records.age(birth, TODAY) == expected
+
+
+def test_age_leap_day_birthday_counts_from_march_first():
+    assert records.age(D(2012, 2, 29), D(2027, 2, 28)) == 14
+    assert records.age(D(2012, 2, 29), D(2027, 3, 1)) == 15
+    assert records.age(D(2012, 2, 29), D(2028, 2, 29)) == 16
+
+
+@pytest.mark.parametrize("day, year", [(D(2026, 10, 15), "2026-27"), (D(2026, 6, 30), "2025-26"),
+                                       (D(2026, 7, 1), "2026-27"), (D(2099, 12, 1), "2099-00")])
+def test_academic_year(day, year):
+    assert records.academic_year(day) == year
+
+
+def test_year_end_exit_and_return_to_same_school_is_not_a_move():
+    history = [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155", grade_level="06"),
+               Enr(1, D(2026, 8, 13), grade_level="07")]
+    m = records.mobility(history, TODAY)
+    assert m.school_changes_12m == 0 and m.last_school_change is None and m.days_since_school_change is None
+    assert m.current is history[1] and m.current_stay_start == D(2025, 8, 14)
+
+
+def test_grade_change_split_is_not_a_move():
+    history = [Enr(1, D(2026, 8, 13), D(2026, 9, 1), "E150", grade_level="07"),
+               Enr(1, D(2026, 9, 2), grade_level="08")]
+    m = records.mobility(history, TODAY)
+    assert m.school_changes_12m == 0 and m.current.grade_level == "08"
+
+
+def test_transfer_to_another_school_is_a_move_with_days_since():
+    history = [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155"),
+               Enr(1, D(2026, 8, 13), D(2026, 9, 20), "T160"),
+               Enr(2, D(2026, 9, 28))]          # 17 days before TODAY
+    m = records.mobility(history, TODAY)
+    assert m.school_changes_12m == 1
+    assert m.last_school_change == D(2026, 9, 28) and m.days_since_school_change == 17
+    assert m.current_stay_start == D(2026, 9, 28)
+
+
+def test_short_term_enrollment_elsewhere_is_a_move_secondary_is_not():
+    history = [Enr(1, D(2026, 1, 5), D(2026, 3, 1), "T160"),
+               Enr(3, D(2026, 2, 1), enrollment_status="20"),     # secondary: ignored
+               Enr(2, D(2026, 3, 2), D(2026, 5, 1), "T165", enrollment_status="30"),
+               Enr(1, D(2026, 5, 4))]
+    m = records.mobility(history, TODAY)
+    assert m.school_changes_12m == 2
+    assert m.last_school_change == D(2026, 5, 4) and m.days_since_school_change == 164
+
+
+def test_moves_older_than_twelve_months_are_not_counted():
+    history = [Enr(1, D(2024, 8, 1), D(2025, 1, 10), "T160"), Enr(2, D(2025, 1, 13), D(2025, 10, 10), "T160"),
+               Enr(3, D(2025, 10, 16))]
+    m = records.mobility(history, TODAY)
+    # 2025-01-13 is outside the window; 2025-10-16 is 364 days ago, inside.
+    assert m.school_changes_12m == 1 and m.days_since_school_change == 364
+
+
+def test_no_show_and_future_enrollments_are_ignored():
+    history = [Enr(1, D(2026, 8, 13)), Enr(2, D(2026, 9, 1), D(2026, 8, 31), "N470"), Enr(4, D(2026, 11, 2))]
+    m = records.mobility(history, TODAY)
+    assert m.school_changes_12m == 0 and m.current.school_id == 1
+
+
+def test_current_enrollment_summer_grace_and_gone():
+    summer = [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155")]
+    assert records.current_enrollment(summer, D(2026, 7, 20)) is summer[0]
+    assert records.current_enrollment(summer, TODAY) is None  # 132 days later: nowhere enrolled
+    transferred = [Enr(1, D(2026, 8, 13), D(2026, 10, 1), "T160")]
+    assert records.current_enrollment(transferred, TODAY) is None
+    assert records.current_enrollment([], TODAY) is None
+
+
+def test_attendance_figures_hand_computed():
+    # 40 expected; absent = 1 excused + 1 unexcused + 1 OSS + 1 incomplete IS = 4 (10 %); ISS is attendance.
+    a = records.attendance([Att(40, 36, 1, 1, 1, 2, 1)])
+    assert a.days_absent == 4 and a.attendance_rate == Decimal("0.9000") and a.absence_rate == Decimal("0.1000")
+    assert a.chronic_absence is True
+
+
+def test_attendance_just_under_ten_percent_is_not_chronic():
+    a = records.attendance([Att(100, 91, 9)])
+    assert a.days_absent == 9 and a.chronic_absence is False and a.attendance_rate == Decimal("0.9100")
+
+
+def test_chronic_needs_more_than_thirty_expected_days():
+    assert records.attendance([Att(30, 20, 10)]).chronic_absence is False
+    assert records.attendance([Att(31, 27, 4)]).chronic_absence is True  # 4/31 = 12.9 %
+
+
+def test_attendance_sums_schools_of_the_year():
+    a = records.attendance([Att(20, 19, 1), Att(25, 21, 2, 2)])
+    assert (a.days_expected, a.days_attended, a.days_absent) == (45, 40, 5)
+    assert a.attendance_rate == Decimal("0.8889") and a.chronic_absence is True  # 5/45 = 11.1 %
+
+
+def test_attendance_none_and_zero_expected():
+    assert records.attendance([]) is None
+    a = records.attendance([Att(0, 0)])
+    assert a.attendance_rate is None and a.chronic_absence is False
+
+
+@pytest.mark.parametrize("mark, points", [("A", 4), ("a-", 4), ("B+", 3), ("C", 2), (" D- ", 1), ("F", 0),
+                                          ("P", None), ("NP", None), ("I", None), ("W", None), ("CR", None),
+                                          ("NC", None), ("A++", None), ("", None), (None, None), ("E", None)])
+def test_mark_points(mark, points):
+    assert records.mark_points(mark) == points
+
+
+def test_term_gpa_and_d_f_count():
+    m = records.term_marks(["A", "B+", "C-", "D", "F", "P", "W"])
+    # (4 + 3 + 2 + 1 + 0) / 5 = 2.00; P and W are left out.
+    assert m.gpa == Decimal("2.00") and m.graded_count == 5 and m.d_f_count == 2
+    assert records.term_marks(["A", "A-", "B"]).gpa == Decimal("3.67")
+    assert records.term_marks(["P", "CR"]).gpa is None
+
+
+def test_alerts():
+    moved = records.mobility([Enr(1, D(2026, 1, 5), D(2026, 9, 20), "T160"), Enr(2, D(2026, 9, 28))], TODAY)
+    chronic = records.attendance([Att(40, 30, 10)])
+    failing = records.term_marks(["F", "A"])
+    assert records.alerts(mobility_figures=moved, attendance_figures=chronic, marks_figures=failing) == [
+        "school_change_30d", "chronic_absence", "failing_marks"]
+    nowhere = records.mobility([], TODAY)
+    assert records.alerts(mobility_figures=nowhere, attendance_figures=None, marks_figures=None) == [
+        "no_current_enrollment"]
+    old_move = records.mobility([Enr(1, D(2026, 1, 5), D(2026, 9, 1), "T160"), Enr(2, D(2026, 9, 2))], TODAY)
+    assert records.alerts(mobility_figures=old_move, attendance_figures=records.attendance([Att(40, 40)]),
+                          marks_figures=records.term_marks(["B"])) == []
