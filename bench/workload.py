@@ -122,7 +122,8 @@ def search_criteria(app, rng: random.Random, how_many: int) -> dict[str, list[di
     from mobile_service.models import Student
 
     with app.app_context():
-        total = db.session.execute(db.select(db.func.count(Student.id))).scalar() or 0
+        total = db.session.execute(db.select(db.func.count(Student.id))
+                                   .where(Student.foster_status == "active")).scalar() or 0
         # A random window over ids keeps the sample cheap at a million rows (no ORDER BY random()).
         rows = []
         for _ in range(4):

@@ -100,6 +100,10 @@ def before_request() -> Response | None:
 def after_request(response: Response) -> Response:
     """Echo the request id, set protective headers and write the access-log line."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    # flask-limiter adds Retry-After to every response of a limited route; it means "back off"
+    # only on 429 and 503, so clients must never see it on a success.
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

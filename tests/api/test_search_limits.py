@@ -29,7 +29,9 @@ def test_search_quota_is_per_user_and_answers_429_with_retry_after(limited_app, 
         token_a, token_b = app_token_for(first), app_token_for(second)
     client = limited_app.test_client()
     for _ in range(3):
-        assert client.post(URL, json={"name": "quota"}, headers=bearer(token_a)).status_code == 200
+        allowed = client.post(URL, json={"name": "quota"}, headers=bearer(token_a))
+        assert allowed.status_code == 200
+        assert "Retry-After" not in allowed.headers  # only refusals tell the app to back off
     refused = client.post(URL, json={"name": "quota"}, headers=bearer(token_a))
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
