@@ -1,7 +1,10 @@
 """flask-smorest subclassing point: problem+json errors and the bearer security scheme."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from webargs.flaskparser import FlaskParser
 
 from api.common import ProblemSchema
 from mobile_service.errors import PROBLEM_CONTENT_TYPE, handle_http_exception
@@ -28,3 +31,17 @@ class Api(_Api):
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
              "description": "App token from POST /auth/token (never an Entra token)."},
         )
+
+
+class StrictQueryParser(FlaskParser):
+    """Reject unknown query parameters (422) instead of ignoring them: a misspelt filter or a
+    name pasted into a URL must be reported, never silently dropped."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": ma.RAISE, "querystring": ma.RAISE}
+
+
+class Blueprint(_Blueprint):
+    """The service's resource blueprint: flask-smorest's, with strict query parsing."""
+
+    ARGUMENTS_PARSER = StrictQueryParser()

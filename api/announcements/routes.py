@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.announcements import service
 from api.announcements.schemas import AnnouncementArgsSchema, AnnouncementListSchema
+from api.smorest import Blueprint
 from auth.decorators import require_auth
 
 blp = Blueprint("announcements", __name__, url_prefix="/api/v1/announcements",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.caseload import service
 from api.caseload.schemas import (
@@ -14,6 +13,7 @@ from api.caseload.schemas import (
     CaseloadRemoveSchema,
 )
 from api.plumbing import NOT_MODIFIED, etag_response
+from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import FIELD_ROLES
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.issues import service
 from api.issues.schemas import IssueArgsSchema, IssueCreateSchema, IssuePageSchema, IssueSchema
+from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import FIELD_ROLES
 

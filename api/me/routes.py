@@ -1,10 +1,9 @@
 """``GET /api/v1/me``."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.me import service
 from api.me.schemas import MeSchema
+from api.smorest import Blueprint
 from auth import current_principal, require_auth
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in user")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.announcements import service as announcements
 from api.announcements.schemas import AnnouncementCreateSchema
@@ -20,6 +19,7 @@ from api.pilot.schemas import (
     IssueUpdateSchema,
     SummarySchema,
 )
+from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import ROLE_ADMIN, ROLE_COORDINATOR
 

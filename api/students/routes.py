@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.plumbing import NOT_MODIFIED, etag_response
+from api.smorest import Blueprint
 from api.students import schemas, service
 from auth.decorators import current_principal, require_auth
 from mobile_service.extensions import limiter

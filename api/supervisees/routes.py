@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.caseload.schemas import SupervisedCaseloadPageSchema
 from api.plumbing import NOT_MODIFIED, etag_response
+from api.smorest import Blueprint
 from api.supervisees import service
 from api.supervisees.schemas import SuperviseeArgsSchema, SuperviseeCaseloadArgsSchema, SuperviseePageSchema
 from auth.decorators import current_principal, require_auth
