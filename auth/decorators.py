@@ -40,15 +40,17 @@ def authenticate() -> Principal:
         claims = verify_access_token(token.strip())
     except InvalidAppToken as exc:
         raise _unauthorized("invalid_token", str(exc)) from exc
-    row = db.session.execute(
-        select(User, RefreshFamily.revoked_at)
+    # One indexed query, fresh on every request (deactivation, token-version bump and revocation
+    # take effect at once); plain columns, not a User entity: the ORM's per-row cost showed here.
+    user = db.session.execute(
+        select(User.id, User.role, User.active, User.token_version, User.dcfs_employee_id, User.office,
+               User.pilot_cohort, RefreshFamily.revoked_at)
         .join(RefreshFamily, RefreshFamily.user_id == User.id)
         .where(User.id == int(claims["sub"]), RefreshFamily.id == claims["sid"])
     ).first()
-    if row is None:
+    if user is None:
         raise _unauthorized("invalid_token", "session not found")
-    user, revoked_at = row
-    if not user.active or user.token_version != claims["tv"] or revoked_at is not None:
+    if not user.active or user.token_version != claims["tv"] or user.revoked_at is not None:
         raise _unauthorized("invalid_token", "session ended")
     return Principal(user_id=user.id, role=user.role, sid=claims["sid"], dcfs_employee_id=user.dcfs_employee_id,
                      office=user.office, pilot_cohort=user.pilot_cohort, token_id=claims["jti"])

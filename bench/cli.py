@@ -84,7 +84,9 @@ def run_suite(db: database.BenchDatabase, args, wrk: str, out: Path, scenarios: 
 
     rng = random.Random(args.seed)
     env = bench_env(db.url)
-    app = create_app({**env, "LOG_LEVEL": "WARNING"})  # same keys as the servers, quieter
+    # Same keys as the servers, quieter; no per-process caching or batching, so the statement
+    # counts below are each request's worst case (freshness read, its own usage-event INSERT).
+    app = create_app({**env, "LOG_LEVEL": "WARNING", "FRESHNESS_CACHE_SECONDS": "0", "USAGE_EVENT_BATCH": "1"})
     hello = app_server = None
     rows: list[dict] = []
     section: dict = {"database": {"backend": db.backend, "scale": db.scale, "students": db.students,

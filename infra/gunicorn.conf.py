@@ -88,6 +88,16 @@ def post_fork(server, worker):
                 engine.dispose(close=False)
 
 
+def worker_exit(server, worker):
+    """Write this worker's buffered pilot ``request`` events before it exits (recycle, HUP, TERM)."""
+    try:
+        from mobile_service.pilot import request_events
+    except ImportError:  # the hello app of the benchmark
+        return
+    app = worker.app.wsgi() if preload_app else None
+    request_events.flush(app if hasattr(app, "app_context") else None)
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges (pool use, memory) from later scrapes."""
     from prometheus_client import multiprocess

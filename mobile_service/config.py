@@ -120,6 +120,12 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 5, minimum=1),
         "DB_POOL_TIMEOUT": _int(env, "DB_POOL_TIMEOUT", 3, minimum=1),
         "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, minimum=100),
+        # Pilot "request" events are buffered per process and written as one INSERT per batch
+        # (mobile_service.pilot.request_events); tests write each one at once.
+        "USAGE_EVENT_BATCH": _int(env, "USAGE_EVENT_BATCH", 1 if app_env == "testing" else 100, minimum=1),
+        "USAGE_EVENT_FLUSH_SECONDS": _int(env, "USAGE_EVENT_FLUSH_SECONDS", 10, minimum=1),
+        # Per-process cache of the data-freshness stamps (imports change them a few times a day).
+        "FRESHNESS_CACHE_SECONDS": _int(env, "FRESHNESS_CACHE_SECONDS", 0 if app_env == "testing" else 30),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32, minimum=2),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -14,7 +14,8 @@ from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import Supervision, User
 
-INT64_MAX = 2**63 - 1
+# users.id is a 32-bit INTEGER: a larger id would overflow on PostgreSQL (500), so it is simply unknown.
+USER_ID_MAX = 2**31 - 1
 
 
 def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) ->
 def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """A supervisee's caseload cards, read-only, with flagged adds; 404 unless actively supervised."""
     worker = None
-    if 0 < worker_id <= INT64_MAX:
+    if 0 < worker_id <= USER_ID_MAX:
         worker = db.session.execute(
             scoping.supervisees(principal).where(User.id == worker_id).limit(1)
         ).scalar_one_or_none()

@@ -1,17 +1,27 @@
 """The ``request`` usage event: one row per authenticated ``/api/v1`` call, for latency and error rates.
 
-Recorded in an ``after_request`` hook, in its own short transaction: the request's own work is
-committed by its service (or discarded on error) before this runs, so the hook rolls back
-anything left pending (teardown would do the same) and commits a single INSERT. A failure is
-logged and swallowed: metrics never break a response. The row holds the route *template*
-(``/api/v1/students/<ssid>``), never the path, query string or any student identifier.
+Recorded in an ``after_request`` hook into a per-process buffer, written as ONE multi-row INSERT
+every ``USAGE_EVENT_BATCH`` events or when the oldest buffered row is ``USAGE_EVENT_FLUSH_SECONDS``
+old (checked on the next request), and at worker exit (gunicorn ``worker_exit`` + ``atexit``).
+A commit per read request was an extra WAL flush on every read (bench/RESULTS.md); batching
+trades that for at most one batch of metrics rows lost if a worker is killed hard. Tests run
+with a batch of 1 (written at once) or call :func:`flush`.
+
+A flush runs in its own short transaction: the request's own work is committed by its service
+(or discarded on error) before this runs, so the hook rolls back anything left pending (teardown
+would do the same) before the INSERT. A failure is logged and swallowed (the batch is dropped):
+metrics never break a response. A row holds the route *template* (``/api/v1/students/<ssid>``),
+never the path, query string or any student identifier.
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 import time
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, has_app_context, request
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +34,42 @@ log = logging.getLogger("mobile_service.pilot")
 API_PREFIX = "/api/v1/"
 
 
+class _Buffer:
+    """Rows waiting for the next multi-row INSERT; one per process, shared by its threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rows: list[dict[str, Any]] = []
+        self.oldest: float | None = None
+        self.app: Flask | None = None  # for the exit flush (no app context then)
+
+    def add(self, row: dict[str, Any], *, batch: int, max_age: float) -> list[dict[str, Any]]:
+        """Buffer ``row``; return the rows to write now (empty while the batch is not due)."""
+        now = time.monotonic()
+        with self.lock:
+            self.rows.append(row)
+            if self.oldest is None:
+                self.oldest = now
+            if len(self.rows) < batch and now - self.oldest < max_age:
+                return []
+            return self._take()
+
+    def take(self) -> list[dict[str, Any]]:
+        """Empty the buffer and return what it held."""
+        with self.lock:
+            return self._take()
+
+    def _take(self) -> list[dict[str, Any]]:
+        rows, self.rows, self.oldest = self.rows, [], None
+        return rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+_buffer = _Buffer()
+
+
 def _latency_ms() -> float | None:
     if g.get("latency_ms") is not None:
         return round(float(g.latency_ms), 2)
@@ -31,26 +77,68 @@ def _latency_ms() -> float | None:
     return round((time.perf_counter() - started) * 1000, 2) if started is not None else None
 
 
+def _write(rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` in one statement and commit (inside an app context); never raise."""
+    if not rows:
+        return
+    try:
+        db.session.rollback()
+        db.session.execute(insert(UsageEvent).values(rows))
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("request usage events not recorded",
+                    extra={"error_class": type(exc).__name__, "count": len(rows)})
+
+
+def flush(app: Flask | None = None) -> int:
+    """Write every buffered ``request`` event now; return how many were written or dropped."""
+    rows = _buffer.take()
+    if not rows:
+        return 0
+    target = app or (current_app._get_current_object() if has_app_context() else _buffer.app)  # type: ignore[attr-defined]
+    if target is None:
+        log.warning("request usage events dropped: no application", extra={"count": len(rows)})
+        return len(rows)
+    if has_app_context() and current_app._get_current_object() is target:  # type: ignore[attr-defined]
+        _write(rows)
+    else:
+        with target.app_context():
+            _write(rows)
+            db.session.remove()
+    return len(rows)
+
+
+def pending() -> int:
+    """How many ``request`` events wait in this process's buffer."""
+    return len(_buffer)
+
+
 def record_request(response: Response) -> Response:
-    """Record a ``request`` event for an authenticated API call; never raise."""
+    """Buffer a ``request`` event for an authenticated API call (write the batch when due); never raise."""
     principal = g.get("principal")
     if principal is None or not request.path.startswith(API_PREFIX) or request.url_rule is None:
         return response
     version, platform = client_info()
-    try:
-        db.session.rollback()
-        db.session.execute(insert(UsageEvent).values(
-            occurred_at=clock.utcnow(), user_id=principal.user_id, role=principal.role, event="request",
-            route=request.url_rule.rule[:120], status=response.status_code, latency_ms=_latency_ms(),
-            app_version=version, platform=platform,
-        ))
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.warning("request usage event not recorded", extra={"error_class": type(exc).__name__})
+    row = {"occurred_at": clock.utcnow(), "user_id": principal.user_id, "role": principal.role,
+           "event": "request", "route": request.url_rule.rule[:120], "status": response.status_code,
+           "latency_ms": _latency_ms(), "app_version": version, "platform": platform}
+    config = current_app.config
+    due = _buffer.add(row, batch=config["USAGE_EVENT_BATCH"], max_age=config["USAGE_EVENT_FLUSH_SECONDS"])
+    _write(due)
     return response
+
+
+def _flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # interpreter teardown: log, never raise
+        log.warning("request usage events not flushed at exit", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
     """Register the hook (after requestlog's, so it runs before the access-log line is written)."""
     app.after_request(record_request)
+    if _buffer.app is None:
+        _buffer.app = app
+        atexit.register(_flush_at_exit)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
 from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
@@ -124,3 +126,17 @@ def test_supervisee_list_pagination(app, client, token_for, fixed_today):
         cursor = body["next_cursor"]
     assert names == [f"Worker {n}" for n in range(5)] and cursor is None
 
+
+
+@pytest.mark.parametrize("worker_id", [2**31, 20603806456182, 2**63])
+def test_ids_beyond_the_integer_column_are_plain_404s(client, worker_id):
+    """Regression (schemathesis on PostgreSQL): ids past users.id's 32-bit range were a 500."""
+    from tests.factories import app_token_for
+
+    with client.application.app_context():
+        scsw = make_user("scsw")
+        db.session.commit()
+        token = app_token_for(scsw)
+    response = client.get(f"/api/v1/supervisees/{worker_id}/caseload", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
