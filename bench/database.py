@@ -105,6 +105,19 @@ def _state(url: str) -> tuple[str | None, int]:
         engine.dispose()
 
 
+def vacuum(url: str) -> None:
+    """``VACUUM (ANALYZE)`` a freshly seeded PostgreSQL database: the steady state autovacuum
+    reaches on its own a while after a load (visibility map set, so index-only scans skip the
+    heap), reached before measuring instead of during a run. Not part of the seed time."""
+    engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET statement_timeout = 0"))
+            conn.execute(text("VACUUM (ANALYZE)"))
+    finally:
+        engine.dispose()
+
+
 def migrations_head() -> str | None:
     """The head revision of the service's migrations."""
     from mobile_service.app import _migrations_head
@@ -147,6 +160,8 @@ def prepare(url: str, *, scale: int, seed: int, env: dict[str, str], out_dir: Pa
     started = time.perf_counter()
     flask(["seed", "--students", str(scale), "--seed", str(seed)], db_env)
     seed_seconds = time.perf_counter() - started
+    if postgres:
+        vacuum(url)
     revision, count = _state(url)
     marker = {"backend": "postgresql" if postgres else "sqlite", "scale": scale, "seed": seed, "head": head,
               "students": count, "seed_seconds": round(seed_seconds, 2),

@@ -1,16 +1,24 @@
 """The record of access: one place that writes audit rows. It never commits.
 
-Callers add the audit row to the session and commit once, together with the change or
-right before the disclosure, so neither is saved without the other.
+Callers write the audit row in the session's transaction and commit once, together with the
+change or right before the disclosure, so neither is saved without the other. The row is a
+plain INSERT in that transaction, not an ORM object: an append-only row needs no identity map
+or unit-of-work flush, and this runs on every read.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
 
+from mobile_service.errors import APIError
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent
+
+log = logging.getLogger("mobile_service.security")
 
 # Every audited action, in one list (the access history report explains them).
 ACTIONS = {
@@ -40,13 +48,13 @@ class PrincipalLike(Protocol):
 
 def record(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
            ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
-           user_id: int | None = None, role: str | None = None) -> AuditEvent:
-    """Add an audit row for ``action`` to the session (the caller commits)."""
+           user_id: int | None = None, role: str | None = None) -> None:
+    """Write an audit row for ``action`` in the current transaction (the caller commits)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
         raise ValueError(f"unknown audit basis {basis!r}")
-    event = AuditEvent(
+    statement = insert(AuditEvent).values(
         user_id=principal.user_id if principal else user_id,
         role=principal.role if principal else role,
         action=action,
@@ -58,5 +66,11 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
         request_id=g.get("request_id") if has_request_context() else None,
         details=details,
     )
-    db.session.add(event)
-    return event
+    try:
+        db.session.execute(statement)
+    except SQLAlchemyError as exc:
+        # Fail closed: without its audit row, the disclosure or change must not happen either.
+        db.session.rollback()
+        log.error("audit write failed", extra={"error_class": type(exc).__name__, "event": action})
+        raise APIError(503, "The service cannot record this access right now; retry shortly.",
+                       headers={"Retry-After": "5"}) from exc

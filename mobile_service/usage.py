@@ -1,14 +1,18 @@
 """Server-side usage events for pilot metrics: aggregates only, never student identifiers.
 
-Kept apart from the audit log (different table, different readers). ``record_event`` adds a
-row to the current session; the caller's single commit saves it with the rest of the request.
+Kept apart from the audit log (different table, different readers). ``record_event`` writes a
+row (a plain INSERT, no ORM flush) in the current transaction; the caller's single commit saves
+it with the rest of the request.
 """
 from __future__ import annotations
 
 from typing import Protocol
 
 from flask import has_request_context, request
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
 
+from mobile_service.errors import APIError
 from mobile_service.extensions import db
 from mobile_service.models import UsageEvent
 
@@ -43,12 +47,12 @@ def client_info() -> tuple[str | None, str | None]:
 def record_event(event: str, principal: PrincipalLike | None = None, *, route: str | None = None,
                  status: int | None = None, latency_ms: float | None = None,
                  result_count: int | None = None, detail: str | None = None,
-                 user_id: int | None = None, role: str | None = None) -> UsageEvent:
-    """Add a usage event to the session (the caller commits). ``detail`` must hold no PII."""
+                 user_id: int | None = None, role: str | None = None) -> None:
+    """Write a usage event in the current transaction (the caller commits). ``detail``: no PII."""
     if event not in EVENTS:
         raise ValueError(f"unknown usage event {event!r}")
     version, platform = client_info()
-    row = UsageEvent(
+    statement = insert(UsageEvent).values(
         user_id=principal.user_id if principal else user_id,
         role=principal.role if principal else role,
         event=event,
@@ -60,5 +64,10 @@ def record_event(event: str, principal: PrincipalLike | None = None, *, route: s
         app_version=version,
         platform=platform,
     )
-    db.session.add(row)
-    return row
+    try:
+        db.session.execute(statement)
+    except SQLAlchemyError as exc:
+        # Same transaction as the request's audit row and changes: all or nothing, a 503.
+        db.session.rollback()
+        raise APIError(503, "The service cannot record this request right now; retry shortly.",
+                       headers={"Retry-After": "5"}) from exc

@@ -6,7 +6,8 @@ Rules (api.md "Search rules"):
   ``gram``), then the full substring is verified on those candidates only.
 - ``name`` / ``first_name`` / ``last_name``: words of at least 2 letters, each prefix-matching a
   folded part of a legal or alias name (``student_name_parts``, a range on its primary key);
-  every word must match (AND), possibly in different fields.
+  every word must match (AND), possibly in different fields. Name-only searches walk that index
+  and stop at the cap (``name_walk``), so their cost does not grow with the county.
 - ``dob``: exact (``ix_students_birth_date_last_first``).
 - Only active foster youth are searched, except the EPS "Search Entire Foster Youth Database"
   rule: an exact first name + last name + date of birth, or a full 10-digit SSID.
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from api.students import name_walk
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_ACTIVE, SsidGram, Student, StudentNamePart, StudentSsid
 from mobile_service.text import MAX_PART_LENGTH, fold, name_key, prefix_upper_bound
@@ -292,8 +294,15 @@ def search_statement(criteria: SearchCriteria, exact_ids: list[int]):
     )
 
 
+def name_only(criteria: SearchCriteria) -> bool:
+    """Only name words were given: the name index alone drives the search (``name_walk``)."""
+    return bool(criteria.words) and criteria.ssid is None and criteria.dob is None
+
+
 def find_students(criteria: SearchCriteria) -> list:
-    """Run the search: at most two statements (exact lookup, ranked search)."""
+    """Run the search: two statements (exact lookup or exact-name walk, then the ranked search)."""
+    if name_only(criteria):
+        return name_walk.find_by_name(criteria.words, NAME_FIELDS, criteria.limit)
     exact_ids = exact_lookup_ids(criteria)
     return list(db.session.execute(search_statement(criteria, exact_ids)).all())
 
@@ -302,15 +311,24 @@ def explain(criteria: SearchCriteria, exact_ids: list[int] | None = None) -> lis
     """The database's query plan of a search, one line per step (tests and the benchmark use it).
 
     SQLite: ``EXPLAIN QUERY PLAN``; PostgreSQL: ``EXPLAIN`` with ``enable_seqscan`` off for the
-    statement's transaction, so a tiny test table still shows which indexes the plan can use.
+    statement's transaction, so a tiny test table still shows which indexes the plan can use
+    (and, for a name-only walk, ``enable_sort`` off: on a handful of rows sorting is cheaper
+    than walking, while at county scale the walk is what the planner picks).
     """
-    stmt = search_statement(criteria, exact_ids or [])
+    walk = name_only(criteria)
+    if walk:
+        stmt = name_walk.walk_statement(criteria.words, NAME_FIELDS, exact=False, fetch=criteria.limit)
+    else:
+        stmt = search_statement(criteria, exact_ids or [])
     dialect = db.engine.dialect
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     connection = db.session.connection()
     if dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        switches = ["enable_seqscan", *(["enable_sort"] if walk else [])]
+        for switch in switches:
+            connection.exec_driver_sql(f"SET LOCAL {switch} = off")
         lines = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql)]
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
+        for switch in switches:
+            connection.exec_driver_sql(f"SET LOCAL {switch} = on")
         return lines
     return [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]

@@ -54,7 +54,9 @@ SPECS: dict[str, KindSpec] = {
                          writes=("students", "student_ssids", "student_name_parts", "ssid_grams")),
     "dcfs-cases": KindSpec("dcfs", ("ssid", "case_id", "case_type", "case_status", "csw_employee_id",
                                     "assignment_start", "assignment_end", "education_rights_holder"),
-                           parsers.DCFS_CASE, _table(tables.DCFS_CASES), writes=("dcfs_cases",)),
+                           parsers.DCFS_CASE, _table(tables.DCFS_CASES),
+                           # Cases set students.foster_status (the search's active filter).
+                           writes=("dcfs_cases", "students")),
     "enrollments": KindSpec("district", ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level",
                                          "start_date", "exit_date", "exit_reason_code"),
                             parsers.ENROLLMENT, _table(tables.ENROLLMENTS), writes=("enrollments",)),

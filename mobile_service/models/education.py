@@ -95,7 +95,8 @@ class StudentNamePart(Base):
     field: Mapped[str] = mapped_column(String(12), primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
 
-    __table_args__ = (Index("ix_student_name_parts_student_id", "student_id"),)
+    # (student_id, part): per-student word probes of the name search are index-only lookups.
+    __table_args__ = (Index("ix_student_name_parts_student_part", "student_id", "part"),)
 
 
 class Enrollment(Base):

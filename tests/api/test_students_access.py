@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from mobile_service import audit as audit_module
+from mobile_service import usage as usage_module
 from mobile_service.extensions import db
 from tests.api.student_helpers import (
     ROUTE_ACTIONS,
@@ -169,10 +170,9 @@ def test_audit_and_usage_per_view(client, app, world, route):
 def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch):
     real_record = audit_module.record
 
-    def broken_record(*args, **kwargs):
-        event = real_record(*args, **kwargs)
-        event.user_id = 987654321  # no such user: the INSERT fails on commit (foreign key)
-        return event
+    def broken_record(principal, *args, **kwargs):
+        # No such user: the audit INSERT fails (foreign key), as a full disk or lost database would.
+        return real_record(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
 
     monkeypatch.setattr(audit_module, "record", broken_record)
     response = client.get(BASE + world.students["assigned"] + route, headers=bearer(world.tokens["csw"]))
@@ -185,12 +185,23 @@ def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch)
 def test_search_audit_failure_discloses_nothing(client, app, world, monkeypatch):
     real_record = audit_module.record
 
-    def broken_record(*args, **kwargs):
-        event = real_record(*args, **kwargs)
-        event.user_id = 987654321
-        return event
+    def broken_record(principal, *args, **kwargs):
+        return real_record(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
 
     monkeypatch.setattr(audit_module, "record", broken_record)
     response = client.post(BASE + "search", json={"ssid": world.students["added"]}, headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503
     assert world.students["added"] not in response.get_data(as_text=True)
+
+
+def test_usage_event_failure_discloses_nothing_and_keeps_no_audit_row(client, app, world, monkeypatch):
+    real_event = usage_module.record_event
+
+    def broken_event(event, principal=None, **kwargs):
+        return real_event(event, SimpleNamespace(user_id=987654321, role=principal.role), **kwargs)
+
+    monkeypatch.setattr(usage_module, "record_event", broken_event)
+    response = client.get(BASE + world.students["assigned"], headers=bearer(world.tokens["csw"]))
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert world.students["assigned"] not in response.get_data(as_text=True)
+    assert audit_rows(app) == [] and usage_rows(app, "record_view") == []
