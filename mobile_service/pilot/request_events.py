@@ -78,12 +78,14 @@ def _latency_ms() -> float | None:
 
 
 def _write(rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows`` in one statement and commit (inside an app context); never raise."""
+    """INSERT ``rows`` in one batch and commit (inside an app context); never raise."""
     if not rows:
         return
     try:
         db.session.rollback()
-        db.session.execute(insert(UsageEvent).values(rows))
+        # executemany of one cached INSERT (SQLAlchemy sends it as multi-row batches); a
+        # ``.values(rows)`` statement would be compiled afresh for every batch.
+        db.session.execute(insert(UsageEvent.__table__), rows)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
