@@ -1,6 +1,8 @@
 """flask-smorest subclassing point: problem+json errors and the bearer security scheme."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import marshmallow as ma
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
@@ -37,7 +39,7 @@ class StrictQueryParser(FlaskParser):
     """Reject unknown query parameters (422) instead of ignoring them: a misspelt filter or a
     name pasted into a URL must be reported, never silently dropped."""
 
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict] = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": ma.RAISE, "querystring": ma.RAISE}
 
 

@@ -52,7 +52,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
         raise InvalidAppToken("malformed token")
     try:
         header = jwt.get_unverified_header(token)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is simply an invalid token
+    except Exception as exc:
         raise InvalidAppToken("malformed token") from exc
     if header.get("alg") != ALGORITHM or header.get("typ") != TOKEN_TYPE:
         raise InvalidAppToken("not an app token")
@@ -71,7 +71,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidAppToken("token expired") from exc
-    except Exception as exc:  # noqa: BLE001 - PyJWT may raise non-PyJWTError on hostile input
+    except Exception as exc:
         raise InvalidAppToken("invalid token") from exc
     if not isinstance(claims.get("sub"), str) or not claims["sub"].isdigit() or not isinstance(claims.get("tv"), int):
         raise InvalidAppToken("invalid token")

@@ -86,7 +86,7 @@ def _header(token: str) -> dict[str, Any]:
         raise _fail("malformed", "malformed token")
     try:
         header = jwt.get_unverified_header(token)
-    except Exception as exc:  # noqa: BLE001 - any parse failure (incl. non-PyJWT errors) is malformed
+    except Exception as exc:
         raise _fail("malformed", "malformed token") from exc
     if not isinstance(header, dict):
         raise _fail("malformed", "malformed token")
@@ -124,7 +124,7 @@ def _decode(token: str, key: jwt.PyJWK, issuers: dict[str, str | None]) -> dict[
         raise _fail("missing_claim", f"required claim missing: {exc.claim}") from exc
     except jwt.InvalidSignatureError as exc:
         raise _fail("bad_signature", "signature verification failed") from exc
-    except Exception as exc:  # noqa: BLE001 - hostile input may raise TypeError/ValueError too
+    except Exception as exc:
         raise _fail("invalid", "invalid token") from exc
 
 

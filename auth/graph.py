@@ -58,7 +58,7 @@ class MsalClient:
                         self.client_id, client_credential=self.client_secret, authority=self.authority,
                         timeout=self.timeout,
                     )
-                except Exception as exc:  # noqa: BLE001 - discovery failures: retry on next use
+                except Exception as exc:
                     log.warning("MSAL client could not start", extra={"error_class": type(exc).__name__})
                     raise MsalUnavailable("identity provider unreachable") from exc
         return self._app

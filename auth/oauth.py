@@ -69,7 +69,7 @@ def form() -> dict[str, str]:
         data = request.form
     except RequestEntityTooLarge:
         raise
-    except Exception as exc:  # noqa: BLE001 - undecodable bodies are the client's problem
+    except Exception as exc:
         raise OAuthError("invalid_request", "the body could not be decoded") from exc
     values: dict[str, str] = {}
     for key in data:

@@ -6,7 +6,7 @@ import datetime as dt
 
 def utcnow() -> dt.datetime:
     """Return the current time as a timezone-aware UTC datetime."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def today() -> dt.date:

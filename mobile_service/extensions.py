@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from api.smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from api.smorest import Api
 from mobile_service.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

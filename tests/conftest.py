@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from auth.keys import generate_pem
 import mobile_service
 import mobile_service.app
+from auth.keys import generate_pem
 from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import Base
@@ -169,7 +169,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-FROZEN_NOW = dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.timezone.utc)
+FROZEN_NOW = dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

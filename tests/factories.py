@@ -13,10 +13,10 @@ from mobile_service.models import (
     DcfsCase,
     RefreshFamily,
     School,
+    SsidGram,
     Student,
     StudentNamePart,
     StudentSsid,
-    SsidGram,
     Supervision,
     User,
 )
@@ -28,9 +28,9 @@ _seq = itertools.count(1)
 def make_user(role: str = "csw", **overrides) -> User:
     """A registered, active user of ``role``."""
     n = next(_seq)
-    values = dict(email=f"user{n}@dcfs.lacounty.gov", display_name=f"Test User {n}", role=role,
-                  dcfs_employee_id=f"E{n:06d}" if role in ("csw", "scsw") else None, office="Pomona",
-                  active=True, token_version=1)
+    values = {"email": f"user{n}@dcfs.lacounty.gov", "display_name": f"Test User {n}", "role": role,
+                  "dcfs_employee_id": f"E{n:06d}" if role in ("csw", "scsw") else None, "office": "Pomona",
+                  "active": True, "token_version": 1}
     values.update(overrides)
     user = User(**values)
     db.session.add(user)
@@ -41,8 +41,8 @@ def make_user(role: str = "csw", **overrides) -> User:
 def make_school(**overrides) -> School:
     """A school with a unique CDS code."""
     n = next(_seq)
-    values = dict(cds_code=f"1964733{n:07d}", name=f"Test School {n}", district_name="Pomona Unified",
-                  address="1 Main St", city="Pomona", zip="91766", phone="909-555-0100")
+    values = {"cds_code": f"1964733{n:07d}", "name": f"Test School {n}", "district_name": "Pomona Unified",
+                  "address": "1 Main St", "city": "Pomona", "zip": "91766", "phone": "909-555-0100"}
     values.update(overrides)
     school = School(**values)
     db.session.add(school)
@@ -66,9 +66,9 @@ def index_student(student: Student, retired_ssids: tuple[str, ...] = ()) -> None
 def make_student(*, retired_ssids: tuple[str, ...] = (), **overrides) -> Student:
     """A student with search index rows; active foster youth unless told otherwise."""
     n = next(_seq)
-    values = dict(ssid=f"{4000000000 + n}", legal_first_name="Ana", legal_last_name=f"Testperson{n}",
-                  birth_date=dt.date(2012, 3, 4), gender_code="F", primary_language="English",
-                  foster_status=FOSTER_ACTIVE, case_type="FR", homeless=False)
+    values = {"ssid": f"{4000000000 + n}", "legal_first_name": "Ana", "legal_last_name": f"Testperson{n}",
+                  "birth_date": dt.date(2012, 3, 4), "gender_code": "F", "primary_language": "English",
+                  "foster_status": FOSTER_ACTIVE, "case_type": "FR", "homeless": False}
     values.update(overrides)
     values.setdefault("first_name_key", name_key(values["legal_first_name"]))
     values.setdefault("last_name_key", name_key(values["legal_last_name"]))
@@ -82,8 +82,8 @@ def make_student(*, retired_ssids: tuple[str, ...] = (), **overrides) -> Student
 def make_case(student: Student, worker: User, **overrides) -> DcfsCase:
     """An open DCFS case assigning ``student`` to ``worker``."""
     n = next(_seq)
-    values = dict(student_id=student.id, case_id=f"{n:019d}", case_type="FR", case_status="open",
-                  csw_employee_id=worker.dcfs_employee_id, assignment_start=dt.date(2026, 1, 5))
+    values = {"student_id": student.id, "case_id": f"{n:019d}", "case_type": "FR", "case_status": "open",
+                  "csw_employee_id": worker.dcfs_employee_id, "assignment_start": dt.date(2026, 1, 5)}
     values.update(overrides)
     case = DcfsCase(**values)
     db.session.add(case)
@@ -93,7 +93,7 @@ def make_case(student: Student, worker: User, **overrides) -> DcfsCase:
 
 def make_supervision(supervisor: User, worker: User, **overrides) -> Supervision:
     """An active supervision of ``worker`` by ``supervisor``."""
-    values = dict(supervisor_id=supervisor.id, worker_id=worker.id, start_date=dt.date(2025, 7, 1))
+    values = {"supervisor_id": supervisor.id, "worker_id": worker.id, "start_date": dt.date(2025, 7, 1)}
     values.update(overrides)
     link = Supervision(**values)
     db.session.add(link)

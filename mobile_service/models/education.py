@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mobile_service.models.base import now, Base, CollatedKey, UTCDateTime
+from mobile_service.models.base import Base, CollatedKey, UTCDateTime, now
 
 FOSTER_ACTIVE = "active"
 FOSTER_INACTIVE = "inactive"

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobile_service.models.base import now, Base, BigIntPK, UTCDateTime
+from mobile_service.models.base import Base, BigIntPK, UTCDateTime, now
 
 
 class PilotCohort(Base):

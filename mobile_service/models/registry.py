@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobile_service.models.base import now, Base, UTCDateTime
+from mobile_service.models.base import Base, UTCDateTime, now
 
 ROLE_CSW = "csw"
 ROLE_SCSW = "scsw"

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobile_service.models.base import now, Base, BigIntPK, UTCDateTime
+from mobile_service.models.base import Base, BigIntPK, UTCDateTime, now
 
 
 class AuditEvent(Base):
