@@ -14,7 +14,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_service.errors import APIError
+from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent
 
@@ -54,7 +54,7 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
         raise ValueError(f"unknown audit basis {basis!r}")
-    statement = insert(AuditEvent).values(
+    statement = insert(AuditEvent.__table__).values(
         user_id=principal.user_id if principal else user_id,
         role=principal.role if principal else role,
         action=action,
@@ -67,10 +67,12 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
         details=details,
     )
     try:
-        db.session.execute(statement)
+        # On the session's connection (same transaction), not session.execute: that would first
+        # autoflush the caller's pending changes, whose errors (a lost race on a unique index)
+        # belong to the caller's commit handling, not to the audit write.
+        db.session.connection().execute(statement)
     except SQLAlchemyError as exc:
         # Fail closed: without its audit row, the disclosure or change must not happen either.
         db.session.rollback()
         log.error("audit write failed", extra={"error_class": type(exc).__name__, "event": action})
-        raise APIError(503, "The service cannot record this access right now; retry shortly.",
-                       headers={"Retry-After": "5"}) from exc
+        raise unavailable("The service cannot record this access right now; retry shortly.") from exc

@@ -35,6 +35,9 @@ TITLES = {
 }
 
 
+RETRY_AFTER_SECONDS = "5"
+
+
 class APIError(HTTPException):
     """An error raised by services: status, a PII-free detail and optional field errors."""
 
@@ -44,6 +47,11 @@ class APIError(HTTPException):
         self.detail = detail
         self.errors = errors
         self.extra_headers = headers or {}
+
+
+def unavailable(detail: str) -> APIError:
+    """Build a 503 with ``Retry-After``: the service could not record or store what it must."""
+    return APIError(503, detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def not_found(detail: str = "No such resource, or it is outside your access.") -> APIError:
@@ -104,7 +112,7 @@ def handle_unavailable(error: Exception) -> Response:
 
     db.session.rollback()
     return problem_response(503, "The service is temporarily unavailable; retry shortly.",
-                            headers={"Retry-After": "5"})
+                            headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -12,7 +12,7 @@ from flask import has_request_context, request
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_service.errors import APIError
+from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import UsageEvent
 
@@ -52,7 +52,7 @@ def record_event(event: str, principal: PrincipalLike | None = None, *, route: s
     if event not in EVENTS:
         raise ValueError(f"unknown usage event {event!r}")
     version, platform = client_info()
-    statement = insert(UsageEvent).values(
+    statement = insert(UsageEvent.__table__).values(
         user_id=principal.user_id if principal else user_id,
         role=principal.role if principal else role,
         event=event,
@@ -65,9 +65,9 @@ def record_event(event: str, principal: PrincipalLike | None = None, *, route: s
         platform=platform,
     )
     try:
-        db.session.execute(statement)
+        # The session's connection: same transaction, no autoflush of the caller's changes (see audit.record).
+        db.session.connection().execute(statement)
     except SQLAlchemyError as exc:
         # Same transaction as the request's audit row and changes: all or nothing, a 503.
         db.session.rollback()
-        raise APIError(503, "The service cannot record this request right now; retry shortly.",
-                       headers={"Retry-After": "5"}) from exc
+        raise unavailable("The service cannot record this request right now; retry shortly.") from exc

@@ -29,24 +29,19 @@ RANK_PREFIX = 2
 MIN_CONTINUATION = 10
 
 
-def _part_matches(word: str, fields: tuple[str, ...], *, exact: bool) -> list[ColumnElement[bool]]:
-    conditions = ([StudentNamePart.part == word] if exact else
-                  [StudentNamePart.part >= word, StudentNamePart.part < prefix_upper_bound(word)])
-    if len(fields) < 4:
-        conditions.append(StudentNamePart.field.in_(fields))
+def _matches(parts, word: str, fields: tuple[str, ...], *, exact: bool) -> list[ColumnElement[bool]]:
+    """``parts`` (the name-part table or an alias of it) holds ``word`` (or a part starting with it) in ``fields``."""
+    conditions = ([parts.c.part == word] if exact else
+                  [parts.c.part >= word, parts.c.part < prefix_upper_bound(word)])
+    if len(fields) < 4:  # all four fields: no filter needed
+        conditions.append(parts.c.field.in_(fields))
     return conditions
 
 
 def _other_word(word: str, fields: tuple[str, ...], *, exact: bool) -> ColumnElement[bool]:
     """The walked student also has a part in ``fields`` matching ``word`` (probed per student)."""
     other = StudentNamePart.__table__.alias("other_part")
-    conditions = [other.c.student_id == StudentNamePart.student_id]
-    if exact:
-        conditions.append(other.c.part == word)
-    else:
-        conditions += [other.c.part >= word, other.c.part < prefix_upper_bound(word)]
-    if len(fields) < 4:
-        conditions.append(other.c.field.in_(fields))
+    conditions = [other.c.student_id == StudentNamePart.student_id, *_matches(other, word, fields, exact=exact)]
     # OFFSET keeps PostgreSQL from turning the probe into a hash semi-join over the word's whole
     # index range (work proportional to the county): it stays a per-student index probe (a
     # SubPlan), so the walk can stop at its LIMIT.
@@ -78,7 +73,7 @@ def walk_statement(words: dict[str, tuple[str, ...]], fields_of: dict[str, tuple
                literal(rank).label("rank"), *position)
         .select_from(StudentNamePart)
         .join(Student, Student.id == StudentNamePart.student_id)
-        .where(*_part_matches(word, fields, exact=exact), *resume,
+        .where(*_matches(StudentNamePart.__table__, word, fields, exact=exact), *resume,
                # "|| ''": the foster_status index is unselective; the name index drives the plan.
                (Student.foster_status + "") == FOSTER_ACTIVE,
                *(_other_word(w, f, exact=exact) for w, f in others))

@@ -18,7 +18,7 @@ from api.students.records import current_school, load_enrollments, on_my_caseloa
 from api.students.search import SearchCriteria, find_students
 from auth.principal import Principal
 from mobile_service import audit, scoping, usage
-from mobile_service.errors import APIError, not_found
+from mobile_service.errors import not_found, unavailable
 from mobile_service.extensions import db
 from mobile_service.models import Student, StudentSsid
 
@@ -34,8 +34,7 @@ def commit_disclosure() -> None:
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("audit commit failed; disclosure refused", extra={"error_class": type(exc).__name__})
-        raise APIError(503, "The service cannot record this access right now; retry shortly.",
-                       headers={"Retry-After": "5"}) from exc
+        raise unavailable("The service cannot record this access right now; retry shortly.") from exc
 
 
 def resolve_student(principal: Principal, ssid: str) -> tuple[Student, str]:

@@ -276,3 +276,29 @@ def test_failed_remove_keeps_entry_open(app, client, world, monkeypatch):
     [entry] = entries(app, world.id["csw"], world.student_id["added"])
     assert entry.removed_at is None
     assert audit_rows(app, "caseload.remove") == []
+
+
+def test_add_that_loses_a_race_answers_as_the_idempotent_repeat(app, client, world, monkeypatch):
+    """A concurrent add of the same student commits first: this one hits the one-open-entry index
+    at commit and answers 200 with the winner's entry, not a 5xx (the audit write must not flush
+    the losing entry early and turn the conflict into a refusal)."""
+    from api.caseload import service as caseload_service
+
+    with app.app_context():  # the winner's entry, committed while this request is in flight
+        db.session.add(CaseloadEntry(user_id=world.id["csw"], student_id=world.student_id["unrelated"],
+                                     origin="added", added_at=scoping.clock.utcnow(), added_reason="won",
+                                     flagged=True))
+        db.session.commit()
+    real_membership, calls = caseload_service._membership, []
+
+    def membership_before_the_winner_committed(principal, student_id):
+        calls.append(student_id)
+        return None if len(calls) == 1 else real_membership(principal, student_id)
+
+    monkeypatch.setattr(caseload_service, "_membership", membership_before_the_winner_committed)
+    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"},
+                           headers=world.headers["csw"])
+    assert response.status_code == 200, response.json
+    assert response.json["on_caseload"] is True and response.json["flagged"] is True
+    assert [e.added_reason for e in entries(app, world.id["csw"], world.student_id["unrelated"])] == ["won"]
+    assert audit_rows(app, "caseload.add") == []  # the losing add's audit row rolled back with it
