@@ -46,17 +46,68 @@ def issue_access_token(*, user_id: int, role: str, sid: str, token_version: int)
     return token, ttl
 
 
+class _VerifiedTokens:
+    """Claims of tokens whose signature and fixed claims this process already checked.
+
+    Every request presents its bearer token again; re-checking the signature and PyJWT's
+    character-by-character base64 validation cost more CPU than the rest of the gate. A hit
+    still re-checks the times against the service clock, and revocation is never cached: the
+    caller looks the session and user up on every request. Bound to one key ring (a swapped
+    ring starts empty) and bounded in size (cleared when full).
+    """
+
+    MAX_ENTRIES = 8192
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+        self.claims: dict[str, dict[str, Any]] = {}
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        return self.claims.get(token)
+
+    def put(self, token: str, claims: dict[str, Any]) -> None:
+        if len(self.claims) >= self.MAX_ENTRIES:
+            self.claims.clear()
+        self.claims[token] = claims
+
+    def drop(self, token: str) -> None:
+        self.claims.pop(token, None)
+
+
+def _verified_tokens() -> _VerifiedTokens:
+    ring = keyring()
+    cache = current_app.extensions.get("app_token_verified")
+    if cache is None or cache.ring is not ring:
+        cache = current_app.extensions["app_token_verified"] = _VerifiedTokens(ring)
+    return cache
+
+
 def verify_access_token(token: str) -> dict[str, Any]:
-    """Verify an app token (one algorithm, own issuer and audience, typ, key by kid)."""
+    """Verify an app token (one algorithm, own issuer and audience, typ, key by kid, times)."""
     if not token or len(token) > 4096:
         raise InvalidAppToken("malformed token")
+    cache = _verified_tokens()
+    claims = cache.get(token)
+    if claims is None:
+        claims = _verify_signed(token, cache.ring)
+        cache.put(token, claims)
+    try:
+        _check_times(claims)
+    except InvalidAppToken:
+        cache.drop(token)
+        raise
+    return claims
+
+
+def _verify_signed(token: str, ring: KeyRing) -> dict[str, Any]:
+    """Signature, header and every claim but the times (checked per use by ``_check_times``)."""
     try:
         header = jwt.get_unverified_header(token)
     except Exception as exc:
         raise InvalidAppToken("malformed token") from exc
     if header.get("alg") != ALGORITHM or header.get("typ") != TOKEN_TYPE:
         raise InvalidAppToken("not an app token")
-    key = keyring().public_keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+    key = ring.public_keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
     if key is None:
         raise InvalidAppToken("unknown signing key")
     try:
@@ -66,13 +117,23 @@ def verify_access_token(token: str) -> dict[str, Any]:
             algorithms=[ALGORITHM],
             audience=current_app.config["APP_TOKEN_AUDIENCE"],
             issuer=current_app.config["APP_TOKEN_ISSUER"],
-            leeway=LEEWAY_SECONDS,
-            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
+            # Times are checked against the service clock in _check_times, on every use.
+            options={"require": REQUIRED_CLAIMS, "strict_aud": True,
+                     "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise InvalidAppToken("token expired") from exc
     except Exception as exc:
         raise InvalidAppToken("invalid token") from exc
     if not isinstance(claims.get("sub"), str) or not claims["sub"].isdigit() or not isinstance(claims.get("tv"), int):
         raise InvalidAppToken("invalid token")
+    if not all(isinstance(claims.get(name), int) and not isinstance(claims.get(name), bool)
+               for name in ("exp", "nbf", "iat")):
+        raise InvalidAppToken("invalid token")
     return claims
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    now = clock.utcnow().timestamp()
+    if claims["exp"] + LEEWAY_SECONDS <= now:
+        raise InvalidAppToken("token expired")
+    if claims["nbf"] - LEEWAY_SECONDS > now or claims["iat"] - LEEWAY_SECONDS > now:
+        raise InvalidAppToken("token not yet valid")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from auth.app_tokens import InvalidAppToken, verify_access_token
 from auth.principal import Principal
@@ -15,6 +15,14 @@ from mobile_service.extensions import db
 from mobile_service.models import RefreshFamily, User
 
 REALM = 'Bearer realm="lacoe-mobile"'
+
+# Built once with bind parameters: every request runs it, and building it cost more than running it.
+_SESSION_USER = (
+    select(User.id, User.role, User.active, User.token_version, User.dcfs_employee_id, User.office,
+           User.pilot_cohort, RefreshFamily.revoked_at)
+    .join(RefreshFamily, RefreshFamily.user_id == User.id)
+    .where(User.id == bindparam("user_id"), RefreshFamily.id == bindparam("sid"))
+)
 
 
 def _unauthorized(error: str | None = None, description: str | None = None) -> APIError:
@@ -42,12 +50,7 @@ def authenticate() -> Principal:
         raise _unauthorized("invalid_token", str(exc)) from exc
     # One indexed query, fresh on every request (deactivation, token-version bump and revocation
     # take effect at once); plain columns, not a User entity: the ORM's per-row cost showed here.
-    user = db.session.execute(
-        select(User.id, User.role, User.active, User.token_version, User.dcfs_employee_id, User.office,
-               User.pilot_cohort, RefreshFamily.revoked_at)
-        .join(RefreshFamily, RefreshFamily.user_id == User.id)
-        .where(User.id == int(claims["sub"]), RefreshFamily.id == claims["sid"])
-    ).first()
+    user = db.session.execute(_SESSION_USER, {"user_id": int(claims["sub"]), "sid": claims["sid"]}).first()
     if user is None:
         raise _unauthorized("invalid_token", "session not found")
     if not user.active or user.token_version != claims["tv"] or user.revoked_at is not None:

@@ -41,6 +41,11 @@ ACTIONS = {
 BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search", "admin")
 
 
+# Built once: the row goes in as parameters, so each write skips statement construction and
+# reuses the compiled form (this runs on every read).
+_INSERT = insert(AuditEvent.__table__)
+
+
 class PrincipalLike(Protocol):
     user_id: int
     role: str
@@ -54,23 +59,23 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
         raise ValueError(f"unknown audit basis {basis!r}")
-    statement = insert(AuditEvent.__table__).values(
-        user_id=principal.user_id if principal else user_id,
-        role=principal.role if principal else role,
-        action=action,
-        student_id=student_id,
-        ssid=ssid,
-        basis=basis,
-        endpoint=(f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-                  if has_request_context() else "cli"),
-        request_id=g.get("request_id") if has_request_context() else None,
-        details=details,
-    )
+    row = {
+        "user_id": principal.user_id if principal else user_id,
+        "role": principal.role if principal else role,
+        "action": action,
+        "student_id": student_id,
+        "ssid": ssid,
+        "basis": basis,
+        "endpoint": (f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+                     if has_request_context() else "cli"),
+        "request_id": g.get("request_id") if has_request_context() else None,
+        "details": details,
+    }
     try:
         # On the session's connection (same transaction), not session.execute: that would first
         # autoflush the caller's pending changes, whose errors (a lost race on a unique index)
         # belong to the caller's commit handling, not to the audit write.
-        db.session.connection().execute(statement)
+        db.session.connection().execute(_INSERT, row)
     except SQLAlchemyError as exc:
         # Fail closed: without its audit row, the disclosure or change must not happen either.
         db.session.rollback()

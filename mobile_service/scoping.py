@@ -9,12 +9,14 @@ missing one (404).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import BindParameter
 
 from mobile_service import clock
 from mobile_service.extensions import db
@@ -35,9 +37,9 @@ def can_view_students(principal: PrincipalLike) -> bool:
     return principal.role in FIELD_ROLES
 
 
-def open_case_filter():
-    """An assignment that is open today in the DCFS feed."""
-    today = clock.today()
+def open_case_filter(today: dt.date | BindParameter | None = None):
+    """An assignment that is open ``today`` (default: the service clock's today) in the DCFS feed."""
+    today = clock.today() if today is None else today
     return and_(
         DcfsCase.case_status == "open",
         DcfsCase.assignment_start <= today,
@@ -45,9 +47,9 @@ def open_case_filter():
     )
 
 
-def active_supervision_filter():
-    """A supervision link in force today."""
-    today = clock.today()
+def active_supervision_filter(today: dt.date | BindParameter | None = None):
+    """A supervision link in force ``today`` (default: the service clock's today)."""
+    today = clock.today() if today is None else today
     return and_(
         Supervision.start_date <= today,
         or_(Supervision.end_date.is_(None), Supervision.end_date >= today),
@@ -65,29 +67,39 @@ def supervisees(principal: PrincipalLike) -> Select:
     )
 
 
+# The access subquery is built once per shape of principal, with the principal's values as bind
+# parameters (``access_params``): it is part of every record read, and building it per request
+# cost more CPU than the database spent running it.
+_USER = bindparam("access_user_id", type_=Integer)
+_EMPLOYEE = bindparam("access_employee_id", type_=String)
+_TODAY = bindparam("access_today", type_=Date)
+
+
 def _added_by(user_ids) -> Select:
     return select(CaseloadEntry.student_id).where(
-        CaseloadEntry.user_id.in_(user_ids),
+        CaseloadEntry.user_id.in_(user_ids) if isinstance(user_ids, Select) else CaseloadEntry.user_id == user_ids,
         CaseloadEntry.origin == "added",
         CaseloadEntry.removed_at.is_(None),
     )
 
 
 def _assigned_to(employee_ids) -> Select:
-    return select(DcfsCase.student_id).where(DcfsCase.csw_employee_id.in_(employee_ids), open_case_filter())
+    match = (DcfsCase.csw_employee_id.in_(employee_ids) if isinstance(employee_ids, Select)
+             else DcfsCase.csw_employee_id == employee_ids)
+    return select(DcfsCase.student_id).where(match, open_case_filter(_TODAY))
 
 
-def student_access(principal: PrincipalLike) -> Subquery:
-    """A subquery of ``(student_id, basis)`` rows the principal may see; empty unless a field role."""
-    if not can_view_students(principal):
+@functools.cache
+def _access_subquery(field_role: bool, has_employee_id: bool, scsw: bool) -> Subquery:
+    if not field_role:
         return select(literal(0).label("student_id"), literal("none").label("basis")).where(literal(False)).subquery()
-    parts = [
-        _added_by([principal.user_id]).add_columns(literal("caseload").label("basis")),
-    ]
-    if principal.dcfs_employee_id:
-        parts.append(_assigned_to([principal.dcfs_employee_id]).add_columns(literal("dcfs_assignment").label("basis")))
-    if principal.role == ROLE_SCSW:
-        team = supervisees(principal).subquery()
+    parts = [_added_by(_USER).add_columns(literal("caseload").label("basis"))]
+    if has_employee_id:
+        parts.append(_assigned_to(_EMPLOYEE).add_columns(literal("dcfs_assignment").label("basis")))
+    if scsw:
+        team = (select(User.id, User.dcfs_employee_id)
+                .join(Supervision, Supervision.worker_id == User.id)
+                .where(Supervision.supervisor_id == _USER, active_supervision_filter(_TODAY))).subquery()
         parts.append(_added_by(select(team.c.id)).add_columns(literal("supervision").label("basis")))
         parts.append(
             _assigned_to(select(team.c.dcfs_employee_id).where(team.c.dcfs_employee_id.is_not(None)))
@@ -96,16 +108,32 @@ def student_access(principal: PrincipalLike) -> Subquery:
     return union_all(*parts).subquery("student_access")
 
 
-def visible_student_ids(principal: PrincipalLike) -> Select:
-    """Select the distinct ids of every student the principal may see."""
+def student_access(principal: PrincipalLike) -> Subquery:
+    """A subquery of ``(student_id, basis)`` rows the principal may see; empty unless a field role.
+
+    Execute every statement built on it with :func:`access_params` of the same principal.
+    """
+    return _access_subquery(can_view_students(principal), bool(principal.dcfs_employee_id),
+                            principal.role == ROLE_SCSW)
+
+
+def access_params(principal: PrincipalLike) -> dict[str, Any]:
+    """The bind parameters of :func:`student_access` for this principal, as of today."""
+    return {"access_user_id": principal.user_id, "access_employee_id": principal.dcfs_employee_id,
+            "access_today": clock.today()}
+
+
+def visible_student_ids(principal: PrincipalLike) -> list[int]:
+    """The ids of every student the principal may see, each once."""
     access = student_access(principal)
-    return select(access.c.student_id).distinct()
+    return list(db.session.execute(select(access.c.student_id).distinct(), access_params(principal)).scalars())
 
 
 def basis_for(principal: PrincipalLike, student_id: int) -> str | None:
     """The legal basis on which the principal may see one student, or None (then: 404)."""
     access = student_access(principal)
-    bases = set(db.session.execute(select(access.c.basis).where(access.c.student_id == student_id)).scalars())
+    bases = set(db.session.execute(select(access.c.basis).where(access.c.student_id == student_id),
+                                   access_params(principal)).scalars())
     return next((basis for basis in BASIS_ORDER if basis in bases), None)
 
 
@@ -127,6 +155,24 @@ class _Facts:
     entry: CaseloadEntry | None = None
 
 
+@functools.cache
+def _feed_statement(some_students: bool) -> Select:
+    # Built once per variant; the lists travel as expanding parameters.
+    stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
+            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)), open_case_filter(_TODAY))
+            .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
+    return stmt.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+
+
+@functools.cache
+def _entries_statement(some_students: bool) -> Select:
+    stmt = (select(CaseloadEntry)
+            .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
+                   or_(and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None)),
+                       and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
+    return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+
+
 def caseload_members(workers: Sequence[tuple[int, str | None]],
                      student_ids: Sequence[int] | None = None) -> dict[int, dict[int, Membership]]:
     """The caseload list of each ``(user_id, dcfs_employee_id)``, keyed by user then student id.
@@ -138,21 +184,14 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
     """
     users_by_employee = {emp: uid for uid, emp in workers if emp}
     facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
-    if users_by_employee:
-        stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
-                .where(DcfsCase.csw_employee_id.in_(list(users_by_employee)), open_case_filter())
-                .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
-        if student_ids is not None:
-            stmt = stmt.where(DcfsCase.student_id.in_(list(student_ids)))
-        for employee_id, student_id, start in db.session.execute(stmt):
-            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
-    entries = (select(CaseloadEntry)
-               .where(CaseloadEntry.user_id.in_([uid for uid, _ in workers]),
-                      or_(and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None)),
-                          and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
+    params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
+                              "access_today": clock.today()}
     if student_ids is not None:
-        entries = entries.where(CaseloadEntry.student_id.in_(list(student_ids)))
-    for entry in db.session.execute(entries).scalars():
+        params["student_ids"] = list(student_ids)
+    if users_by_employee:
+        for employee_id, student_id, start in db.session.execute(_feed_statement(student_ids is not None), params):
+            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
+    for entry in db.session.execute(_entries_statement(student_ids is not None), params).scalars():
         fact = facts[entry.user_id].setdefault(entry.student_id, _Facts())
         if entry.origin == "added":
             fact.entry = entry
@@ -162,12 +201,43 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
     for uid, by_student in facts.items():
         members = result.setdefault(uid, {})
         for student_id, fact in by_student.items():
-            in_feed = fact.assignment_start is not None and (
-                fact.feed_removed_at is None or fact.assignment_start > fact.feed_removed_at.date())
-            if in_feed or fact.entry is not None:
+            if _listed(fact.assignment_start, fact.feed_removed_at, open_add=fact.entry is not None):
                 members[student_id] = Membership(student_id, assigned_in_feed=fact.assignment_start is not None,
                                                  entry=fact.entry)
     return result
+
+
+def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
+    # The list rule for one worker and student: an open add, or an open assignment that did not
+    # start before the worker's last removal of it.
+    in_feed = assignment_start is not None and (feed_removed_at is None or assignment_start > feed_removed_at.date())
+    return in_feed or open_add
+
+
+_STUDENT = bindparam("student_id", type_=Integer)
+
+
+@functools.cache
+def _membership_statement() -> Select:
+    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+    assigned = (select(func.max(DcfsCase.assignment_start))
+                .where(DcfsCase.student_id == _STUDENT, DcfsCase.csw_employee_id == _EMPLOYEE, open_case_filter(_TODAY))
+                .scalar_subquery())
+    removed = (select(func.max(CaseloadEntry.removed_at))
+               .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT,
+                      CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None))
+               .scalar_subquery())
+    added = (select(CaseloadEntry.id)
+             .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT,
+                    CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None))
+             .exists())
+    return select(assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add"))
+
+
+def on_caseload(principal: PrincipalLike, student_id: int) -> bool:
+    """Whether one student is on the principal's own caseload list (the rule of :func:`caseload_members`)."""
+    row = db.session.execute(_membership_statement(), {**access_params(principal), "student_id": student_id}).one()
+    return _listed(row.assignment_start, row.feed_removed_at, open_add=bool(row.open_add))
 
 
 def feed_assigned(principal: PrincipalLike, student_id: int) -> bool:

@@ -30,6 +30,10 @@ EVENTS = {
 }
 
 
+# Built once and executed with the row as parameters (no per-call construction; see audit.py).
+_INSERT = insert(UsageEvent.__table__)
+
+
 class PrincipalLike(Protocol):
     user_id: int
     role: str
@@ -52,21 +56,21 @@ def record_event(event: str, principal: PrincipalLike | None = None, *, route: s
     if event not in EVENTS:
         raise ValueError(f"unknown usage event {event!r}")
     version, platform = client_info()
-    statement = insert(UsageEvent.__table__).values(
-        user_id=principal.user_id if principal else user_id,
-        role=principal.role if principal else role,
-        event=event,
-        route=route or (request.url_rule.rule if has_request_context() and request.url_rule else None),
-        status=status,
-        latency_ms=latency_ms,
-        result_count=result_count,
-        detail=detail,
-        app_version=version,
-        platform=platform,
-    )
+    row = {
+        "user_id": principal.user_id if principal else user_id,
+        "role": principal.role if principal else role,
+        "event": event,
+        "route": route or (request.url_rule.rule if has_request_context() and request.url_rule else None),
+        "status": status,
+        "latency_ms": latency_ms,
+        "result_count": result_count,
+        "detail": detail,
+        "app_version": version,
+        "platform": platform,
+    }
     try:
         # The session's connection: same transaction, no autoflush of the caller's changes (see audit.record).
-        db.session.connection().execute(statement)
+        db.session.connection().execute(_INSERT, row)
     except SQLAlchemyError as exc:
         # Same transaction as the request's audit row and changes: all or nothing, a 503.
         db.session.rollback()

@@ -55,7 +55,7 @@ def test_ended_supervision_grants_nothing(world):
 def test_coordinator_and_admin_see_no_student(world, role):
     p = principal(world[role])
     assert not scoping.can_view_students(p)
-    assert db.session.execute(scoping.visible_student_ids(p)).all() == []
+    assert scoping.visible_student_ids(p) == []
 
 
 def test_removed_caseload_entry_ends_access(world, frozen_clock):
@@ -66,5 +66,29 @@ def test_removed_caseload_entry_ends_access(world, frozen_clock):
 
 
 def test_visible_ids_are_distinct(world):
-    ids = db.session.execute(scoping.visible_student_ids(principal(world["scsw"]))).scalars().all()
+    ids = scoping.visible_student_ids(principal(world["scsw"]))
     assert sorted(ids) == sorted({world["assigned"].id, world["added"].id})
+
+
+def test_one_student_membership_agrees_with_the_caseload_list(world, frozen_clock):
+    """``on_caseload`` (one query, record views) follows the same rule as ``caseload_members``."""
+    csw = world["csw"]
+    removed, readded, removed_later = (make_student() for _ in range(3))
+    make_case(removed, csw, assignment_start=dt.date(2026, 8, 1))
+    make_case(readded, csw, assignment_start=dt.date(2026, 10, 1))  # assigned again after the removal
+    make_case(removed_later, csw, assignment_start=dt.date(2026, 8, 1))
+    for student, when in ((removed, dt.datetime(2026, 9, 1, tzinfo=dt.UTC)),
+                          (readded, dt.datetime(2026, 9, 1, tzinfo=dt.UTC)),
+                          (removed_later, dt.datetime(2026, 8, 1, 12, tzinfo=dt.UTC))):
+        db.session.add(CaseloadEntry(user_id=csw.id, student_id=student.id, origin="feed", removed_at=when))
+    db.session.flush()
+    students = [world[name] for name in ("assigned", "added", "foreign", "closed", "ended")]
+    students += [removed, readded, removed_later]
+    for user in (csw, world["other"], world["scsw"]):
+        p = principal(user)
+        listed = scoping.caseload_members([(user.id, user.dcfs_employee_id)])[user.id]
+        for student in students:
+            assert scoping.on_caseload(p, student.id) is (student.id in listed), (user.role, student.id)
+    p = principal(csw)
+    expected = {world["assigned"].id, world["added"].id, readded.id}
+    assert {s.id for s in students if scoping.on_caseload(p, s.id)} == expected

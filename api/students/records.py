@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from auth.principal import Principal
 from mobile_service import clock, records, scoping
@@ -56,6 +56,24 @@ EXIT_REASON_LABELS = {
 }
 
 
+# Statements every record view runs, built once (bind parameters; no per-request construction).
+_ENROLLMENTS = (select(Enrollment, School).join(School, School.id == Enrollment.school_id)
+                .where(Enrollment.student_id.in_(bindparam("student_ids", expanding=True)))
+                .order_by(Enrollment.student_id, Enrollment.start_date.desc(), Enrollment.id.desc()))
+_RETIRED_SSIDS = (select(StudentSsid.ssid)
+                  .where(StudentSsid.student_id == bindparam("student_id"), StudentSsid.ssid != bindparam("ssid"))
+                  .order_by(StudentSsid.ssid))
+_ATTENDANCE = (select(AttendanceSummary, School).join(School, School.id == AttendanceSummary.school_id)
+               .where(AttendanceSummary.student_id == bindparam("student_id"))
+               .order_by(AttendanceSummary.academic_year.desc(), AttendanceSummary.as_of_date.desc(), School.name,
+                         AttendanceSummary.id))
+_REPORTS = (select(ProgressReport, School).join(School, School.id == ProgressReport.school_id)
+            .where(ProgressReport.student_id == bindparam("student_id"))
+            .order_by(ProgressReport.report_date.desc(), ProgressReport.id.desc()))
+_MARKS = (select(ProgressMark).where(ProgressMark.progress_report_id.in_(bindparam("report_ids", expanding=True)))
+          .order_by(ProgressMark.progress_report_id, ProgressMark.course_code))
+
+
 def on_my_caseload(principal: Principal, student_ids: Iterable[int]) -> set[int]:
     """Which of ``student_ids`` are on the caller's own caseload list (``scoping.caseload_members``)."""
     ids = list(set(student_ids))
@@ -70,11 +88,7 @@ def load_enrollments(student_ids: list[int]) -> dict[int, list[tuple[Enrollment,
     out: dict[int, list[tuple[Enrollment, School]]] = {sid: [] for sid in student_ids}
     if not student_ids:
         return out
-    rows = db.session.execute(
-        select(Enrollment, School).join(School, School.id == Enrollment.school_id)
-        .where(Enrollment.student_id.in_(student_ids))
-        .order_by(Enrollment.student_id, Enrollment.start_date.desc(), Enrollment.id.desc())
-    ).all()
+    rows = db.session.execute(_ENROLLMENTS, {"student_ids": student_ids}).all()
     for enrollment, school in rows:
         out[enrollment.student_id].append((enrollment, school))
     return out
@@ -92,10 +106,7 @@ def _float(value) -> float | None:
 
 def demographics(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The demographics tab: identity, status, current school and grade, access basis."""
-    retired = db.session.execute(
-        select(StudentSsid.ssid).where(StudentSsid.student_id == student.id, StudentSsid.ssid != student.ssid)
-        .order_by(StudentSsid.ssid)
-    ).scalars().all()
+    retired = db.session.execute(_RETIRED_SSIDS, {"student_id": student.id, "ssid": student.ssid}).scalars().all()
     now = current_school(load_enrollments([student.id])[student.id])
     school = None
     if now is not None:
@@ -112,7 +123,7 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
         "foster_status": student.foster_status, "case_type": student.case_type, "homeless": bool(student.homeless),
         "education_rights_holder": student.education_rights_holder,
         "current_school": school, "grade_level": now[0].grade_level if now else None,
-        "on_my_caseload": student.id in on_my_caseload(principal, [student.id]),
+        "on_my_caseload": scoping.on_caseload(principal, student.id),
         "access_basis": basis, "freshness": freshness(),
     }
 
@@ -142,12 +153,7 @@ def enrollments(principal: Principal, student: Student, basis: str) -> dict[str,
 
 def attendance(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The attendance tab: one row per school year and school, newest year first."""
-    rows = db.session.execute(
-        select(AttendanceSummary, School).join(School, School.id == AttendanceSummary.school_id)
-        .where(AttendanceSummary.student_id == student.id)
-        .order_by(AttendanceSummary.academic_year.desc(), AttendanceSummary.as_of_date.desc(), School.name,
-                  AttendanceSummary.id)
-    ).all()
+    rows = db.session.execute(_ATTENDANCE, {"student_id": student.id}).all()
     years = []
     for row, school in rows:
         figures = records.attendance([row])
@@ -165,17 +171,10 @@ def attendance(principal: Principal, student: Student, basis: str) -> dict[str, 
 
 def progress_reports(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The progress-report tab: terms newest first, each with courses, GPA and D/F count."""
-    reports = db.session.execute(
-        select(ProgressReport, School).join(School, School.id == ProgressReport.school_id)
-        .where(ProgressReport.student_id == student.id)
-        .order_by(ProgressReport.report_date.desc(), ProgressReport.id.desc())
-    ).all()
+    reports = db.session.execute(_REPORTS, {"student_id": student.id}).all()
     marks: dict[int, list[ProgressMark]] = {report.id: [] for report, _ in reports}
     if marks:
-        for mark in db.session.execute(
-            select(ProgressMark).where(ProgressMark.progress_report_id.in_(list(marks)))
-            .order_by(ProgressMark.progress_report_id, ProgressMark.course_code)
-        ).scalars():
+        for mark in db.session.execute(_MARKS, {"report_ids": list(marks)}).scalars():
             marks[mark.progress_report_id].append(mark)
     out = []
     for report, school in reports:

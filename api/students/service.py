@@ -6,11 +6,13 @@ the same 404 (``errors.not_found``), whatever the reason.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Subquery
 
 from api.plumbing import valid_ssid
 from api.students import records as record_data
@@ -37,17 +39,21 @@ def commit_disclosure() -> None:
         raise unavailable("The service cannot record this access right now; retry shortly.") from exc
 
 
+@functools.cache
+def _resolve_statement(access: Subquery) -> Select:
+    # One statement per shape of access subquery (they are cached too): built once, run with parameters.
+    return (select(Student, access.c.basis)
+            .join(StudentSsid, StudentSsid.student_id == Student.id)
+            .join(access, access.c.student_id == Student.id)
+            .where(StudentSsid.ssid == bindparam("ssid")))
+
+
 def resolve_student(principal: Principal, ssid: str) -> tuple[Student, str]:
     """The student known by ``ssid`` (current or retired) and the caller's basis, or the one 404."""
     if not valid_ssid(ssid):
         raise not_found()
-    access = scoping.student_access(principal)
-    rows = db.session.execute(
-        select(Student, access.c.basis)
-        .join(StudentSsid, StudentSsid.student_id == Student.id)
-        .join(access, access.c.student_id == Student.id)
-        .where(StudentSsid.ssid == ssid)
-    ).all()
+    rows = db.session.execute(_resolve_statement(scoping.student_access(principal)),
+                              {"ssid": ssid, **scoping.access_params(principal)}).all()
     if not rows:
         # Same answer for "no such student" and "not yours"; the denial is logged without the SSID.
         log.info("student record refused or missing", extra={"user_id": principal.user_id, "event": "record_denied"})
