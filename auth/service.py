@@ -79,8 +79,10 @@ def _sign_in(token: str) -> tuple[User, dict[str, Any]]:
             user = registry.resolve_user(identity)
             family, refresh = sessions.start_session(user)
             body = _token_response(user, family, refresh)
-            usage.record_event("sign_in", user_id=user.id, role=user.role)
+            user_id, role = user.id, user.role  # read now: the commit expires them (a reload query)
+            usage.record_event("sign_in", user_id=user_id, role=role)
             db.session.commit()
+            log.info("sign-in", extra={"event": "sign_in", "outcome": "ok", "user_id": user_id, "role": role})
             return user, body
         except IntegrityError:
             # Two first sign-ins raced to bind the same person: the loser retries and finds the binding.
@@ -110,7 +112,6 @@ def _exchange(values: dict[str, str]) -> dict[str, Any]:
         db.session.commit()
         log.info("sign-in refused", extra={"event": "sign_in", "outcome": "failed", "kind": exc.reason})
         raise
-    log.info("sign-in", extra={"event": "sign_in", "outcome": "ok", "user_id": user.id, "role": user.role})
     sync_profile(user, token)
     return body
 

@@ -10,12 +10,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from api.plumbing import Page, paginate
+from api.students.records import enrollment_rows
 from mobile_service import records
 from mobile_service.extensions import db
-from mobile_service.models import AttendanceSummary, Enrollment, ProgressMark, ProgressReport, School, Student
+from mobile_service.models import AttendanceSummary, ProgressMark, ProgressReport, Student
 from mobile_service.scoping import Membership
 
 
@@ -29,14 +30,14 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
         limit=limit, cursor=cursor, scope=scope, user_id=user_id,
     )
     ids = [row.id for row in page.rows]
-    enrollments = _enrollments(ids)
+    enrollments = enrollment_rows(ids)
     attendance = _attendance(ids, records.academic_year(today))
     reports = _latest_reports(ids)
     cards = []
     for row in page.rows:
         member = members[row.id]
-        spans = [e for e, _ in enrollments.get(row.id, [])]
-        schools = {e.school_id: s for e, s in enrollments.get(row.id, [])}
+        spans = enrollments.get(row.id, [])
+        schools = {span.school_id: span for span in spans}  # each row carries its school's columns
         moves = records.mobility(spans, today)
         present = records.attendance(attendance.get(row.id, []))
         report = reports.get(row.id)
@@ -72,55 +73,44 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
     return cards, page.next_cursor
 
 
-# Plain rows with just the columns the cards use, not ORM entities: at 100 cards the entity
-# loading (identity map, every School column) was the largest cost of the request.
-_ENROLLMENT_COLUMNS = (Enrollment.student_id, Enrollment.school_id, Enrollment.enrollment_status,
-                       Enrollment.exit_reason_code, Enrollment.grade_level, Enrollment.start_date,
-                       Enrollment.exit_date, School.cds_code, School.name, School.district_name)
+# Statements built once; the page's ids travel as expanding parameters.
 _ATTENDANCE_COLUMNS = (AttendanceSummary.student_id, AttendanceSummary.days_expected,
                        AttendanceSummary.days_attended, AttendanceSummary.days_absent_excused,
                        AttendanceSummary.days_absent_unexcused, AttendanceSummary.days_suspended_out,
                        AttendanceSummary.days_incomplete_study)
 
 
-def _enrollments(ids: list[int]) -> dict[int, list[tuple[Row, Row]]]:
-    """Per student, ``(span, school)`` pairs; both are the same row (span and school columns)."""
-    rows = db.session.execute(
-        select(*_ENROLLMENT_COLUMNS).join(School, School.id == Enrollment.school_id)
-        .where(Enrollment.student_id.in_(ids))
-    ).all()
-    found: dict[int, list[tuple[Row, Row]]] = defaultdict(list)
-    for row in rows:
-        found[row.student_id].append((row, row))
-    return found
+_ATTENDANCE = select(*_ATTENDANCE_COLUMNS).where(
+    AttendanceSummary.student_id.in_(bindparam("student_ids", expanding=True)),
+    AttendanceSummary.academic_year == bindparam("year"))
 
 
 def _attendance(ids: list[int], year: str) -> dict[int, list[Row]]:
-    rows = db.session.execute(
-        select(*_ATTENDANCE_COLUMNS).where(AttendanceSummary.student_id.in_(ids),
-                                           AttendanceSummary.academic_year == year)
-    ).all()
+    rows = db.session.execute(_ATTENDANCE, {"student_ids": ids, "year": year}).all()
     found: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         found[row.student_id].append(row)
     return found
 
 
+_RANKED_REPORTS = (
+    select(ProgressReport.id,
+           func.row_number().over(partition_by=ProgressReport.student_id,
+                                  order_by=(ProgressReport.report_date.desc(), ProgressReport.id.desc()))
+           .label("rank"))
+    .where(ProgressReport.student_id.in_(bindparam("student_ids", expanding=True)))
+    .subquery()
+)
+_LATEST_REPORTS = (
+    select(ProgressReport.student_id, ProgressReport.academic_year, ProgressReport.term,
+           ProgressReport.report_date, ProgressMark.mark)
+    .join(_RANKED_REPORTS, (_RANKED_REPORTS.c.id == ProgressReport.id) & (_RANKED_REPORTS.c.rank == 1))
+    .outerjoin(ProgressMark, ProgressMark.progress_report_id == ProgressReport.id)
+)
+
+
 def _latest_reports(ids: list[int]) -> dict[int, dict[str, Any]]:
-    ranked = (
-        select(ProgressReport.id,
-               func.row_number().over(partition_by=ProgressReport.student_id,
-                                      order_by=(ProgressReport.report_date.desc(), ProgressReport.id.desc()))
-               .label("rank"))
-        .where(ProgressReport.student_id.in_(ids))
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ProgressReport.student_id, ProgressReport.academic_year, ProgressReport.term,
-               ProgressReport.report_date, ProgressMark.mark)
-        .join(ranked, (ranked.c.id == ProgressReport.id) & (ranked.c.rank == 1))
-        .outerjoin(ProgressMark, ProgressMark.progress_report_id == ProgressReport.id)
-    ).all()
+    rows = db.session.execute(_LATEST_REPORTS, {"student_ids": ids}).all()
     found: dict[int, dict[str, Any]] = {}
     for row in rows:
         report = found.setdefault(row.student_id, {"academic_year": row.academic_year, "term": row.term,

@@ -16,13 +16,14 @@ from sqlalchemy.sql import Subquery
 
 from api.plumbing import valid_ssid
 from api.students import records as record_data
-from api.students.records import current_school, load_enrollments, on_my_caseload
+from api.students.records import enrollment_rows, on_my_caseload
 from api.students.search import SearchCriteria, find_students
 from auth.principal import Principal
-from mobile_service import audit, scoping, usage
+from mobile_service import audit, clock, scoping, usage
 from mobile_service.errors import not_found, unavailable
 from mobile_service.extensions import db
 from mobile_service.models import Student, StudentSsid
+from mobile_service.records import current_enrollment
 
 log = logging.getLogger("mobile_service.security")
 
@@ -68,15 +69,16 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     """Run a search and return identification cards; audited by criteria kinds, never values."""
     rows = find_students(criteria)
     ids = [row.id for row in rows]
-    enrollments = load_enrollments(ids)
+    enrollments = enrollment_rows(ids)
     mine = on_my_caseload(principal, ids)
+    today = clock.today()
     cards = []
     for row in rows:
-        now = current_school(enrollments[row.id])
+        now = current_enrollment(enrollments.get(row.id, []), today)
         cards.append({
             "ssid": row.ssid, "legal_first_name": row.legal_first_name, "legal_last_name": row.legal_last_name,
             "birth_date": row.birth_date,
-            "school_name": now[1].name if now else None, "grade_level": now[0].grade_level if now else None,
+            "school_name": now.name if now else None, "grade_level": now.grade_level if now else None,
             "on_my_caseload": row.id in mine,
         })
     kinds = criteria.kinds
