@@ -56,7 +56,7 @@ class _VerifiedTokens:
     ring starts empty) and bounded in size (cleared when full).
     """
 
-    MAX_ENTRIES = 8192
+    MAX_ENTRIES = 4096
 
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring

@@ -69,7 +69,8 @@ def bench_env(url: str) -> dict[str, str]:
         "APP_TOKEN_TTL": "7200",
         # The limiter stays in the request path, with limits no benchmark reaches.
         "RATELIMIT_ENABLED": "true", "TOKEN_RATE_LIMIT": "1000000 per minute",
-        "SEARCH_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "INFO",
+        "SEARCH_RATE_LIMIT": "1000000 per minute", "CASELOAD_CHANGE_RATE_LIMIT": "1000000 per minute",
+        "REPORT_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "INFO",
         # No worker recycling mid-run (a recycled keep-alive connection reads as a socket error);
         # HUP/TERM behaviour is exercised by bench/drills instead.
         "GUNICORN_MAX_REQUESTS": "0",

@@ -64,6 +64,18 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = (env.get(name) or default).strip()
+    try:
+        if not parse_many(value):
+            raise ValueError(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate limit such as '30 per minute', got {value!r}") from exc
+    return value
+
+
 def normalize_database_url(url: str) -> str:
     """Make plain ``postgresql://`` URLs use psycopg 3, the driver we ship."""
     for prefix in ("postgres://", "postgresql://"):
@@ -166,8 +178,11 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "TOKEN_RATE_LIMIT": env.get("TOKEN_RATE_LIMIT", "30 per minute"),
-        "SEARCH_RATE_LIMIT": env.get("SEARCH_RATE_LIMIT", "60 per minute"),
+        "TOKEN_RATE_LIMIT": _rate_limit(env, "TOKEN_RATE_LIMIT", "30 per minute"),
+        "SEARCH_RATE_LIMIT": _rate_limit(env, "SEARCH_RATE_LIMIT", "60 per minute"),
+        # Adds/removes answer whether an SSID exists; feedback and issue reports are free text.
+        "CASELOAD_CHANGE_RATE_LIMIT": _rate_limit(env, "CASELOAD_CHANGE_RATE_LIMIT", "30 per minute"),
+        "REPORT_RATE_LIMIT": _rate_limit(env, "REPORT_RATE_LIMIT", "10 per minute"),
         # Operations.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_SECURE": production,

@@ -145,7 +145,9 @@ def test_production_is_the_default_environment():
         load_config({})
 
 
-@pytest.mark.parametrize("name,value", [("APP_ENV", "staging"), ("AUTH_MODE", "none"), ("APP_TOKEN_TTL", "abc")])
+@pytest.mark.parametrize("name,value", [("APP_ENV", "staging"), ("AUTH_MODE", "none"), ("APP_TOKEN_TTL", "abc"),
+                                        ("SEARCH_RATE_LIMIT", "lots"), ("CASELOAD_CHANGE_RATE_LIMIT", "30 per fortnight"),
+                                        ("REPORT_RATE_LIMIT", "10 per")])
 def test_invalid_settings_are_refused(name, value):
     with pytest.raises(ConfigError):
         load_config({"APP_ENV": "development", name: value})

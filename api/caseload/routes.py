@@ -13,6 +13,7 @@ from api.caseload.schemas import (
     CaseloadRemoveSchema,
 )
 from api.plumbing import NOT_MODIFIED, etag_response
+from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import FIELD_ROLES
@@ -34,10 +35,12 @@ class Caseload(MethodView):
         return etag_response(service.list_caseload(current_principal(), **args), CaseloadPageSchema)
 
     @require_auth(roles=FIELD_ROLES)
+    @per_user("caseload-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(CaseloadAddSchema)
     @blp.response(201, CaseloadEntrySchema, description="Added.")
     @blp.alt_response(200, schema=CaseloadEntrySchema, description="Already on my caseload (no change).")
     @blp.alt_response(404, description="No student with this SSID.")
+    @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
     def post(self, body):
         """Add a student by SSID; a reason is required unless the DCFS feed assigns the student to me."""
         entry, created = service.add_to_caseload(current_principal(), **body)
@@ -49,9 +52,11 @@ class CaseloadStudent(MethodView):
     """One student on my caseload."""
 
     @require_auth(roles=FIELD_ROLES)
+    @per_user("caseload-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(CaseloadRemoveSchema, required=False)
     @blp.response(204, description="Removed, or was not on my caseload (idempotent).")
     @blp.alt_response(404, description="No such student, or outside my access.")
+    @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
     def delete(self, body, ssid: str):
         """Remove a student from my caseload list (a DCFS assignment still allows access)."""
         service.remove_from_caseload(current_principal(), ssid=ssid, reason=(body or {}).get("reason"))

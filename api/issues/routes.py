@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from api.issues import service
 from api.issues.schemas import IssueArgsSchema, IssueCreateSchema, IssuePageSchema, IssueSchema
+from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import FIELD_ROLES
@@ -18,9 +19,11 @@ class Issues(MethodView):
     """Report an issue."""
 
     @require_auth(roles=FIELD_ROLES)
+    @per_user("report", "REPORT_RATE_LIMIT")
     @blp.arguments(IssueCreateSchema)
     @blp.response(201, IssueSchema, description="Saved with status `new`.")
     @blp.alt_response(404, description="The SSID names no student within my caseload or assignments.")
+    @blp.alt_response(429, description="Too many reports; retry after the Retry-After seconds")
     def post(self, body):
         """Report a problem or wrong data, optionally naming the failing request and the student."""
         return service.create_issue(current_principal(), **body)

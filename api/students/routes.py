@@ -5,14 +5,13 @@ scope + query + audit + one commit, and ``etag_response`` renders the allow-list
 """
 from __future__ import annotations
 
-from flask import current_app, g
 from flask.views import MethodView
 
 from api.plumbing import NOT_MODIFIED, etag_response
+from api.quotas import per_user
 from api.smorest import Blueprint
 from api.students import schemas, service
 from auth.decorators import current_principal, require_auth
-from mobile_service.extensions import limiter
 from mobile_service.models import FIELD_ROLES
 
 blp = Blueprint("students", __name__, url_prefix="/api/v1/students",
@@ -25,21 +24,12 @@ SSID_PARAM = {"in": "path", "name": "ssid", "required": True,
 NOT_FOUND = "No such student, or not in your scope (one identical answer)"
 
 
-def _search_limit() -> str:
-    return current_app.config["SEARCH_RATE_LIMIT"]
-
-
-def _search_key() -> str:
-    # Per signed-in user (require_auth ran first), so a shared office NAT is not one bucket.
-    return f"search:user:{g.principal.user_id}"
-
-
 @blp.route("/search")
 class StudentSearch(MethodView):
     """Search across students (results are identification cards only)."""
 
     @require_auth(roles=FIELD_ROLES)
-    @limiter.limit(_search_limit, key_func=_search_key)
+    @per_user("search", "SEARCH_RATE_LIMIT")
     @blp.arguments(schemas.SearchRequestSchema)
     @blp.response(200, schemas.SearchResponseSchema)
     @blp.alt_response(429, description="Too many searches; retry after the Retry-After seconds")

@@ -22,7 +22,7 @@ from mobile_service.models import (
 )
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
-# Only clock.today is fixed: PyJWT checks app tokens against the real time, so utcnow stays real.
+# Only clock.today is fixed; utcnow (token times, audit timestamps) stays real.
 TODAY = dt.date(2026, 10, 15)
 UNKNOWN_SSID = "9999999999"
 

@@ -19,8 +19,8 @@ from mobile_service.models import (
     UsageEvent,
 )
 
-# "Today" for the record tests. Only ``clock.today`` is fixed: app tokens are verified against
-# the real time by PyJWT, so ``clock.utcnow`` must stay real for them to be valid.
+# "Today" for the record tests. Only ``clock.today`` is fixed; ``clock.utcnow`` (token times,
+# audit timestamps) stays real.
 TODAY = dt.date(2026, 10, 15)
 STUDENT_ROUTES = ("", "/enrollments", "/attendance", "/progress-reports")
 ROUTE_ACTIONS = {"": "student.view", "/enrollments": "student.enrollments.view",

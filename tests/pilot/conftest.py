@@ -13,7 +13,7 @@ from tests.factories import make_user
 # Frozen "now" of the pilot tests: day 15 of a 30-day pilot starting 2026-10-01 (Los Angeles).
 PILOT_NOW = dt.datetime(2026, 10, 15, 19, 0, tzinfo=dt.UTC)  # 12:00 PDT
 START = dt.date(2026, 10, 1)
-REAL_UTCNOW = clock.utcnow  # tokens are verified against the real time (PyJWT), so sign them with it
+REAL_UTCNOW = clock.utcnow  # the dev issuer's Entra-shaped tokens are checked against the real time (PyJWT)
 
 
 @pytest.fixture
@@ -50,14 +50,10 @@ def bearer(app, people, token_for):
 
     def make(name: str) -> dict[str, str]:
         if name not in cache:
-            frozen = clock.utcnow
-            clock.utcnow = REAL_UTCNOW
-            try:
-                with app.app_context():
-                    user = db.session.get(User, people[name])
-                    cache[name] = {"Authorization": f"Bearer {token_for(user)}"}
-            finally:
-                clock.utcnow = frozen
+            # Signed and verified on the same (frozen) service clock.
+            with app.app_context():
+                user = db.session.get(User, people[name])
+                cache[name] = {"Authorization": f"Bearer {token_for(user)}"}
         return cache[name]
 
     return make
