@@ -59,7 +59,8 @@ def index_student(student: Student, retired_ssids: tuple[str, ...] = ()) -> None
     for field, value in (("first", student.legal_first_name), ("last", student.legal_last_name),
                          ("alias_first", student.alias_first_name), ("alias_last", student.alias_last_name)):
         for part in name_parts(value):
-            db.session.add(StudentNamePart(part=part, field=field, student_id=student.id))
+            db.session.add(StudentNamePart(part=part, field=field, student_id=student.id,
+                                           active=student.foster_status == FOSTER_ACTIVE))
     db.session.flush()
 
 

@@ -6,7 +6,10 @@ than at 200,000 in the benchmark). Instead, the most selective word (the longest
 of ``student_name_parts`` in primary-key order — ``part, field, student_id`` — joined to the
 student and checked against the other words, and the database stops as soon as it has enough
 rows (``LIMIT``). The work is proportional to the result cap divided by the share of walked rows
-that qualify, not to the number of students.
+that qualify, not to the number of students. The walk reads only active students' parts (the
+partial index ``ix_student_name_parts_active_walk``, migration 0004): inactive students are four
+in five and can never be returned, and when two words have few matches in common the walk must
+read the driving word's whole range, which grows with the county.
 
 Ranking is kept: exact-name matches (every word equals a name part) are walked first; prefix
 matches fill the rest of the cap. Which prefix matches make the cap is decided by the driving
@@ -15,7 +18,7 @@ name, first name, as every other search.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, literal, select, tuple_
+from sqlalchemy import Select, and_, literal, select, true, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from mobile_service.extensions import db
@@ -74,6 +77,9 @@ def walk_statement(words: dict[str, tuple[str, ...]], fields_of: dict[str, tuple
         .select_from(StudentNamePart)
         .join(Student, Student.id == StudentNamePart.student_id)
         .where(*_matches(StudentNamePart.__table__, word, fields, exact=exact), *resume,
+               # Only active students' parts (the partial index ix_student_name_parts_active_walk);
+               # the student's own status below stays the authority.
+               StudentNamePart.active == true(),
                # "|| ''": the foster_status index is unselective; the name index drives the plan.
                (Student.foster_status + "") == FOSTER_ACTIVE,
                *(_other_word(w, f, exact=exact) for w, f in others))

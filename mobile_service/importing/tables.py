@@ -155,6 +155,11 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> None:
     sql.run(f"UPDATE students SET foster_status = {status}, case_type = {case_type}, "
             f"education_rights_holder = {holder}, updated_at = :now "
             f"WHERE id IN ({student_ids_sql}) AND {changed}", today=clock.today(), now=clock.utcnow())
+    # The name walk's copy of the status (student_name_parts.active), for these students' parts,
+    # including parts a students load has just written.
+    for flag, test in (("TRUE", "="), ("FALSE", "<>")):
+        sql.run(f"UPDATE student_name_parts SET active = {flag} WHERE active <> {flag} AND student_id IN "
+                f"(SELECT id FROM students WHERE id IN ({student_ids_sql}) AND foster_status {test} 'active')")
 
 
 def _after_cases(sql: Sql) -> None:

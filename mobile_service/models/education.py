@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mobile_service.models.base import Base, CollatedKey, UTCDateTime, now
@@ -94,9 +94,17 @@ class StudentNamePart(Base):
     part: Mapped[str] = mapped_column(CollatedKey(64), primary_key=True)
     field: Mapped[str] = mapped_column(String(12), primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
+    # The student's foster_status is "active" (kept by importing.tables.recompute_foster_status).
+    # Name search only ever returns active students; the walk reads the partial index below,
+    # a fifth of the parts, instead of skipping inactive students' parts one by one.
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    # (student_id, part): per-student word probes of the name search are index-only lookups.
-    __table_args__ = (Index("ix_student_name_parts_student_part", "student_id", "part"),)
+    __table_args__ = (
+        # (student_id, part): per-student word probes of the name search are index-only lookups.
+        Index("ix_student_name_parts_student_part", "student_id", "part"),
+        Index("ix_student_name_parts_active_walk", "part", "field", "student_id",
+              postgresql_where=text("active"), sqlite_where=text("active = 1")),
+    )
 
 
 class Enrollment(Base):

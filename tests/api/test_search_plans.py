@@ -26,8 +26,9 @@ CASES = {
 }
 # Index each case must use, per engine (SQLite names its primary-key indexes sqlite_autoindex_*).
 EXPECTED_INDEX = {
-    "partial name": ("student_name_parts_1", "pk_student_name_parts"),
-    "first/last narrowed": ("student_name_parts_1", "pk_student_name_parts"),
+    # Name walks read the partial index of active students' parts (migration 0004).
+    "partial name": ("ix_student_name_parts_active_walk", "ix_student_name_parts_active_walk"),
+    "first/last narrowed": ("ix_student_name_parts_active_walk", "ix_student_name_parts_active_walk"),
     "partial ssid": ("ssid_grams_1", "pk_ssid_grams"),
     "full ssid": ("student_ssids_1", "pk_student_ssids"),
     "dob": ("ix_students_birth_date_last_first", "ix_students_birth_date_last_first"),

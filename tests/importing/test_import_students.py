@@ -158,3 +158,30 @@ def test_students_reload_keeps_foster_status(ctx, loaded, csv_file, frozen_clock
     assert result.unchanged == 3
     assert _status("1234567890")[0] == "active"
     assert clock.today() == frozen_clock.date()
+
+
+def _part_flags(ssid: str) -> set:
+    """The name walk's copies of the student's status, one per name part."""
+    return {r[0] for r in rows("SELECT active FROM student_name_parts WHERE student_id = :i", i=_student_id(ssid))}
+
+
+def test_name_parts_follow_foster_status_through_every_load(ctx, loaded, csv_file, frozen_clock):
+    """``student_name_parts.active`` (the name walk's partial index) mirrors ``foster_status``."""
+    assert {bool(f) for ssid in ("1234567890", "2345678901", "3456789012") for f in _part_flags(ssid)} == {False}
+
+    _cases(csv_file, "1234567890,0000000000000000001,FR,open,E000001,2025-01-01,,Parent",
+           "2345678901,0000000000000000002,KIN-GAP,open,E000001,2025-01-01,,Grandmother")
+    assert {bool(f) for f in _part_flags("1234567890")} == {True}
+    assert {bool(f) for f in _part_flags("2345678901")} == {False}  # KIN-GAP: not active
+
+    # A renamed active student gets new parts, already flagged; the unchanged ones keep theirs.
+    renamed = STUDENTS.replace("María José,,De La Cruz", "María José,,Cruz Ortega")
+    run_import("students", csv_file(renamed, "renamed.csv"))
+    parts = rows("SELECT part, active FROM student_name_parts WHERE student_id = :i", i=_student_id("1234567890"))
+    assert {p for p, _ in parts} >= {"ortega", "cruzortega"} and {bool(a) for _, a in parts} == {True}
+
+    _cases(csv_file, "1234567890,0000000000000000001,FR,closed,E000001,2025-01-01,2026-09-30,Parent")
+    assert {bool(f) for f in _part_flags("1234567890")} == {False}
+    everywhere = rows("SELECT COUNT(*) FROM student_name_parts p JOIN students s ON s.id = p.student_id "
+                      "WHERE p.active <> (s.foster_status = 'active')")
+    assert everywhere == [(0,)]
