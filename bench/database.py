@@ -143,6 +143,8 @@ def prepare(url: str, *, scale: int, seed: int, env: dict[str, str], out_dir: Pa
             # Seeded by this harness at an older schema: migrations keep the data, so upgrade.
             print(f"upgrading the bench database from {revision} to {head} ...", flush=True)
             flask(["db", "upgrade"], {**env, "DATABASE_URL": url})
+            if postgres:
+                vacuum(url)  # a backfill leaves dead rows and stale visibility, as a seed does
             revision, count = _state(url)
             marker["head"] = revision
             marker_path.write_text(json.dumps(marker, indent=2))
