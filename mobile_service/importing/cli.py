@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from mobile_service.importing.runner import KINDS, run_import
+from mobile_service.importing.runner import KINDS, recompute_statuses, run_import
 from mobile_service.importing.source import ImportRejected
 
 
@@ -29,4 +29,12 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool) -> Non
                f"{result.unchanged} unchanged (source load {result.source_load_id})")
 
 
-commands = [import_command]
+@click.command("recompute-status")
+@with_appcontext
+def recompute_status_command() -> None:
+    """Re-derive every student's foster status from their DCFS cases as of today (run daily)."""
+    changed = recompute_statuses()
+    click.echo(f"foster status: {changed} students changed")
+
+
+commands = [import_command, recompute_status_command]

@@ -19,7 +19,7 @@ from mobile_service.importing import rows as parsers
 from mobile_service.importing import students, tables, users
 from mobile_service.importing.source import CsvRows, ErrorLog, ImportRejected, inspect
 from mobile_service.importing.staging import Sql
-from mobile_service.importing.tables import Counts
+from mobile_service.importing.tables import Counts, recompute_foster_status
 from mobile_service.models import SourceLoad
 
 PROGRESS_MIN_LINES = 10_000
@@ -135,6 +135,27 @@ def run_import(kind: str, path: str | Path, *, progress: bool = False, max_error
         _analyze(spec.writes)
     return ImportResult(kind=kind, total=counts.total, inserted=counts.inserted, updated=counts.updated,
                         unchanged=counts.unchanged, source_load_id=load_id)
+
+
+def recompute_statuses() -> int:
+    """Re-derive every student's foster status from their DCFS cases as of today; one transaction.
+
+    Loads derive the status when they run, but an assignment ending (or a case closing by date)
+    changes it with no new file: run this daily (infra/k8s/status-cronjob.yaml) so search, which
+    shows active students only, follows the calendar. Returns how many students changed.
+    """
+    sql = Sql(db.session.connection())
+    try:
+        if sql.postgres:
+            sql.run("SET LOCAL statement_timeout = 0")
+        changed = recompute_foster_status(sql, "SELECT id FROM students")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if sql.postgres and changed:
+        _analyze(("students", "student_name_parts"))
+    return changed
 
 
 def _analyze(table_names: tuple[str, ...]) -> None:

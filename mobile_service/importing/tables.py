@@ -137,8 +137,10 @@ def classify_counts(sql: Sql, table: str = STAGE) -> Counts:
     return Counts(total, inserted, updated, total - inserted - updated)
 
 
-def recompute_foster_status(sql: Sql, student_ids_sql: str) -> None:
+def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
     """Derive foster status, case type and rights holder of the given students from their cases.
+
+    Returns how many students changed.
 
     Active only with an open, unexpired case whose type is not KIN-GAP or VOLUNTARY (as EPS
     does). The "current" case prefers such a qualifying case, then the latest assignment.
@@ -152,14 +154,15 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> None:
     holder = f"(SELECT c.education_rights_holder FROM dcfs_cases c WHERE {open_case} {order})"
     changed = sql.any_differs((("foster_status", status), ("case_type", case_type),
                                ("education_rights_holder", holder)))
-    sql.run(f"UPDATE students SET foster_status = {status}, case_type = {case_type}, "
-            f"education_rights_holder = {holder}, updated_at = :now "
-            f"WHERE id IN ({student_ids_sql}) AND {changed}", today=clock.today(), now=clock.utcnow())
+    changed_count = sql.run(f"UPDATE students SET foster_status = {status}, case_type = {case_type}, "
+                            f"education_rights_holder = {holder}, updated_at = :now "
+                            f"WHERE id IN ({student_ids_sql}) AND {changed}", today=clock.today(), now=clock.utcnow())
     # The name walk's copy of the status (student_name_parts.active), for these students' parts,
     # including parts a students load has just written.
     for flag, test in (("TRUE", "="), ("FALSE", "<>")):
         sql.run(f"UPDATE student_name_parts SET active = {flag} WHERE active <> {flag} AND student_id IN "
                 f"(SELECT id FROM students WHERE id IN ({student_ids_sql}) AND foster_status {test} 'active')")
+    return changed_count
 
 
 def _after_cases(sql: Sql) -> None:

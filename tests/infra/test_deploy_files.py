@@ -183,6 +183,23 @@ def test_migration_job_runs_db_upgrade():
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
+def test_status_cronjob_recomputes_daily_one_run_at_a_time():
+    (cron,) = _kind("CronJob")
+    spec = cron["spec"]
+    assert spec["concurrencyPolicy"] == "Forbid" and spec["timeZone"] == "America/Los_Angeles"
+    minute, hour, *rest = spec["schedule"].split()
+    assert rest == ["*", "*", "*"] and hour.isdigit() and minute.isdigit()  # once a day
+    pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["flask", "--app", "wsgi", "recompute-status"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["restartPolicy"] == "Never"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    # Egress to PostgreSQL comes from the namespace's egress policy, which selects it by name.
+    labels = spec["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "lacoe-mobile"
+    assert "status-cronjob.yaml" in (K8S / "kustomization.yaml").read_text()
+
+
 def test_network_policies_default_deny_and_allow_only_ingress_controller():
     policies = {p["metadata"]["name"]: p for p in _kind("NetworkPolicy")}
     deny = policies["default-deny"]["spec"]
