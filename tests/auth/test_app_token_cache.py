@@ -9,7 +9,7 @@ import pytest
 from auth.app_tokens import TOKEN_TYPE
 from auth.keys import ALGORITHM, KeyRing, _load_private, generate_pem, thumbprint
 from mobile_service.extensions import db
-from tests.factories import make_user
+from tests.factories import app_token_for, make_user
 
 
 def _me(client, token: str):
@@ -73,10 +73,10 @@ def test_a_retired_signing_key_ends_tokens_verified_before(app, client, signed_i
 def test_times_must_be_integers_even_when_signed(app, client, ctx, movable_clock):
     user = make_user("csw")
     db.session.commit()
-    from tests.factories import app_token_for
-
-    good = jwt.decode(app_token_for(user), options={"verify_signature": False})
     ring = app.extensions["app_token_keyring"]
+    # The claims of a real token (read back with its own key), re-signed with a string expiry.
+    good = jwt.decode(app_token_for(user), ring.signing_key.public_key(), algorithms=[ALGORITHM],
+                      audience=app.config["APP_TOKEN_AUDIENCE"], issuer=app.config["APP_TOKEN_ISSUER"])
     bad = jwt.encode({**good, "exp": str(good["exp"])}, ring.signing_key, algorithm=ALGORITHM,
                      headers={"kid": ring.signing_kid, "typ": TOKEN_TYPE})
     response = _me(client, bad)
