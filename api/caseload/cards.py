@@ -14,7 +14,7 @@ from sqlalchemy import Row, bindparam, func, select
 
 from api.plumbing import Page, paginate
 from api.students.records import enrollment_rows
-from mobile_service import records
+from mobile_service import education
 from mobile_service.extensions import db
 from mobile_service.models import AttendanceSummary, ProgressMark, ProgressReport, Student
 from mobile_service.scoping import Membership
@@ -31,17 +31,17 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
     )
     ids = [row.id for row in page.rows]
     enrollments = enrollment_rows(ids)
-    attendance = _attendance(ids, records.academic_year(today))
+    attendance = _attendance(ids, education.academic_year(today))
     reports = _latest_reports(ids)
     cards = []
     for row in page.rows:
         member = members[row.id]
         spans = enrollments.get(row.id, [])
         schools = {span.school_id: span for span in spans}  # each row carries its school's columns
-        moves = records.mobility(spans, today)
-        present = records.attendance(attendance.get(row.id, []))
+        moves = education.mobility(spans, today)
+        present = education.year_attendance(attendance.get(row.id, []))  # chronic flag per school
         report = reports.get(row.id)
-        marks = records.term_marks(report["marks"]) if report else None
+        marks = education.term_marks(report["marks"]) if report else None
         current = moves.current
         school = schools.get(current.school_id) if current is not None else None
         cards.append({
@@ -49,26 +49,27 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
             "first_name": row.legal_first_name,
             "last_name": row.legal_last_name,
             "preferred_first_name": row.alias_first_name,
-            "age": records.age(row.birth_date, today),
+            "age": education.age(row.birth_date, today),
             "grade": current.grade_level if current is not None else None,
             "school": ({"cds_code": school.cds_code, "name": school.name, "district_name": school.district_name}
                        if school is not None else None),
             "enrollment_start": moves.current_stay_start,
             "days_since_school_change": moves.days_since_school_change,
-            "school_changes_12m": moves.school_changes_12m,
-            "attendance": ({"academic_year": records.academic_year(today),
+            "school_changes_this_year": moves.school_changes_this_year,
+            "attendance": ({"academic_year": education.academic_year(today),
                             "attendance_rate": present.attendance_rate, "days_absent": present.days_absent,
-                            "days_expected": present.days_expected, "chronic_absence": present.chronic_absence}
+                            "days_expected": present.days_expected,
+                            "chronically_absent": present.chronically_absent}
                            if present is not None else None),
             "latest_progress_report": ({"academic_year": report["academic_year"], "term": report["term"],
                                         "report_date": report["report_date"], "gpa": marks.gpa,
-                                        "d_f_count": marks.d_f_count}
+                                        "df_count": marks.df_count}
                                        if report and marks else None),
             "assigned_in_dcfs_feed": member.assigned_in_feed,
             "added_at": member.entry.added_at if member.entry is not None else None,
             "flagged": bool(member.entry is not None and member.entry.flagged),
             "added_reason": member.entry.added_reason if member.entry is not None else None,
-            "alerts": records.alerts(mobility_figures=moves, attendance_figures=present, marks_figures=marks),
+            "alerts": education.alerts(mobility_figures=moves, attendance_figures=present, marks_figures=marks),
         })
     return cards, page.next_cursor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.plumbing import FreshnessSchema, PaginationArgsSchema, UTCDateTime, free_text_field, ssid_field
-from mobile_service.records import ALERTS
+from mobile_service.education import ALERTS
 
 REASON_MIN, REASON_MAX = 3, 500
 
@@ -25,15 +25,16 @@ class SchoolBriefSchema(Schema):
 
 
 class AttendanceBriefSchema(Schema):
-    """Attendance this school year, summed over every school of the year."""
+    """Attendance this school year: days summed over the year's schools, the chronic flag per school."""
 
     academic_year = fields.String(required=True, metadata={"example": "2026-27"})
     attendance_rate = fields.Float(allow_none=True, required=True,
                                    metadata={"description": "days attended / days expected, 0..1"})
     days_absent = fields.Integer(required=True)
     days_expected = fields.Integer(required=True)
-    chronic_absence = fields.Boolean(required=True,
-                                     metadata={"description": "absent >= 10% of expected days, enrolled > 30 days"})
+    chronically_absent = fields.Boolean(
+        required=True, metadata={"description": "absent >= 10% of expected days at one of this year's schools, "
+                                                "counting only schools with more than 30 expected days"})
 
 
 class ProgressBriefSchema(Schema):
@@ -43,7 +44,7 @@ class ProgressBriefSchema(Schema):
     term = fields.String(required=True)
     report_date = fields.Date(required=True)
     gpa = fields.Float(allow_none=True, required=True)
-    d_f_count = fields.Integer(required=True)
+    df_count = fields.Integer(required=True, metadata={"description": "Number of D and F marks"})
 
 
 class CaseloadCardSchema(Schema):
@@ -59,7 +60,9 @@ class CaseloadCardSchema(Schema):
     enrollment_start = fields.Date(allow_none=True, required=True,
                                    metadata={"description": "start of the continuous stay at the current school"})
     days_since_school_change = fields.Integer(allow_none=True, required=True)
-    school_changes_12m = fields.Integer(required=True)
+    school_changes_this_year = fields.Integer(
+        required=True, metadata={"description": "moves between schools within this school year (July-June); "
+                                                "promotions (E230) and short-term/summer enrollments are not moves"})
     attendance = fields.Nested(AttendanceBriefSchema, allow_none=True, required=True)
     latest_progress_report = fields.Nested(ProgressBriefSchema, allow_none=True, required=True)
     assigned_in_dcfs_feed = fields.Boolean(required=True)

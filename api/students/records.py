@@ -1,7 +1,7 @@
 """Loading and shaping one student's record tabs (called by ``service`` inside its transaction).
 
 Each builder runs a constant number of queries and returns a plain dict that the allow-listed
-schemas in ``schemas.py`` serialize; derived figures come from ``mobile_service.records``.
+schemas in ``schemas.py`` serialize; derived figures come from ``mobile_service.education``.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 
 from auth.principal import Principal
-from mobile_service import clock, records, scoping
+from mobile_service import clock, education, scoping
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import (
@@ -24,38 +24,6 @@ from mobile_service.models import (
     Student,
     StudentSsid,
 )
-
-ENROLLMENT_STATUS_LABELS = {
-    "10": "Primary", "20": "Secondary", "30": "Short-term", "40": "Receiving specialized services",
-    "50": "Non-ADA",
-}
-# Human labels of the common CALPADS exit reasons (Student Exit Category); others show the code.
-EXIT_REASON_LABELS = {
-    "E125": "Left special-ed transition program after prior completion",
-    "E130": "Died",
-    "E140": "Truant, no known enrollment",
-    "E150": "Mid-year update (grade or status change, not an exit)",
-    "E155": "Year-end exit, expected back at the same school",
-    "E170": "Secondary enrollment ended",
-    "E230": "Completed the program at this school",
-    "E300": "Expelled, no known enrollment",
-    "E400": "Other or unknown reason (age 18+)",
-    "E410": "Left for medical reasons",
-    "E450": "Pre-K to grade 6 exit",
-    "E490": "Summer or intersession exit",
-    "N470": "No-show (pre-enrollment nullified)",
-    "T160": "Transferred to another California public school",
-    "T165": "Transferred for disciplinary reasons or by court order",
-    "T167": "Transferred to an alternative school or program",
-    "T180": "Transferred to a California private school",
-    "T200": "Moved to a school in another state",
-    "T240": "Moved to another country",
-    "T260": "Left for adult education",
-    "T280": "Left to enroll in college",
-    "T370": "Entered an institution with a diploma program",
-    "T380": "Entered an institution without a diploma program",
-}
-
 
 # Statements every record view runs, built once (bind parameters; no per-request construction).
 _ENROLLMENTS = (select(Enrollment, School).join(School, School.id == Enrollment.school_id)
@@ -114,8 +82,8 @@ def load_enrollments(student_ids: list[int]) -> dict[int, list[tuple[Enrollment,
 
 
 def current_school(pairs: list[tuple[Enrollment, School]]) -> tuple[Enrollment, School] | None:
-    """The current school-of-record enrollment and its school (``records.current_enrollment``)."""
-    current = records.current_enrollment([e for e, _ in pairs], clock.today())
+    """The current school-of-record enrollment and its school (``education.current_enrollment``)."""
+    current = education.current_enrollment([e for e, _ in pairs], clock.today())
     return next(((e, s) for e, s in pairs if e is current), None) if current is not None else None
 
 
@@ -137,7 +105,7 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
         "legal_first_name": student.legal_first_name, "legal_middle_name": student.legal_middle_name,
         "legal_last_name": student.legal_last_name,
         "alias_first_name": student.alias_first_name, "alias_last_name": student.alias_last_name,
-        "birth_date": student.birth_date, "age": records.age(student.birth_date, clock.today()),
+        "birth_date": student.birth_date, "age": education.age(student.birth_date, clock.today()),
         "gender_code": student.gender_code, "primary_language": student.primary_language,
         "foster_status": student.foster_status, "case_type": student.case_type, "homeless": bool(student.homeless),
         "education_rights_holder": student.education_rights_holder,
@@ -152,20 +120,20 @@ def enrollments(principal: Principal, student: Student, basis: str) -> dict[str,
     today = clock.today()
     pairs = load_enrollments([student.id])[student.id]
     spans = [e for e, _ in pairs]
-    figures = records.mobility(spans, today)
+    figures = education.mobility(spans, today)
     history = [{
         "school_name": s.name, "district_name": s.district_name, "cds_code": s.cds_code,
         "academic_year": e.academic_year, "enrollment_status": e.enrollment_status,
-        "enrollment_status_label": ENROLLMENT_STATUS_LABELS.get(e.enrollment_status),
+        "enrollment_status_label": education.ENROLLMENT_STATUS_LABELS.get(e.enrollment_status),
         "grade_level": e.grade_level, "start_date": e.start_date, "exit_date": e.exit_date,
         "exit_reason_code": e.exit_reason_code,
-        "exit_reason_label": EXIT_REASON_LABELS.get((e.exit_reason_code or "").upper()),
+        "exit_reason_label": education.exit_label(e.exit_reason_code),
     } for e, s in pairs]
     return {
         "ssid": student.ssid, "enrollments": history,
-        "mobility": {"school_changes_12_months": figures.school_changes_12m,
-                     "days_since_last_school_change": figures.days_since_school_change,
-                     "schools_this_year": records.schools_in_year(spans, today)},
+        "mobility": {"school_changes_this_year": figures.school_changes_this_year,
+                     "days_since_school_change": figures.days_since_school_change,
+                     "schools_this_year": figures.schools_this_year},
         "freshness": freshness(),
     }
 
@@ -175,7 +143,7 @@ def attendance(principal: Principal, student: Student, basis: str) -> dict[str, 
     rows = db.session.execute(_ATTENDANCE, {"student_id": student.id}).all()
     years = []
     for row, school in rows:
-        figures = records.attendance([row])
+        figures = education.school_attendance(row)
         years.append({
             "academic_year": row.academic_year, "school_name": school.name, "cds_code": school.cds_code,
             "as_of_date": row.as_of_date, "days_expected": row.days_expected, "days_attended": row.days_attended,
@@ -183,7 +151,7 @@ def attendance(principal: Principal, student: Student, basis: str) -> dict[str, 
             "days_absent_unexcused": row.days_absent_unexcused or 0,
             "days_suspended_out": row.days_suspended_out or 0, "days_suspended_in": row.days_suspended_in or 0,
             "days_incomplete_study": row.days_incomplete_study or 0,
-            "attendance_rate": _float(figures.attendance_rate), "chronically_absent": figures.chronic_absence,
+            "attendance_rate": _float(figures.attendance_rate), "chronically_absent": figures.chronically_absent,
         })
     return {"ssid": student.ssid, "years": years, "freshness": freshness()}
 
@@ -198,13 +166,13 @@ def progress_reports(principal: Principal, student: Student, basis: str) -> dict
     out = []
     for report, school in reports:
         courses = marks[report.id]
-        figures = records.term_marks(m.mark for m in courses)
+        figures = education.term_marks(m.mark for m in courses)
         out.append({
             "school_name": school.name, "academic_year": report.academic_year, "term": report.term,
             "report_date": report.report_date,
             "courses": [{"course_code": m.course_code, "course_title": m.course_title, "mark": m.mark,
                          "credits_attempted": _float(m.credits_attempted),
                          "credits_earned": _float(m.credits_earned)} for m in courses],
-            "gpa": _float(figures.gpa), "df_count": figures.d_f_count,
+            "gpa": _float(figures.gpa), "df_count": figures.df_count,
         })
     return {"ssid": student.ssid, "reports": out, "freshness": freshness()}

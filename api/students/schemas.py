@@ -147,11 +147,16 @@ class EnrollmentSchema(Schema):
 
 
 class MobilitySchema(Schema):
-    """School stability figures (E155 year-end re-enrollments and E150 grade changes are not moves)."""
+    """School stability this school year: moves between schools within the year (July-June).
 
-    school_changes_12_months = fields.Integer(required=True)
-    days_since_last_school_change = fields.Integer(required=True, allow_none=True)
-    schools_this_year = fields.Integer(required=True)
+    Not moves: returning to the same school (E155, E150), promotions (E230), short-term or summer
+    (status 30) enrollments, and a new school in a later school year.
+    """
+
+    school_changes_this_year = fields.Integer(required=True)
+    days_since_school_change = fields.Integer(required=True, allow_none=True,
+                                              metadata={"description": "days since the latest move; null without"})
+    schools_this_year = fields.Integer(required=True, metadata={"description": "schools of primary enrollment"})
 
 
 class EnrollmentsSchema(Schema):
@@ -179,9 +184,10 @@ class AttendanceYearSchema(Schema):
     days_suspended_in = fields.Integer(required=True)
     days_incomplete_study = fields.Integer(required=True)
     attendance_rate = fields.Float(required=True, allow_none=True,
-                                   metadata={"description": "Percent of expected days attended (0-100)"})
+                                   metadata={"description": "days attended / days expected, 0..1"})
     chronically_absent = fields.Boolean(required=True,
-                                        metadata={"description": "Absent 10% or more of expected days"})
+                                        metadata={"description": "absent >= 10% of expected days, "
+                                                                   "more than 30 expected days at the school"})
 
 
 class AttendanceSchema(Schema):

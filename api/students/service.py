@@ -20,10 +20,10 @@ from api.students.records import enrollment_rows, on_my_caseload
 from api.students.search import SearchCriteria, find_students
 from auth.principal import Principal
 from mobile_service import audit, clock, scoping, usage
+from mobile_service.education import current_enrollment
 from mobile_service.errors import not_found, unavailable
 from mobile_service.extensions import db
 from mobile_service.models import Student, StudentSsid
-from mobile_service.records import current_enrollment
 
 log = logging.getLogger("mobile_service.security")
 

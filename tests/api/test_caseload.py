@@ -23,7 +23,7 @@ from tests.factories import make_case
 URL = "/api/v1/caseload"
 PAGE_KEYS = {"items", "total", "next_cursor", "freshness"}
 CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
-             "enrollment_start", "days_since_school_change", "school_changes_12m", "attendance",
+             "enrollment_start", "days_since_school_change", "school_changes_this_year", "attendance",
              "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts"}
 ENTRY_KEYS = {"ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged"}
 
@@ -49,13 +49,13 @@ def test_caseload_lists_feed_and_added_students_with_exact_keys(client, world):
     assert assigned["school"] == {"cds_code": assigned["school"]["cds_code"], "name": "Garey High",
                                   "district_name": "Pomona Unified"}
     assert assigned["enrollment_start"] == "2026-08-13"
-    assert assigned["days_since_school_change"] is None and assigned["school_changes_12m"] == 0
+    assert assigned["days_since_school_change"] is None and assigned["school_changes_this_year"] == 0
     assert assigned["attendance"] == {"academic_year": "2026-27", "attendance_rate": 0.85, "days_absent": 6,
-                                      "days_expected": 40, "chronic_absence": True}
+                                      "days_expected": 40, "chronically_absent": True}
     assert assigned["latest_progress_report"] == {"academic_year": "2026-27", "term": "Q1",
-                                                  "report_date": "2026-10-02", "gpa": 3.5, "d_f_count": 0}
+                                                  "report_date": "2026-10-02", "gpa": 3.5, "df_count": 0}
     assert assigned["alerts"] == ["chronic_absence"]
-    assert added["latest_progress_report"]["gpa"] == 2.0 and added["latest_progress_report"]["d_f_count"] == 1
+    assert added["latest_progress_report"]["gpa"] == 2.0 and added["latest_progress_report"]["df_count"] == 1
     assert added["alerts"] == ["failing_marks"]
     # Never the reason text or the flag on the worker's own list.
     assert "added_reason" not in added and "flagged" not in added

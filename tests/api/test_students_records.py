@@ -105,7 +105,10 @@ def test_enrollments_newest_first_with_mobility(client, record):
     assert body["enrollments"][1]["exit_date"] is None and body["enrollments"][1]["exit_reason_label"] is None
     # Moves: Pomona -> Garey (2026-01-05) and Garey -> Diamond Ranch (2026-08-13); the E155 return to
     # Pomona, the E150 split at Garey and the secondary enrollment are not moves.
-    assert body["mobility"] == {"school_changes_12_months": 2, "days_since_last_school_change": 63,
+    # Was 2 moves: Garey -> Diamond Ranch (E155 in June, new school in August) is between two
+    # school years, and a school change is a move within a school year (REL West). The last move
+    # is Pomona -> Garey on 2026-01-05, in 2025-26.
+    assert body["mobility"] == {"school_changes_this_year": 0, "days_since_school_change": 283,
                                 "schools_this_year": 1}
     assert body["freshness"] == FRESHNESS
 
@@ -154,7 +157,7 @@ def test_empty_record_tabs(client, app, route, monkeypatch):
         assert body["current_school"] is None and body["grade_level"] is None and body["retired_ssids"] == []
     elif route == "/enrollments":
         assert body["enrollments"] == [] and body["mobility"] == {
-            "school_changes_12_months": 0, "days_since_last_school_change": None, "schools_this_year": 0}
+            "school_changes_this_year": 0, "days_since_school_change": None, "schools_this_year": 0}
 
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)

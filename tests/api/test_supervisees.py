@@ -19,7 +19,7 @@ from tests.factories import make_case, make_student, make_supervision, make_user
 
 SUPERVISEE_KEYS = {"user_id", "display_name", "email", "office", "supervision_start", "caseload_size", "flagged_adds"}
 SUPERVISED_CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
-                        "enrollment_start", "days_since_school_change", "school_changes_12m", "attendance",
+                        "enrollment_start", "days_since_school_change", "school_changes_this_year", "attendance",
                         "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts", "flagged",
                         "added_reason"}
 

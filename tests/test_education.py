@@ -1,4 +1,8 @@
-"""Derived figures against hand-computed fixtures (no database)."""
+"""The education rules as pure functions, against hand-computed fixtures (no database).
+
+The table of rules with their guide passages, through the card and the tabs on both databases,
+is tests/api/test_education_rules.py.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from mobile_service import records
+from mobile_service import education as records
+from mobile_service.education import codes
 
 TODAY = dt.date(2026, 10, 15)
 D = dt.date
@@ -61,7 +66,7 @@ def test_year_end_exit_and_return_to_same_school_is_not_a_move():
     history = [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155", grade_level="06"),
                Enr(1, D(2026, 8, 13), grade_level="07")]
     m = records.mobility(history, TODAY)
-    assert m.school_changes_12m == 0 and m.last_school_change is None and m.days_since_school_change is None
+    assert m.school_changes_this_year == 0 and m.last_school_change is None and m.days_since_school_change is None
     assert m.current is history[1] and m.current_stay_start == D(2025, 8, 14)
 
 
@@ -69,7 +74,7 @@ def test_grade_change_split_is_not_a_move():
     history = [Enr(1, D(2026, 8, 13), D(2026, 9, 1), "E150", grade_level="07"),
                Enr(1, D(2026, 9, 2), grade_level="08")]
     m = records.mobility(history, TODAY)
-    assert m.school_changes_12m == 0 and m.current.grade_level == "08"
+    assert m.school_changes_this_year == 0 and m.current.grade_level == "08"
 
 
 def test_transfer_to_another_school_is_a_move_with_days_since():
@@ -77,39 +82,42 @@ def test_transfer_to_another_school_is_a_move_with_days_since():
                Enr(1, D(2026, 8, 13), D(2026, 9, 20), "T160"),
                Enr(2, D(2026, 9, 28))]          # 17 days before TODAY
     m = records.mobility(history, TODAY)
-    assert m.school_changes_12m == 1
+    assert m.school_changes_this_year == 1
     assert m.last_school_change == D(2026, 9, 28) and m.days_since_school_change == 17
     assert m.current_stay_start == D(2026, 9, 28)
 
 
-def test_short_term_enrollment_elsewhere_is_a_move_secondary_is_not():
-    history = [Enr(1, D(2026, 1, 5), D(2026, 3, 1), "T160"),
-               Enr(3, D(2026, 2, 1), enrollment_status="20"),     # secondary: ignored
-               Enr(2, D(2026, 3, 2), D(2026, 5, 1), "T165", enrollment_status="30"),
-               Enr(1, D(2026, 5, 4))]
+def test_short_term_and_secondary_enrollments_elsewhere_are_not_moves():
+    # Was: a status-30 stay at another school counted two moves. Short-term (status 30) and
+    # secondary (20) enrollments are never the school of record (Guide 2.1.1 field 1.23).
+    history = [Enr(1, D(2026, 1, 5), D(2026, 3, 1), "E150"),
+               Enr(3, D(2026, 2, 1), enrollment_status="20"),
+               Enr(2, D(2026, 3, 2), D(2026, 5, 1), "E490", enrollment_status="30"),
+               Enr(1, D(2026, 3, 2))]
     m = records.mobility(history, TODAY)
-    assert m.school_changes_12m == 2
-    assert m.last_school_change == D(2026, 5, 4) and m.days_since_school_change == 164
+    assert m.school_changes_this_year == 0 and m.last_school_change is None and m.current.school_id == 1
 
 
-def test_moves_older_than_twelve_months_are_not_counted():
-    history = [Enr(1, D(2024, 8, 1), D(2025, 1, 10), "T160"), Enr(2, D(2025, 1, 13), D(2025, 10, 10), "T160"),
-               Enr(3, D(2025, 10, 16))]
+def test_only_moves_of_this_school_year_are_counted():
+    history = [Enr(1, D(2025, 8, 14), D(2026, 1, 10), "T160"), Enr(2, D(2026, 1, 13), D(2026, 9, 10), "T160"),
+               Enr(3, D(2026, 9, 14))]
     m = records.mobility(history, TODAY)
-    # 2025-01-13 is outside the window; 2025-10-16 is 364 days ago, inside.
-    assert m.school_changes_12m == 1 and m.days_since_school_change == 364
+    # 2026-01-13 was a move within 2025-26; 2026-09-14 is this year's (2026-27) only move.
+    assert m.school_changes_this_year == 1 and m.days_since_school_change == 31
 
 
 def test_no_show_and_future_enrollments_are_ignored():
     history = [Enr(1, D(2026, 8, 13)), Enr(2, D(2026, 9, 1), D(2026, 8, 31), "N470"), Enr(4, D(2026, 11, 2))]
     m = records.mobility(history, TODAY)
-    assert m.school_changes_12m == 0 and m.current.school_id == 1
+    assert m.school_changes_this_year == 0 and m.current.school_id == 1
 
 
 def test_current_enrollment_summer_grace_and_gone():
     summer = [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155")]
     assert records.current_enrollment(summer, D(2026, 7, 20)) is summer[0]
-    assert records.current_enrollment(summer, TODAY) is None  # 132 days later: nowhere enrolled
+    assert records.current_enrollment(summer, D(2026, 10, 7)) is summer[0]  # Census Day 2026
+    assert records.current_enrollment(summer, D(2026, 10, 8)) is None
+    assert records.current_enrollment(summer, TODAY) is None
     transferred = [Enr(1, D(2026, 8, 13), D(2026, 10, 1), "T160")]
     assert records.current_enrollment(transferred, TODAY) is None
     assert records.current_enrollment([], TODAY) is None
@@ -117,31 +125,34 @@ def test_current_enrollment_summer_grace_and_gone():
 
 def test_attendance_figures_hand_computed():
     # 40 expected; absent = 1 excused + 1 unexcused + 1 OSS + 1 incomplete IS = 4 (10 %); ISS is attendance.
-    a = records.attendance([Att(40, 36, 1, 1, 1, 2, 1)])
+    a = records.school_attendance(Att(40, 36, 1, 1, 1, 2, 1))
     assert a.days_absent == 4 and a.attendance_rate == Decimal("0.9000") and a.absence_rate == Decimal("0.1000")
-    assert a.chronic_absence is True
+    assert a.chronically_absent is True
 
 
 def test_attendance_just_under_ten_percent_is_not_chronic():
-    a = records.attendance([Att(100, 91, 9)])
-    assert a.days_absent == 9 and a.chronic_absence is False and a.attendance_rate == Decimal("0.9100")
+    a = records.school_attendance(Att(100, 91, 9))
+    assert a.days_absent == 9 and a.chronically_absent is False and a.attendance_rate == Decimal("0.9100")
 
 
 def test_chronic_needs_more_than_thirty_expected_days():
-    assert records.attendance([Att(30, 20, 10)]).chronic_absence is False
-    assert records.attendance([Att(31, 27, 4)]).chronic_absence is True  # 4/31 = 12.9 %
+    assert records.school_attendance(Att(30, 20, 10)).chronically_absent is False
+    assert records.school_attendance(Att(31, 27, 4)).chronically_absent is True  # 4/31 = 12.9 %
 
 
-def test_attendance_sums_schools_of_the_year():
-    a = records.attendance([Att(20, 19, 1), Att(25, 21, 2, 2)])
+def test_year_attendance_sums_days_but_flags_chronic_per_school():
+    # Was: 5/45 = 11.1 % summed over two short stays made the card say chronic; the tab applied
+    # the 30-day rule per school (Guide 2.1.6: "enrolled at a school for 30 days or less").
+    a = records.year_attendance([Att(20, 19, 1), Att(25, 21, 2, 2)])
     assert (a.days_expected, a.days_attended, a.days_absent) == (45, 40, 5)
-    assert a.attendance_rate == Decimal("0.8889") and a.chronic_absence is True  # 5/45 = 11.1 %
+    assert a.attendance_rate == Decimal("0.8889") and a.chronically_absent is False
+    assert records.year_attendance([Att(20, 19, 1), Att(40, 35, 5)]).chronically_absent is True
 
 
 def test_attendance_none_and_zero_expected():
-    assert records.attendance([]) is None
-    a = records.attendance([Att(0, 0)])
-    assert a.attendance_rate is None and a.chronic_absence is False
+    assert records.year_attendance([]) is None
+    a = records.school_attendance(Att(0, 0))
+    assert a.attendance_rate is None and a.chronically_absent is False
 
 
 @pytest.mark.parametrize("mark, points", [("A", 4), ("a-", 4), ("B+", 3), ("C", 2), (" D- ", 1), ("F", 0),
@@ -151,17 +162,17 @@ def test_mark_points(mark, points):
     assert records.mark_points(mark) == points
 
 
-def test_term_gpa_and_d_f_count():
+def test_term_gpa_and_df_count():
     m = records.term_marks(["A", "B+", "C-", "D", "F", "P", "W"])
     # (4 + 3 + 2 + 1 + 0) / 5 = 2.00; P and W are left out.
-    assert m.gpa == Decimal("2.00") and m.graded_count == 5 and m.d_f_count == 2
+    assert m.gpa == Decimal("2.00") and m.graded_count == 5 and m.df_count == 2
     assert records.term_marks(["A", "A-", "B"]).gpa == Decimal("3.67")
     assert records.term_marks(["P", "CR"]).gpa is None
 
 
 def test_alerts():
     moved = records.mobility([Enr(1, D(2026, 1, 5), D(2026, 9, 20), "T160"), Enr(2, D(2026, 9, 28))], TODAY)
-    chronic = records.attendance([Att(40, 30, 10)])
+    chronic = records.year_attendance([Att(40, 30, 10)])
     failing = records.term_marks(["F", "A"])
     assert records.alerts(mobility_figures=moved, attendance_figures=chronic, marks_figures=failing) == [
         "school_change_30d", "chronic_absence", "failing_marks"]
@@ -169,5 +180,16 @@ def test_alerts():
     assert records.alerts(mobility_figures=nowhere, attendance_figures=None, marks_figures=None) == [
         "no_current_enrollment"]
     old_move = records.mobility([Enr(1, D(2026, 1, 5), D(2026, 9, 1), "T160"), Enr(2, D(2026, 9, 2))], TODAY)
-    assert records.alerts(mobility_figures=old_move, attendance_figures=records.attendance([Att(40, 40)]),
+    assert records.alerts(mobility_figures=old_move, attendance_figures=records.year_attendance([Att(40, 40)]),
                           marks_figures=records.term_marks(["B"])) == []
+
+
+def test_exit_codes_are_data_with_kinds_and_valid_dates():
+    assert {c.kind for c in codes.EXIT_CODES.values()} <= set(codes.KINDS)
+    assert codes.exit_code("e450").kind == codes.WITHDRAWAL and codes.exit_code("E230").kind == codes.COMPLETION
+    assert codes.exit_code("E490").kind == codes.SHORT_TERM and codes.exit_code("T160").kind == codes.TRANSFER
+    e155 = codes.exit_code("E155")
+    assert e155.valid.contains(D(2026, 5, 15)) and e155.valid.contains(D(2026, 8, 15))
+    assert not e155.valid.contains(D(2026, 5, 14)) and not e155.valid.contains(D(2026, 8, 16))
+    assert all(c.passage.startswith("Guide ") for c in codes.EXIT_CODES.values())
+    assert records.exit_label("E450") == "Pre-K to grade 6 exit" and records.exit_label("X999") is None
