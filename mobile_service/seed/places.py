@@ -190,10 +190,10 @@ def make_schools(rng: random.Random, total: int) -> list[School]:
 
 
 def level_of(grade: int) -> str:
-    """School level of a grade index (-1 TK, 0 KN, 1..12)."""
+    """School level of a grade index (-1 TK-age, 0 KN, 1..12)."""
     return ELEMENTARY if grade <= 5 else MIDDLE if grade <= 8 else HIGH
 
 
 def grade_code(grade: int) -> str:
-    """CSV grade level code of a grade index: TK, KN, 01..12."""
-    return "TK" if grade == -1 else "KN" if grade == 0 else f"{grade:02d}"
+    """CSV grade level code of a grade index: KN (a TK-age child too, Guide 2.1.3), 01..12."""
+    return "KN" if grade <= 0 else f"{grade:02d}"

@@ -2,8 +2,11 @@
 
 Two academic years: the previous one (complete) and the current one (up to today). Every year
 ends with an exit on the last day of school (E155 when the child comes back to the same school,
-E230 when they finish its highest grade) and a fall re-enrollment in the next grade. Mid-year
-moves are a T160 exit plus a new school the next school day; E150 splits change the grade.
+sometimes E450 in grades K-6; E230 when they finish its highest grade, then a new school at the
+next level) and a fall re-enrollment in the next grade. Mid-year moves are a T160 exit (E450 in
+some K-6 schools: "may be used for all ... K-6 exits", Guide Appendix C) plus a new school the
+next school day; E150 splits change the grade. Some children attend a summer session: a
+short-term (status 30) enrollment exited E490, which is neither a move nor the school of record.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ ELECTIVES = (("PE", "Physical Education"), ("SPAN1", "Spanish 1"), ("SPAN2", "Sp
 MIDDLE_ELECTIVES = (("PE", "Physical Education"), ("ART", "Art"), ("MUSIC", "Band"), ("SPAN", "Spanish"),
                     ("CODE", "Coding"), ("AVID", "AVID"))
 SEMESTER_CREDITS = "5.00"
+K6_LAST = 6  # E450 "may be used for all infants, toddlers, pre-K, K-6 exits" (Guide Appendix C)
+SUMMER_WEEKS = 4
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Span:
     start: dt.date
     exit: dt.date | None = None
     reason: str | None = None
+    status: str = "10"  # CALPADS enrollment status: 10 primary, 30 short-term (summer session)
 
 
 class RecordBuilder:
@@ -111,7 +117,9 @@ class RecordBuilder:
             current = spans[-1]
             if when < current.start or next_school_day(when) > last_day:
                 continue  # a move on the last day would start the new school after the period
-            current.exit, current.reason = when, "T167" if rng.random() < 0.05 else "T160"
+            roll = rng.random()
+            current.exit = when
+            current.reason = "E450" if grade <= K6_LAST and roll < 0.3 else "T167" if roll > 0.95 else "T160"
             target = self.moved_school(level_of(grade), plan, current.school)
             spans.append(Span(year, target, grade, next_school_day(when)))
         return spans
@@ -131,7 +139,11 @@ class RecordBuilder:
             same_level = level_of(grade_prev) == level_of(plan.grade) and not (
                 last.school.level == HIGH and grade_prev == 12)
             last.reason = "E155" if same_level or plan.no_current == "no_show" else "E230"
+            if last.reason == "E155" and grade_prev <= K6_LAST and plan.no_current is None and rng.random() < 0.2:
+                last.reason = "E450"  # a K-6 school's year-end exit: "a temporary break such as summer vacation"
             spans += year_spans
+            if plan.summer_school and plan.no_current is None:
+                spans += self._summer_session(plan, grade_prev, last.school)
             school = last.school if last.reason == "E155" and not plan.summer_move else None
         if plan.no_current == "no_show" and spans:
             return spans
@@ -149,9 +161,23 @@ class RecordBuilder:
             if when >= last.start:
                 last.exit, last.reason = when, rng.choice(("E140", "T200", "T240", "T160", "E400" if plan.grade >= 12
                                                            else "T180"))
+                if plan.grade <= K6_LAST and rng.random() < 0.5:
+                    last.reason = "E450"  # a K-6 withdrawal: no current enrollment follows
         elif self.today > cur.last_day:
             last.exit, last.reason = cur.last_day, "E230" if plan.grade in (5, 8, 12) else "E155"
         return spans + year_spans
+
+    def _summer_session(self, plan: Plan, grade: int, school: School) -> list[Span]:
+        """A four-week summer session after the previous year, at a school of the same level."""
+        start = next_school_day(self.prev.last_day + dt.timedelta(days=7))
+        if start > self.today:
+            return []
+        host = school if self.rng.random() < 0.4 else self.pick_school(school.level, plan.district, avoid=school)
+        end = weekday_on_or_before(start + dt.timedelta(weeks=SUMMER_WEEKS), 4)
+        session = Span(self.prev, host, grade, start, status="30")
+        if end < self.today:
+            session.exit, session.reason = end, "E490"
+        return [session]
 
     # -- attendance --------------------------------------------------------------------------
     def attendance(self, plan: Plan, spans: list[Span]) -> list[tuple[Span, dt.date, list[int]]]:
@@ -159,6 +185,8 @@ class RecordBuilder:
         rng = self.rng
         totals: dict[tuple[str, str], list] = {}
         for span in spans:
+            if span.status != "10":
+                continue  # summer sessions are not in the school year's attendance summary
             as_of = span.year.last_day if span.year is self.prev else self.cur_as_of
             if span.year is self.cur and not self.in_session:
                 continue

@@ -2,7 +2,7 @@
 
 A :class:`Plan` holds everything about one student that later becomes CSV rows
 (``records.py``). Families share a surname, district, worker and rights holder; twins also share
-a birth date. Shares used: 20 % active foster youth (open FR/FM/PP case), the rest former foster
+a birth date (and never a first name or an SSID). Shares used: 20 % active foster youth (open FR/FM/PP case), the rest former foster
 youth (closed case) or in KIN-GAP / VOLUNTARY cases, which make EPS show them as inactive.
 """
 from __future__ import annotations
@@ -19,7 +19,9 @@ ACTIVE_SHARE = 0.20
 ACTIVE_TYPES, ACTIVE_CUM = ("FR", "FM", "PP"), cumulative((0.40, 0.25, 0.35))
 INACTIVE_TYPES = ("FR", "FM", "PP", "KIN-GAP", "VOLUNTARY")  # closed, or open but inactive in EPS
 INACTIVE_CUM = cumulative((0.25, 0.18, 0.12, 0.28, 0.17))
-# Grade index -1 = TK, 0 = KN; foster youth skew toward adolescence.
+# Grade index -1 = a TK-age child (first year of the two-year kindergarten), enrolled with grade
+# KN: "Students participating in a Transitional Kindergarten program are enrolled in CALPADS with
+# a grade level of Kindergarten (KN)" (Guide 2.1.3, p. 50). 0 = KN. Foster youth skew older.
 GRADES = tuple(range(-1, 13))
 GRADE_CUM = cumulative([0.04, 0.06] + [0.06] * 5 + [0.07] * 3 + [0.0975] * 4)
 DISTRICT_CUM = cumulative(DISTRICT_WEIGHTS)
@@ -75,6 +77,7 @@ class Plan:
     summer_move: bool = False
     no_current: str | None = None  # "no_show" or "exit"
     e150: str | None = None  # "prev" or "cur"
+    summer_school: bool = False  # a short-term (status 30) summer session exited E490
     chronic: bool = False
     absence_rate: float = 0.0
     progress: bool = False
@@ -95,6 +98,7 @@ class _Family:
     case_type: str
     birth_date: dt.date | None = None
     grade: int | None = None
+    first_names: list[str] = field(default_factory=list)
 
 
 class StudentFactory:
@@ -191,6 +195,11 @@ class StudentFactory:
         fam.birth_date, fam.grade = birth, grade
         gender = "F" if rng.random() < 0.49 else "M" if rng.random() < 0.97 else "X"
         first = self.pools.first(rng, fam.hispanic, gender)
+        for _ in range(20):  # siblings (twins above all) never share a first name
+            if first not in fam.first_names:
+                break
+            first = self.pools.first(rng, fam.hispanic, gender)
+        fam.first_names.append(first)
         middle = self.pools.first(rng, fam.hispanic, gender) if rng.random() < 0.55 else None
         alias_first = alias_last = None
         if rng.random() < 0.12:  # goes by a nickname or by the middle name
@@ -225,6 +234,7 @@ class StudentFactory:
         gone = 0.03 if p.active else 0.05
         p.no_current = "no_show" if roll < gone / 2 else "exit" if roll < gone else None
         p.e150 = ("prev" if rng.random() < 0.5 else "cur") if rng.random() < 0.01 else None
+        p.summer_school = rng.random() < (0.12 if p.active else 0.06)
         p.chronic = rng.random() < (0.28 if p.active else 0.17)
         # Not chronic: mostly a few days a year (skewed low), always under 10 %.
         p.absence_rate = rng.uniform(0.10, 0.32) if p.chronic else rng.random() ** 2 * 0.0999

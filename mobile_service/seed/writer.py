@@ -170,7 +170,7 @@ def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[
 
     spans = builder.enrollments(p)
     writers["enrollments"].writerows(
-        (ssid, s.year.label, s.school.cds_code, "10", grade_code(s.grade), s.start.isoformat(), _iso(s.exit),
+        (ssid, s.year.label, s.school.cds_code, s.status, grade_code(s.grade), s.start.isoformat(), _iso(s.exit),
          s.reason or "") for s in spans)
     counts["enrollments"] += len(spans)
 

@@ -6,6 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
+from api.students.records import enrollment_rows
+from mobile_service import education
 from mobile_service.extensions import db
 from mobile_service.models import (
     FOSTER_ACTIVE,
@@ -30,6 +32,7 @@ from mobile_service.seed import KIND_ORDER
 from mobile_service.seed.demo import DEMO_STUDENTS
 from mobile_service.seed.pilot_content import ROUTES
 from mobile_service.seed.workforce import UNREGISTERED_WORKER
+from tests.factories import app_token_for
 from tests.seed.seed_helpers import SCALE, table_counts, wipe
 
 TODAY = dt.date(2026, 10, 15)  # the frozen clock's day
@@ -79,12 +82,48 @@ def _user(email: str) -> User:
     return db.session.execute(select(User).where(User.email == email)).scalar_one()
 
 
-def test_seeded_sample_has_demo_accounts_plausible_shares_and_pilot_data(app, seeded, frozen_clock):
-    """One 600-student seed checked three ways (seeding is the slow part of these tests)."""
+def test_seeded_sample_has_demo_accounts_plausible_shares_and_pilot_data(app, client, seeded, frozen_clock):
+    """One 600-student seed checked four ways (seeding is the slow part of these tests)."""
     with app.app_context():
         _check_demo_users_and_caseloads()
         _check_foster_and_chronic_absence_shares()
         _check_pilot_demo_data(frozen_clock)
+        _check_education_cases()
+        token = app_token_for(_user("csw.demo@dcfs.lacounty.gov"))
+    _check_demo_alerts_only_where_true(client, token)
+
+
+def _check_education_cases() -> None:
+    """Seeded K-6 E450 withdrawals show no current enrollment; no "TK" grade; summer sessions exist."""
+    rows = enrollment_rows(list(db.session.execute(select(Student.id)).scalars()))
+    withdrawn = 0
+    for spans in rows.values():
+        last = max(spans, key=lambda e: e.start_date)
+        if last.exit_reason_code == "E450" and last.exit_date.month not in (5, 6, 7, 8):
+            withdrawn += 1
+            figures = education.mobility(spans, TODAY)
+            assert figures.current is None
+            assert "no_current_enrollment" in education.alerts(mobility_figures=figures, attendance_figures=None,
+                                                               marks_figures=None)
+    assert withdrawn >= 1
+    grades = set(db.session.execute(select(Enrollment.grade_level).distinct()).scalars())
+    assert "TK" not in grades and "KN" in grades
+    assert db.session.execute(select(func.count()).select_from(Enrollment).where(
+        Enrollment.enrollment_status == "30", Enrollment.exit_reason_code == "E490")).scalar_one() >= 5
+
+
+def _check_demo_alerts_only_where_true(client, token: str) -> None:
+    """The demo caseload: each scenario's alert on its child, and no school-change or no-school alert elsewhere."""
+    cards = client.get("/api/v1/caseload?limit=200", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
+    by_name = {card["first_name"]: card["alerts"] for card in cards}
+    expected = {"María José": "school_change_30d", "Liam": "chronic_absence", "Sofía": "failing_marks",
+                "Mateo": "no_current_enrollment"}
+    for name, alert in expected.items():
+        assert alert in by_name[name], (name, by_name[name])
+    for name, alerts in by_name.items():
+        for alert in ("school_change_30d", "no_current_enrollment", "chronic_absence"):
+            if alert in alerts:
+                assert expected.get(name) == alert, (name, alerts)
 
 
 def _check_demo_users_and_caseloads() -> None:
