@@ -70,9 +70,13 @@ def _kind(span: EnrollmentLike) -> str | None:
     return code.kind
 
 
+def _nullified(span: EnrollmentLike) -> bool:
+    code = codes.exit_code(span.exit_reason_code)
+    return code is not None and code.kind == codes.NO_SHOW
+
+
 def _spans(enrollments: Iterable[EnrollmentLike], today: dt.date, statuses: tuple[str, ...]) -> list[EnrollmentLike]:
-    found = [e for e in enrollments if e.enrollment_status in statuses and e.start_date <= today
-             and codes.exit_code(e.exit_reason_code) is not codes.EXIT_CODES["N470"]]
+    found = [e for e in enrollments if e.enrollment_status in statuses and e.start_date <= today and not _nullified(e)]
     return sorted(found, key=lambda e: (e.start_date, e.exit_date or dt.date.max))
 
 
@@ -184,14 +188,16 @@ def mobility(enrollments: Sequence[EnrollmentLike], today: dt.date) -> Mobility:
                 moves.append(span.start_date)
         previous = span
     current = current_enrollment(enrollments, today)
+    stay = None
+    if current is not None:  # a short-term stay is its own span, never part of a primary run
+        stay = (stay_start.get(current.school_id, current.start_date) if current.enrollment_status == codes.PRIMARY
+                else current.start_date)
     last_move = moves[-1] if moves else None
     year = academic_year_start(today)
     year_first = dt.date(year, 7, 1)
     return Mobility(
         current=current,
-        current_stay_start=(stay_start.get(current.school_id, current.start_date) if current is not None
-                            and current.enrollment_status == codes.PRIMARY else
-                            current.start_date if current is not None else None),
+        current_stay_start=stay,
         last_school_change=last_move,
         days_since_school_change=(today - last_move).days if last_move else None,
         school_changes_this_year=sum(1 for day in moves if academic_year_start(day) == year),
