@@ -271,17 +271,33 @@ def test_admin_reviews_adds_of_csws_without_an_active_supervisor(app, client, te
     assert client.get(student_url(team.ssid["cruz"]), headers=team.h("admin")).status_code == 403
 
 
-def test_an_ended_or_inactive_supervisor_hands_the_adds_to_the_admin(app, client, team, moving_clock, runner):
+def test_an_scsws_own_add_is_reviewed_by_an_admin(app, client, team, moving_clock):
+    _add(client, team, "scsw", "dora")
+    add_id = _add_id(app, team, "scsw", "dora")
+    assert client.get(QUEUE, headers=team.h("scsw")).json["items"] == []  # never their own reviewer
+    assert client.post(f"{QUEUE}/{add_id}/approve", headers=team.h("scsw")).status_code == 404
+    assert [c["add_id"] for c in client.get(QUEUE, headers=team.h("admin")).json["items"]] == [add_id]
+
+
+@pytest.mark.parametrize("how", ["ended", "deactivated"])
+def test_an_ended_or_inactive_supervisor_hands_the_adds_to_the_admin(app, client, team, moving_clock, runner, how):
     _add(client, team, "csw", "ana")
     add_id = _add_id(app, team, "csw", "ana")
     assert [c["add_id"] for c in client.get(QUEUE, headers=team.h("admin")).json["items"]] == []
     with app.app_context():
-        from mobile_service.models import User
+        from mobile_service.models import Supervision, User
 
-        supervisor = db.session.get(User, team.id["scsw"])
-        supervisor.active = False  # deactivated without the link being ended
-        db.session.commit()
+        if how == "ended":
+            email = db.session.get(User, team.id["csw"]).email
+            db.session.remove()
+            assert runner.invoke(args=["users", "end-supervision", email]).exit_code == 0
+        else:  # deactivated without the link being ended
+            db.session.get(User, team.id["scsw"]).active = False
+            db.session.commit()
+        assert db.session.execute(select(Supervision.id)).first() is not None
     assert [c["add_id"] for c in client.get(QUEUE, headers=team.h("admin")).json["items"]] == [add_id]
+    if how == "ended":
+        assert client.get(QUEUE, headers=team.h("scsw")).json["items"] == []
 
 
 def test_reported_unsupervised_seeded_csws_adds_now_reach_a_reviewer(app, client, runner, moving_clock):
