@@ -11,6 +11,7 @@ RESOURCE_MODULES: tuple[str, ...] = (
     "api.caseload",
     "api.supervisees",
     "api.audit",
+    "api.manual_adds",
     "api.me",
     "api.feedback",
     "api.issues",

@@ -7,7 +7,7 @@ import click
 from flask import Flask, current_app
 
 # Modules exposing ``commands``: a list of click commands or groups to register.
-COMMAND_MODULES: tuple[str, ...] = ("api.audit.commands", "auth.cli", "mobile_service.pilot.cli",
+COMMAND_MODULES: tuple[str, ...] = ("api.audit.commands", "api.manual_adds.commands", "auth.cli", "mobile_service.pilot.cli",
                                      "mobile_service.importing.cli", "mobile_service.importing.users_cli",
                                      "mobile_service.seed.cli")
 

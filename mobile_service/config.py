@@ -19,6 +19,8 @@ ENTRA_METADATA_TEMPLATE = "https://login.microsoftonline.com/{tenant}/v2.0/.well
 DEV_TENANT_ID = "d0d0d0d0-0000-4000-8000-00000000de01"
 DEV_API_AUDIENCE = "api://lacoe-mobile-dev"
 DEV_CLIENT_ID = "d0d0d0d0-0000-4000-8000-00000000c1e0"
+# Self-granted access (a manual add awaiting review) is bounded: at most one quarter.
+MANUAL_ADD_DAYS_MAX = 90
 
 
 class ConfigError(RuntimeError):
@@ -183,6 +185,9 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # Adds/removes answer whether an SSID exists; feedback and issue reports are free text.
         "CASELOAD_CHANGE_RATE_LIMIT": _rate_limit(env, "CASELOAD_CHANGE_RATE_LIMIT", "30 per minute"),
         "REPORT_RATE_LIMIT": _rate_limit(env, "REPORT_RATE_LIMIT", "10 per minute"),
+        # A manual add of a student not assigned to the worker in the DCFS feed lasts this many
+        # days unless the supervising SCSW (or an admin) approves it or the feed confirms it.
+        "MANUAL_ADD_DAYS": _int(env, "MANUAL_ADD_DAYS", 30, minimum=1),
         # Operations.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_SECURE": production,
@@ -196,6 +201,9 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
     }
+    if cfg["MANUAL_ADD_DAYS"] > MANUAL_ADD_DAYS_MAX:
+        raise ConfigError(f"MANUAL_ADD_DAYS must be at most {MANUAL_ADD_DAYS_MAX} "
+                          f"(self-granted access stays bounded), got {cfg['MANUAL_ADD_DAYS']}")
     validate(cfg)
     return cfg
 

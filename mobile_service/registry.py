@@ -47,13 +47,19 @@ def revoke_sessions(user_ids: Iterable[int], reason: str, now: dt.datetime) -> i
 
 def end_open_links(*, worker_ids: Sequence[int] = (), supervisor_ids: Sequence[int] = (),
                    today: dt.date) -> int:
-    """Close the open supervision links of these workers or supervisors (no commit)."""
+    """Close the open supervision links of these workers or supervisors at once (no commit).
+
+    ``end_date`` is the last day a link is in force (``scoping.active_supervision_filter``), so a
+    link ended today gets yesterday's date: ended, it gives no access for the rest of today
+    either. A link started today and ended today thus ends before it starts: it never held.
+    """
+    last_day = today - dt.timedelta(days=1)
     total = 0
     for column, ids in ((Supervision.worker_id, worker_ids), (Supervision.supervisor_id, supervisor_ids)):
         if ids:
             total += db.session.execute(
                 update(Supervision).where(column.in_(sorted(set(ids))), Supervision.end_date.is_(None))
-                .values(end_date=today).execution_options(synchronize_session=False)).rowcount
+                .values(end_date=last_day).execution_options(synchronize_session=False)).rowcount
     return total
 
 
@@ -172,7 +178,7 @@ def set_supervisor(worker_email: str, supervisor_email: str) -> Supervision:
 
 
 def end_supervision(worker_email: str) -> None:
-    """End the worker's current supervision link today; commit."""
+    """End the worker's current supervision link now (the supervisor's next request is refused); commit."""
     worker = find_user(worker_email)
     if not end_open_links(worker_ids=[worker.id], today=clock.today()):
         raise RegistryError(f"{worker.email} has no current supervisor")

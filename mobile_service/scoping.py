@@ -1,7 +1,9 @@
 """Who may see which students: the one place that decides. Default deny.
 
 A CSW sees students on their own mobile caseload or assigned to them in the DCFS feed; an SCSW
-additionally sees (read-only) those of the CSWs they actively supervise. Coordinators and admins
+additionally sees (read-only) those of the CSWs they actively supervise. A manual add counts
+only while it holds (:func:`open_add_filter`): approved, confirmed by the feed, or pending and not
+yet expired, checked at read time so a lapsed or denied add is a 404 at once. Coordinators and admins
 see no student through the mobile API. Every student query starts from :func:`student_access`
 and ANDs it outside any user filter, so an out-of-scope student is indistinguishable from a
 missing one (404).
@@ -14,13 +16,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Date, Integer, Select, String, and_, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, exists, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter
 
 from mobile_service import clock
 from mobile_service.extensions import db
-from mobile_service.models import FIELD_ROLES, ROLE_SCSW, CaseloadEntry, DcfsCase, Supervision, User
+from mobile_service.models import (
+    FIELD_ROLES,
+    REVIEW_HOLDING,
+    REVIEW_PENDING,
+    ROLE_ADMIN,
+    ROLE_SCSW,
+    CaseloadEntry,
+    DcfsCase,
+    Supervision,
+    User,
+)
+from mobile_service.models.base import UTCDateTime
 
 # Strongest first: when several bases apply, the audit records the first.
 BASIS_ORDER = ("caseload", "dcfs_assignment", "supervision")
@@ -56,6 +69,45 @@ def active_supervision_filter(today: dt.date | BindParameter | None = None):
     )
 
 
+def open_add_filter(now: dt.datetime | BindParameter | None = None):
+    """An open manual add that is a basis for access at ``now``: approved, confirmed, or pending and unexpired."""
+    now = clock.utcnow() if now is None else now
+    return and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None),
+                or_(CaseloadEntry.review_state.in_(REVIEW_HOLDING),
+                    and_(CaseloadEntry.review_state == REVIEW_PENDING, CaseloadEntry.expires_at > now)))
+
+
+def pending_add_filter(now: dt.datetime | None = None):
+    """An open manual add awaiting review that has not lapsed yet (what a review queue lists)."""
+    now = clock.utcnow() if now is None else now
+    return and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None),
+                CaseloadEntry.review_state == REVIEW_PENDING, CaseloadEntry.expires_at > now)
+
+
+def has_active_supervisor(worker_id, today: dt.date | None = None):
+    """Whether the worker has an active SCSW supervising them today (an inactive one reviews nothing)."""
+    boss = db.aliased(User)
+    return exists(select(Supervision.id).join(boss, boss.id == Supervision.supervisor_id).where(
+        Supervision.worker_id == worker_id, active_supervision_filter(today),
+        boss.active.is_(True), boss.role == ROLE_SCSW))
+
+
+def reviewable_add_filter(principal: PrincipalLike):
+    """The manual adds (any state) the principal reviews; none for other roles.
+
+    An SCSW reviews the flagged adds of the CSWs they actively supervise; an admin those of every
+    worker without an active supervisor (SCSWs' own adds included), so no add goes unreviewed.
+    """
+    flagged_add = and_(CaseloadEntry.origin == "added", CaseloadEntry.flagged.is_(True))
+    if principal.role == ROLE_SCSW:
+        return and_(flagged_add, exists(select(Supervision.id).where(
+            Supervision.worker_id == CaseloadEntry.user_id, Supervision.supervisor_id == principal.user_id,
+            active_supervision_filter())))
+    if principal.role == ROLE_ADMIN:
+        return and_(flagged_add, ~has_active_supervisor(CaseloadEntry.user_id))
+    return literal(False)
+
+
 def supervisees(principal: PrincipalLike) -> Select:
     """Select the users an SCSW actively supervises (nothing for other roles)."""
     if principal.role != ROLE_SCSW:
@@ -73,13 +125,13 @@ def supervisees(principal: PrincipalLike) -> Select:
 _USER = bindparam("access_user_id", type_=Integer)
 _EMPLOYEE = bindparam("access_employee_id", type_=String)
 _TODAY = bindparam("access_today", type_=Date)
+_NOW = bindparam("access_now", type_=UTCDateTime)
 
 
 def _added_by(user_ids) -> Select:
     return select(CaseloadEntry.student_id).where(
         CaseloadEntry.user_id.in_(user_ids) if isinstance(user_ids, Select) else CaseloadEntry.user_id == user_ids,
-        CaseloadEntry.origin == "added",
-        CaseloadEntry.removed_at.is_(None),
+        open_add_filter(_NOW),
     )
 
 
@@ -118,9 +170,10 @@ def student_access(principal: PrincipalLike) -> Subquery:
 
 
 def access_params(principal: PrincipalLike) -> dict[str, Any]:
-    """The bind parameters of :func:`student_access` for this principal, as of today."""
+    """The bind parameters of :func:`student_access` for this principal, as of now."""
+    now = clock.utcnow()
     return {"access_user_id": principal.user_id, "access_employee_id": principal.dcfs_employee_id,
-            "access_today": clock.today()}
+            "access_today": clock.today(), "access_now": now}
 
 
 def visible_student_ids(principal: PrincipalLike) -> list[int]:
@@ -145,7 +198,7 @@ class Membership:
 
     student_id: int
     assigned_in_feed: bool = False
-    entry: CaseloadEntry | None = None  # the open "added" entry, if any
+    entry: CaseloadEntry | None = None  # the open "added" entry that holds now, if any
 
 
 @dataclass
@@ -168,7 +221,7 @@ def _feed_statement(some_students: bool) -> Select:
 def _entries_statement(some_students: bool) -> Select:
     stmt = (select(CaseloadEntry)
             .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
-                   or_(and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None)),
+                   or_(open_add_filter(_NOW),
                        and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
     return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
 
@@ -184,8 +237,9 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
     """
     users_by_employee = {emp: uid for uid, emp in workers if emp}
     facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
+    now = clock.utcnow()
     params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
-                              "access_today": clock.today()}
+                              "access_today": clock.today(), "access_now": now}
     if student_ids is not None:
         params["student_ids"] = list(student_ids)
     if users_by_employee:
@@ -228,8 +282,7 @@ def _membership_statement() -> Select:
                       CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None))
                .scalar_subquery())
     added = (select(CaseloadEntry.id)
-             .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT,
-                    CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None))
+             .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT, open_add_filter(_NOW))
              .exists())
     return select(assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add"))
 

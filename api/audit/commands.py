@@ -37,7 +37,7 @@ def audit_group() -> None:
 @audit_group.command("student")
 @click.argument("ssid")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Only events on or after this date (UTC), YYYY-MM-DD.")
+              help="Only events on or after this date (Los Angeles), YYYY-MM-DD.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
     """Print who accessed a student's record, newest first (this lookup is itself audited)."""

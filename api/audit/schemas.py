@@ -12,7 +12,7 @@ class AccessHistoryArgsSchema(PaginationArgsSchema):
     LIMIT_DEFAULT = 50
     LIMIT_MAX = 200
 
-    since = fields.Date(load_default=None, metadata={"description": "only events on or after this date (UTC)"})
+    since = fields.Date(load_default=None, metadata={"description": "only events on or after this date (Los Angeles)"})
 
 
 class AccessEventSchema(Schema):

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from api.caseload.service import find_student
 from api.plumbing import paginate
-from mobile_service import audit
+from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, Student, StudentSsid, User
@@ -22,7 +22,8 @@ def history_query(student: Student, since: dt.date | None) -> Select:
             .outerjoin(User, User.id == AuditEvent.user_id)
             .where(or_(AuditEvent.student_id == student.id, AuditEvent.ssid.in_(ssids))))
     if since is not None:
-        stmt = stmt.where(AuditEvent.occurred_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+        # ``since`` is a Los Angeles day, like every date rule of the service.
+        stmt = stmt.where(AuditEvent.occurred_at >= clock.start_of_day(since))
     return stmt
 
 

@@ -118,3 +118,8 @@ class CaseloadEntrySchema(Schema):
     assigned_in_dcfs_feed = fields.Boolean(required=True)
     added_at = UTCDateTime(allow_none=True, required=True)
     flagged = fields.Boolean(required=True)
+    review_state = fields.String(allow_none=True, required=True, metadata={
+        "description": "pending (awaiting the supervisor's review), approved or confirmed (by the DCFS feed); "
+                       "null when the student is on the caseload by the DCFS feed alone"})
+    expires_at = UTCDateTime(allow_none=True, required=True, metadata={
+        "description": "when a pending add lapses (access ends) unless approved or confirmed first"})

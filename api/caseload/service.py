@@ -4,6 +4,7 @@ Every function takes the authenticated principal; the route has already checked 
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -12,11 +13,19 @@ from sqlalchemy.exc import IntegrityError
 from api.caseload.cards import card_page
 from api.plumbing import valid_ssid
 from auth.principal import Principal
-from mobile_service import audit, clock, scoping, usage
+from mobile_service import audit, clock, manual_adds, scoping, usage
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
-from mobile_service.models import CaseloadEntry, Student, StudentSsid
+from mobile_service.models import (
+    REVIEW_CONFIRMED,
+    REVIEW_DENIED,
+    REVIEW_PENDING,
+    CaseloadEntry,
+    Student,
+    StudentSsid,
+)
+from mobile_service.models.registry import manual_add_days
 
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
 
@@ -52,14 +61,18 @@ def _entry_payload(student: Student, member: scoping.Membership) -> dict[str, An
     entry = member.entry
     return {"ssid": student.ssid, "on_caseload": True, "assigned_in_dcfs_feed": member.assigned_in_feed,
             "added_at": entry.added_at if entry is not None else None,
-            "flagged": bool(entry is not None and entry.flagged)}
+            "flagged": bool(entry is not None and entry.flagged),
+            "review_state": entry.review_state if entry is not None else None,
+            "expires_at": entry.expires_at if entry is not None and entry.review_state == REVIEW_PENDING else None}
 
 
 def add_to_caseload(principal: Principal, *, ssid: str, reason: str | None) -> tuple[dict[str, Any], bool]:
     """Add a student (exact SSID) to the principal's caseload; return (entry, created).
 
     Idempotent: a student already on the list is returned as is. A student not assigned to the
-    principal in the DCFS feed needs a reason and the add is flagged for the supervising SCSW.
+    principal in the DCFS feed needs a reason; the add is flagged and pending: it lasts
+    ``MANUAL_ADD_DAYS`` unless the supervising SCSW (an admin if none) approves it or the feed
+    confirms it.
     """
     student = find_student(ssid)
     if student is None:
@@ -75,8 +88,17 @@ def add_to_caseload(principal: Principal, *, ssid: str, reason: str | None) -> t
     if not assigned and not reason:
         raise APIError(422, "A reason is required to add a student not assigned to you in the DCFS feed.",
                        errors={"json": {"reason": [REASON_REQUIRED]}})
+    if not assigned and _last_add_denied(principal, student.id):
+        # A denial sticks: re-adding would grant the access the reviewer just ended.
+        raise APIError(409, "Your supervisor (or an administrator) denied your add of this student; "
+                            "it can be added again once the DCFS feed assigns the student to you.")
+    now = clock.utcnow()
+    # A lapsed add still open (the daily job has not run) would hold the one-open-entry index.
+    manual_adds.close_lapsed(principal.user_id, student.id, now)
     entry = CaseloadEntry(user_id=principal.user_id, student_id=student.id, origin="added",
-                          added_at=clock.utcnow(), added_reason=reason, flagged=not assigned)
+                          added_at=now, added_reason=reason, flagged=not assigned,
+                          review_state=REVIEW_CONFIRMED if assigned else REVIEW_PENDING,
+                          expires_at=None if assigned else now + dt.timedelta(days=manual_add_days()))
     db.session.add(entry)
     # The reason text stays in the caseload entry (it may name people); the audit says only whether one was given.
     audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
@@ -128,6 +150,16 @@ def remove_from_caseload(principal: Principal, *, ssid: str, reason: str | None)
                  details={"result": "removed", "feed_assigned": visible_by_feed, "reason_given": reason is not None})
     usage.record_event("caseload_remove", principal)
     db.session.commit()
+
+
+def _last_add_denied(principal: Principal, student_id: int) -> bool:
+    last = db.session.execute(
+        select(CaseloadEntry.review_state).where(CaseloadEntry.user_id == principal.user_id,
+                                                 CaseloadEntry.student_id == student_id,
+                                                 CaseloadEntry.origin == "added")
+        .order_by(CaseloadEntry.added_at.desc(), CaseloadEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last == REVIEW_DENIED
 
 
 def _ever_on_caseload(principal: Principal, student_id: int) -> bool:

@@ -6,10 +6,21 @@ from flask.views import MethodView
 from api.caseload.schemas import SupervisedCaseloadPageSchema
 from api.plumbing import NOT_MODIFIED, etag_response
 from api.smorest import Blueprint
-from api.supervisees import service
-from api.supervisees.schemas import SuperviseeArgsSchema, SuperviseeCaseloadArgsSchema, SuperviseePageSchema
+from api.supervisees import pending, service
+from api.supervisees.schemas import (
+    PendingAddArgsSchema,
+    PendingAddPageSchema,
+    ReviewResultSchema,
+    ReviewSchema,
+    SuperviseeArgsSchema,
+    SuperviseeCaseloadArgsSchema,
+    SuperviseePageSchema,
+)
 from auth.decorators import current_principal, require_auth
-from mobile_service.models import ROLE_SCSW
+from mobile_service.models import ROLE_ADMIN, ROLE_SCSW
+
+# An SCSW reviews their supervisees' adds; an admin those of workers without an active supervisor.
+REVIEWERS = (ROLE_SCSW, ROLE_ADMIN)
 
 blp = Blueprint("supervisees", __name__, url_prefix="/api/v1/supervisees",
                 description="An SCSW's team under active supervision, and their caseloads (read-only).")
@@ -26,6 +37,47 @@ class Supervisees(MethodView):
     def get(self, args):
         """List the CSWs I actively supervise, with caseload size and flagged adds."""
         return etag_response(service.list_supervisees(current_principal(), **args), SuperviseePageSchema)
+
+
+@blp.route("/pending-adds")
+class PendingAdds(MethodView):
+    """Manual adds awaiting my review."""
+
+    @require_auth(roles=REVIEWERS)
+    @blp.arguments(PendingAddArgsSchema, location="query")
+    @blp.response(200, PendingAddPageSchema, description="Soonest to lapse first; ETag set.")
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    def get(self, args):
+        """List the pending adds I review (SCSW: my supervisees'; admin: those of unsupervised workers)."""
+        return etag_response(pending.pending_adds(current_principal(), **args), PendingAddPageSchema)
+
+
+@blp.route("/pending-adds/<int(signed=True):add_id>/approve")
+class ApproveAdd(MethodView):
+    """Approve one add."""
+
+    @require_auth(roles=REVIEWERS)
+    @blp.arguments(ReviewSchema, required=False)
+    @blp.response(200, ReviewResultSchema, description="Approved: the access holds past the expiry.")
+    @blp.alt_response(404, description="No such add, or not one I review.")
+    @blp.alt_response(409, description="The add is no longer awaiting review (decided, lapsed or removed).")
+    def post(self, body, add_id: int):
+        """Approve a pending add: the worker keeps access past its expiry."""
+        return pending.review_add(current_principal(), add_id, approve=True, note=(body or {}).get("note"))
+
+
+@blp.route("/pending-adds/<int(signed=True):add_id>/deny")
+class DenyAdd(MethodView):
+    """Deny one add."""
+
+    @require_auth(roles=REVIEWERS)
+    @blp.arguments(ReviewSchema, required=False)
+    @blp.response(200, ReviewResultSchema, description="Denied: the worker's access through the add ends now.")
+    @blp.alt_response(404, description="No such add, or not one I review.")
+    @blp.alt_response(409, description="The add is no longer awaiting review (decided, lapsed or removed).")
+    def post(self, body, add_id: int):
+        """Deny a pending add: it leaves the worker's caseload and stops being a basis for access at once."""
+        return pending.review_add(current_principal(), add_id, approve=False, note=(body or {}).get("note"))
 
 
 @blp.route("/<int(signed=True):user_id>/caseload")

@@ -32,9 +32,13 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool) -> Non
 @click.command("recompute-status")
 @with_appcontext
 def recompute_status_command() -> None:
-    """Re-derive every student's foster status from their DCFS cases as of today (run daily)."""
+    """Re-derive foster status from DCFS cases as of today, then confirm and lapse manual adds (run daily)."""
+    from mobile_service import manual_adds
+
     changed = recompute_statuses()
     click.echo(f"foster status: {changed} students changed")
+    swept = manual_adds.sweep()
+    click.echo(f"manual adds: {swept.confirmed} confirmed by the DCFS feed, {swept.lapsed} lapsed")
 
 
 commands = [import_command, recompute_status_command]

@@ -92,7 +92,7 @@ def set_supervisor(worker_email: str, supervisor_email: str) -> None:
 @users.command("end-supervision")
 @click.argument("worker_email")
 def end_supervision(worker_email: str) -> None:
-    """End the current supervision link of WORKER_EMAIL today."""
+    """End the current supervision link of WORKER_EMAIL now (not at midnight)."""
     try:
         registry.end_supervision(worker_email)
     except registry.RegistryError as exc:

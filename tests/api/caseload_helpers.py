@@ -150,3 +150,19 @@ class StatementCounter:
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+# --- the one place tests add a student and read a record (a lookup change is made here only) -----
+
+CASELOAD_URL = "/api/v1/caseload"
+
+
+def add_student(client, headers: dict[str, str], ssid: str, reason: str | None = "covering for a colleague"):
+    """``POST /api/v1/caseload`` adding the student known by ``ssid`` (with a reason unless None)."""
+    body = {"ssid": ssid} if reason is None else {"ssid": ssid, "reason": reason}
+    return client.post(CASELOAD_URL, json=body, headers=headers)
+
+
+def student_url(ssid: str, route: str = "") -> str:
+    """The record path of the student known by ``ssid`` (``route``: "", "/enrollments", ...)."""
+    return f"/api/v1/students/{ssid}{route}"

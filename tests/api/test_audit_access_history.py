@@ -103,3 +103,18 @@ def test_cli_rejects_unknown_and_malformed(runner, world):
     assert runner.invoke(args=["audit", "student", UNKNOWN_SSID]).exit_code != 0
     assert runner.invoke(args=["audit", "student", "12ab"]).exit_code != 0
     assert runner.invoke(args=["audit", "student", world.ssid["added"], "--since", "nope"]).exit_code != 0
+
+
+def test_access_history_since_is_a_los_angeles_day(app, client, world):
+    """8 pm on Sept 3 in Los Angeles is Sept 4 in UTC: not "since Sept 4" (issue 11, LA days)."""
+    with app.app_context():
+        for request_id, at in (("evening-before", dt.datetime(2026, 9, 4, 3, 0, tzinfo=dt.UTC)),
+                               ("la-midnight", dt.datetime(2026, 9, 4, 7, 0, tzinfo=dt.UTC))):
+            db.session.add(AuditEvent(occurred_at=at, user_id=world.id["csw"], role="csw", action="student.view",
+                                      student_id=world.student_id["assigned"], ssid=world.ssid["assigned"],
+                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<ssid>",
+                                      request_id=request_id))
+        db.session.commit()
+    body = client.get(url(world.ssid["assigned"]), query_string={"since": "2026-09-04"},
+                      headers=world.headers["admin"]).json
+    assert [i["request_id"] for i in body["items"] if i["action"] == "student.view"] == ["la-midnight"]

@@ -25,7 +25,7 @@ PAGE_KEYS = {"items", "total", "next_cursor", "freshness"}
 CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
              "enrollment_start", "days_since_school_change", "school_changes_this_year", "attendance",
              "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts"}
-ENTRY_KEYS = {"ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged"}
+ENTRY_KEYS = {"ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged", "review_state", "expires_at"}
 
 
 def ssids(body) -> list[str]:
@@ -127,7 +127,7 @@ def test_adding_a_feed_assigned_student_needs_no_reason(client, world):
     response = client.post(URL, json={"ssid": world.ssid["assigned"]}, headers=world.headers["csw"])
     assert response.status_code == 200  # already on the list through the feed
     assert response.json == {"ssid": world.ssid["assigned"], "on_caseload": True, "assigned_in_dcfs_feed": True,
-                             "added_at": None, "flagged": False}
+                             "added_at": None, "flagged": False, "review_state": None, "expires_at": None}
 
 
 def test_add_unknown_student_is_404(client, world):

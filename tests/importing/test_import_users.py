@@ -57,7 +57,8 @@ def test_changed_supervisor_ends_the_old_link(ctx, csv_file, frozen_clock):
 
     assert (result.updated, result.unchanged) == (1, 2)
     links = _links("worker@dcfs.lacounty.gov")
-    assert links[0][2] == frozen_clock.date()
+    # Ended at once: the old link's last day in force is yesterday (issue 11), no overlap today.
+    assert links[0][2] == frozen_clock.date() - dt.timedelta(days=1)
     assert links[1] == (boss2.id, frozen_clock.date(), None)
 
 
@@ -66,7 +67,7 @@ def test_blank_supervisor_ends_the_link(ctx, csv_file, frozen_clock):
 
     _load(csv_file, BASE[0].replace("boss@dcfs.lacounty.gov", ""), *BASE[1:], name="users2.csv")
 
-    assert [link[2] for link in _links("worker@dcfs.lacounty.gov")] == [frozen_clock.date()]
+    assert [link[2] for link in _links("worker@dcfs.lacounty.gov")] == [frozen_clock.date() - dt.timedelta(days=1)]
 
 
 def test_deactivation_bumps_token_version_and_ends_sessions(ctx, csv_file, frozen_clock):
@@ -222,15 +223,16 @@ def test_cli_set_and_end_supervision(app, runner, frozen_clock):
         db.session.commit()
         first_id, second_id = first.id, second.id
     today = frozen_clock.date()
+    yesterday = today - dt.timedelta(days=1)  # a link ended today is not in force today (issue 11)
 
     assert _cli(runner, "set-supervisor", "w@dcfs.lacounty.gov", "boss@dcfs.lacounty.gov").exit_code == 0
     assert _cli(runner, "set-supervisor", "w@dcfs.lacounty.gov", "boss@dcfs.lacounty.gov").exit_code == 1
     assert _cli(runner, "set-supervisor", "w@dcfs.lacounty.gov", "boss2@dcfs.lacounty.gov").exit_code == 0
     with app.app_context():
-        assert _links("w@dcfs.lacounty.gov") == [(first_id, today, today), (second_id, today, None)]
+        assert _links("w@dcfs.lacounty.gov") == [(first_id, today, yesterday), (second_id, today, None)]
 
     assert _cli(runner, "end-supervision", "w@dcfs.lacounty.gov").exit_code == 0
     with app.app_context():
-        assert _links("w@dcfs.lacounty.gov")[-1] == (second_id, today, today)
+        assert _links("w@dcfs.lacounty.gov")[-1] == (second_id, today, yesterday)
         assert count("supervisions", "end_date IS NULL") == 0
     assert isinstance(today, dt.date)

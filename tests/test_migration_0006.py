@@ -1,0 +1,74 @@
+"""Migration 0006 backfills the review state of existing manual adds (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, text
+
+import mobile_service
+from mobile_service.extensions import db
+from mobile_service.models import CaseloadEntry
+from tests import conftest
+from tests.factories import make_case, make_student, make_user
+
+
+@pytest.fixture
+def blank_app(base_env, tmp_path):
+    """An app on its own empty database (a private one on PostgreSQL runs)."""
+    drop = None
+    if (conftest.PG_URL or "").startswith("postgres"):
+        url, drop = conftest._private_pg_database(conftest.PG_URL)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrate.db'}"
+    application = mobile_service.create_app({**base_env, "DATABASE_URL": url})
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+def test_existing_adds_get_expiry_and_state(blank_app):
+    from flask_migrate import downgrade, upgrade
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with blank_app.app_context():
+        upgrade(revision="0004")
+        worker, other = make_user("csw"), make_user("csw")
+        old, recent, plain, assigned, feed_row = (make_student() for _ in range(5))
+        make_case(assigned, worker)
+        db.session.commit()
+        insert = text("INSERT INTO caseload_entries (user_id, student_id, origin, added_at, flagged, removed_at) "
+                      "VALUES (:u, :s, :o, :at, :f, :r)")
+        rows = [(worker.id, old.id, "added", now - dt.timedelta(days=40), True, None),
+                (worker.id, recent.id, "added", now - dt.timedelta(days=2), True, None),
+                (worker.id, plain.id, "added", now - dt.timedelta(days=90), False, None),
+                (worker.id, assigned.id, "added", now - dt.timedelta(days=50), True, None),
+                (other.id, feed_row.id, "feed", now, False, now)]
+        for u, s, o, at, f, r in rows:
+            # Stored the way the app stores them (naive UTC text on SQLite).
+            at_value = at.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else at
+            r_value = (r.replace(tzinfo=None) if r and db.engine.dialect.name == "sqlite" else r)
+            db.session.execute(insert, {"u": u, "s": s, "o": o, "at": at_value, "f": f, "r": r_value})
+        db.session.commit()
+        ids = {"old": old.id, "recent": recent.id, "plain": plain.id, "assigned": assigned.id, "feed": feed_row.id}
+
+        upgrade()
+        got = {e.student_id: e for e in db.session.execute(select(CaseloadEntry)).scalars()}
+        assert (got[ids["old"]].review_state, got[ids["old"]].expires_at) == ("pending", now - dt.timedelta(days=10))
+        assert (got[ids["recent"]].review_state, got[ids["recent"]].expires_at) == ("pending",
+                                                                                  now + dt.timedelta(days=28))
+        assert (got[ids["plain"]].review_state, got[ids["plain"]].expires_at) == ("confirmed", None)
+        assert (got[ids["assigned"]].review_state, got[ids["assigned"]].expires_at) == ("confirmed", None)
+        assert got[ids["feed"]].review_state is None and got[ids["feed"]].expires_at is None
+        db.session.remove()
+
+        downgrade(revision="0004")
+        columns = {row[1] for row in db.session.execute(text("PRAGMA table_info(caseload_entries)"))} \
+            if db.engine.dialect.name == "sqlite" else set(db.session.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'caseload_entries'")).scalars())
+        assert "review_state" not in columns and "expires_at" not in columns
+        db.session.remove()
+        upgrade()
