@@ -15,7 +15,7 @@ from sqlalchemy import select
 from api.plumbing import paginate
 from api.students.records import enrollment_rows
 from auth.principal import Principal
-from mobile_service import audit, clock, manual_adds, records, scoping
+from mobile_service import audit, clock, education, manual_adds, scoping
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.models import (
@@ -52,7 +52,7 @@ def pending_adds(principal: Principal, *, limit: int, cursor: str | None) -> dic
     enrollments = enrollment_rows([row.student_id for row in page.rows])
     items = []
     for row in page.rows:
-        current = records.current_enrollment(enrollments.get(row.student_id, []), today)
+        current = education.current_enrollment(enrollments.get(row.student_id, []), today)
         items.append({
             "add_id": row.id,
             "worker": {"user_id": row.user_id, "display_name": row.display_name, "email": row.email},
