@@ -176,6 +176,13 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # Rate limiting (flask-limiter reads RATELIMIT_*).
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis down (or hung): each call gives up within half a second and the limiter counts
+        # in per-process memory until Redis answers again (mobile_service.ratelimit), so a
+        # storage fault never turns a request into a 500. Errors left over are logged, not raised.
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+                                      if env.get("REDIS_URL") else {}),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "TOKEN_RATE_LIMIT": _rate_limit(env, "TOKEN_RATE_LIMIT", "30 per minute"),
