@@ -95,7 +95,7 @@ RATE_LIMIT_DEGRADED = Gauge(
 )
 IDP_KEY_CACHE_EVENTS = Counter(
     "mobile_idp_key_cache_events_total",
-    "Shared identity-provider key cache use: loaded, stored, served_stale, or error (database fault).",
+    "Shared identity-provider key cache use: loaded, stored, or error (a database fault, ignored).",
     ["event"],
 )
 RSS_REFRESH_SECONDS = 15.0
