@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 from __future__ import annotations
 
+import time
+
 import flask_limiter
 from flask import Flask
 from flask_limiter.util import get_remote_address
@@ -20,7 +22,11 @@ class Limiter(flask_limiter.Limiter):
 
     def init_app(self, app: Flask) -> None:
         """Bind to ``app``; a freshly bound app starts on its configured storage."""
+        # The limiter is module-global and tests bind several apps to it: each starts healthy,
+        # with flask-limiter's storage re-check back-off (1 s doubling to 32 s) from its start.
         self._storage_dead = False
+        self._Limiter__check_backend_count = 0
+        self._Limiter__last_check_backend = time.time()
         super().init_app(app)
 
     @property

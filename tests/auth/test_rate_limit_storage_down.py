@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
+from bench.drills.redis_proc import PrivateRedis
 from mobile_service import create_app
 from mobile_service.extensions import db, limiter
 from mobile_service.models import CaseloadEntry, Feedback
@@ -121,3 +123,37 @@ def test_readyz_reports_degraded_rate_limit_storage_without_failing(redis_down_a
 def test_readyz_plain_ready_with_memory_storage(client):
     body = client.get("/readyz").get_json()
     assert body == {"status": "ready"}
+
+
+@pytest.mark.skipif(not PrivateRedis.available(), reason="redis-server is not installed")
+def test_redis_stopped_then_restarted_limits_go_to_memory_and_back(app, entra_env):
+    """A private redis-server on a spare port (never the shared 6379): stop it, start it again."""
+    redis = PrivateRedis()
+    redis.start()
+    saved = limiter.enabled
+    try:
+        application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url,
+                                      TOKEN_RATE_LIMIT="100 per minute"))
+        client = application.test_client()
+
+        def post():
+            return client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": "x" * 43})
+
+        assert post().status_code == 400
+        assert redis.dbsize() > 0  # the counter lives in Redis, shared by every worker
+        assert client.get("/readyz").get_json() == {"status": "ready"}
+        redis.stop()
+        assert [post().status_code for _ in range(3)] == [400, 400, 400]  # carries on, in memory
+        assert limiter.storage_degraded
+        assert client.get("/readyz").get_json()["status"] == "degraded"
+        redis.start()
+        deadline = time.monotonic() + 10
+        while limiter.storage_degraded and time.monotonic() < deadline:
+            assert post().status_code == 400
+            time.sleep(0.25)
+        assert not limiter.storage_degraded  # re-checked with back-off, then shared again
+        assert _metric("mobile_rate_limit_storage_degraded") == 0
+        assert client.get("/readyz").get_json() == {"status": "ready"}
+    finally:
+        limiter.enabled = saved
+        redis.destroy()
