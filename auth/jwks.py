@@ -154,6 +154,15 @@ class KeyClient:
         if self.state.keys and not self._expired_beyond_stale():
             return None
         if self.state.attempted_at is not None and self.state.last_error:
+            # Another worker or pod may hold keys still within the window. Never wait for a
+            # fetch in progress (up to JWKS_TIMEOUT_SECONDS): the probe has its own timeout.
+            if self._lock.acquire(blocking=False):
+                try:
+                    self._adopt_stored()
+                finally:
+                    self._lock.release()
+            if self.state.keys and not self._expired_beyond_stale():
+                return None
             return "identity provider keys unavailable (last fetch failed)"
         return None
 

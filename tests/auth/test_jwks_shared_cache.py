@@ -103,6 +103,25 @@ def broken_key_store(monkeypatch, tmp_path):
     dead.dispose()
 
 
+def test_readiness_of_a_worker_past_the_window_recovers_from_keys_another_worker_fetched(
+        entra_app, eclient, idp, movable_clock):
+    user = register(entra_app)
+    assert exchange(eclient, idp.token_for(user)).status_code == 200
+    idp.down = True
+    movable_clock.advance(seconds=3600 + 7201)  # this worker's keys are beyond the stale window
+    assert exchange(eclient, idp.token_for(user)).status_code == 503
+    assert eclient.get("/readyz").status_code == 503
+    stuck = entra_app.extensions["entra_key_client"]
+    idp.down = False
+    _new_worker(entra_app)  # another worker (or pod) fetches and stores fresh keys
+    assert exchange(eclient, idp.token_for(user)).status_code == 200
+    idp.down = True
+    entra_app.extensions["entra_key_client"] = stuck
+    movable_clock.advance(seconds=31)  # past the store re-read cooldown
+    assert eclient.get("/readyz").status_code == 200  # readiness looked in the shared cache
+    assert exchange(eclient, idp.token_for(user)).status_code == 200
+
+
 def test_database_fault_in_the_key_cache_path_degrades_to_memory_and_fetch(entra_app, eclient, idp, broken_key_store):
     user = register(entra_app)
     errors = _cache_events("error")

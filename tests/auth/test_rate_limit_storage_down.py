@@ -9,6 +9,8 @@ quotas still refuse with 429 (per process), and ``/readyz`` stays 200 but says "
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
 import time
 
@@ -154,6 +156,32 @@ def test_redis_stopped_then_restarted_limits_go_to_memory_and_back(app, entra_en
         assert not limiter.storage_degraded  # re-checked with back-off, then shared again
         assert _metric("mobile_rate_limit_storage_degraded") == 0
         assert client.get("/readyz").get_json() == {"status": "ready"}
+    finally:
+        limiter.enabled = saved
+        redis.destroy()
+
+
+@pytest.mark.skipif(not PrivateRedis.available(), reason="redis-server is not installed")
+def test_hung_redis_costs_at_most_the_socket_timeout_then_carries_on(app, entra_env):
+    """Redis that accepts connections but never answers (SIGSTOP): bounded wait, then memory."""
+    redis = PrivateRedis()
+    redis.start()
+    saved = limiter.enabled
+    try:
+        application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url))
+        client = application.test_client()
+        form = {"grant_type": "refresh_token", "refresh_token": "x" * 43}
+        assert client.post("/auth/token", data=form).status_code == 400
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            assert client.post("/auth/token", data=form).status_code == 400
+            assert time.monotonic() - started < 3  # 0.5 s socket timeout, not a hung worker
+            started = time.monotonic()
+            assert client.post("/auth/token", data=form).status_code == 400
+            assert limiter.storage_degraded and time.monotonic() - started < 3
+        finally:
+            os.kill(redis.process.pid, signal.SIGCONT)
     finally:
         limiter.enabled = saved
         redis.destroy()
