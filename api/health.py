@@ -25,6 +25,11 @@ def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
     app.extensions.setdefault("readiness_checks", {})[name] = check
 
 
+def add_degraded_check(app: Flask, name: str, check: ReadinessCheck) -> None:
+    """Register a check whose reason means "serving, degraded": reported, never a failed probe."""
+    app.extensions.setdefault("degraded_checks", {})[name] = check
+
+
 def database_check() -> str | None:
     """Check that the database answers and its schema is at the migrations' head."""
     try:
@@ -49,18 +54,34 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Report whether the service can serve traffic: 200, or 503 with the failing checks."""
-    failures = {}
-    for name, check in current_app.extensions.get("readiness_checks", {}).items():
-        reason = check()
-        if reason:
-            failures[name] = reason
+    """Report whether the service can serve traffic: 200 (ready or degraded), or 503 with the failing checks.
+
+    A degraded dependency (rate limits counted per process, identity-provider keys served from
+    the last-known-good cache) is named under ``degraded`` but keeps the pod in service: every
+    pod shares the same fault, and pulling them all would turn a degraded service into none.
+    """
+    failures = _run(current_app.extensions.get("readiness_checks", {}))
+    degraded = _run(current_app.extensions.get("degraded_checks", {}))
     if failures:
-        response = jsonify(status="unavailable", checks=failures)
+        body = {"status": "unavailable", "checks": failures}
+        if degraded:
+            body["degraded"] = degraded
+        response = jsonify(body)
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return response
+    if degraded:
+        return jsonify(status="degraded", degraded=degraded)
     return jsonify(status="ready")
+
+
+def _run(checks: dict[str, ReadinessCheck]) -> dict[str, str]:
+    reasons = {}
+    for name, check in checks.items():
+        reason = check()
+        if reason:
+            reasons[name] = reason
+    return reasons
 
 
 @bp.get("/docs")

@@ -3,6 +3,10 @@
 Keyed by the signed-in user (``require_auth`` runs first), so one office behind a shared NAT is
 not one bucket; the limits are settings (``config.py``). A refusal is a 429 problem document
 with ``Retry-After`` (``errors.py``), and nothing behind it runs: no disclosure, no audit row.
+
+They share the limiter's storage and its faults: with Redis (``REDIS_URL``) down, each worker
+counts them in its own memory (``mobile_service/ratelimit.py``), so they still refuse, per
+worker, and never turn a request into a 500.
 """
 from __future__ import annotations
 

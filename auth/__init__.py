@@ -9,7 +9,7 @@ from flask import Flask
 from auth.decorators import current_principal, require_auth
 from auth.principal import Principal
 
-__all__ = ["Principal", "current_principal", "init_app", "require_auth"]
+__all__ = ["Principal", "build_key_client", "current_principal", "init_app", "require_auth"]
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     issuer's key in AUTH_MODE=dev, otherwise fed by OpenID discovery) and the MSAL holder. All
     live in ``app.extensions`` so tests can replace them.
     """
-    from api.health import add_readiness_check
+    from api.health import add_degraded_check, add_readiness_check
     from auth import routes, web
     from auth.graph import MsalClient
     from auth.jwks import KeyClient
@@ -34,9 +34,7 @@ def init_app(app: Flask) -> None:
         app.extensions["dev_issuer"] = issuer
         app.extensions["entra_key_client"] = KeyClient.static(issuer.jwks(), issuer.issuer)
     else:
-        app.extensions["entra_key_client"] = KeyClient(
-            cfg["OIDC_METADATA_URL"], cache_seconds=cfg["JWKS_CACHE_SECONDS"], stale_seconds=cfg["JWKS_STALE_SECONDS"],
-            cooldown_seconds=cfg["JWKS_COOLDOWN_SECONDS"], timeout_seconds=cfg["JWKS_TIMEOUT_SECONDS"])
+        app.extensions["entra_key_client"] = build_key_client(cfg)
     app.extensions["msal"] = MsalClient(cfg["ENTRA_CLIENT_ID"], cfg["ENTRA_CLIENT_SECRET"], cfg["ENTRA_AUTHORITY"],
                                         cfg["GRAPH_TIMEOUT_SECONDS"])
     if not cfg.get("SECRET_KEY"):
@@ -45,6 +43,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.add_template_global(web.csrf_token, "csrf_token")
     add_readiness_check(app, "signing_keys", _signing_keys_check(app))
+    add_degraded_check(app, "identity_provider", lambda: app.extensions["entra_key_client"].degraded())
+
+
+def build_key_client(cfg):
+    """The identity provider's key client for a config: discovery, JWKS, shared last-known-good."""
+    from auth.jwks import KeyClient
+    from auth.key_store import DatabaseKeyStore
+
+    return KeyClient(cfg["OIDC_METADATA_URL"], cache_seconds=cfg["JWKS_CACHE_SECONDS"],
+                     stale_seconds=cfg["JWKS_STALE_SECONDS"], cooldown_seconds=cfg["JWKS_COOLDOWN_SECONDS"],
+                     timeout_seconds=cfg["JWKS_TIMEOUT_SECONDS"], store=DatabaseKeyStore(cfg["OIDC_METADATA_URL"]))
 
 
 def _signing_keys_check(app: Flask):

@@ -10,6 +10,11 @@ reuses PyJWT's ``PyJWKSet`` for parsing and adds what the spec asks for:
 - keys cached for ``JWKS_CACHE_SECONDS``; an unknown ``kid`` refetches at most once per
   ``JWKS_COOLDOWN_SECONDS`` (a random-kid flood costs one fetch per window);
 - when a refetch fails the cached keys keep serving for ``JWKS_STALE_SECONDS`` more;
+- every successful fetch is shared through a store (``auth.key_store``: the database) with its
+  fetch time, and a cold or expired client adopts newer stored keys before it fetches: a worker
+  started during a provider outage serves on keys another worker fetched, within the window,
+  and one fetch per cache period serves every worker and pod. The store is read at most once
+  per cooldown; its faults are ignored (memory and fetch carry on);
 - with no usable keys at all, ``KeysUnavailable`` (the endpoint answers 503, not 401).
 
 Keys never come from the token (``jku``/``x5u``/``jwk``/``x5c`` are ignored). Time comes from
@@ -24,7 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKError, PyJWKSetError
@@ -41,6 +46,16 @@ class KeysUnavailable(Exception):
 
 class KeyNotFound(Exception):
     """The token's ``kid`` is not among the provider's current keys."""
+
+
+class KeyStore(Protocol):
+    """Where fetched keys are shared between processes (``auth.key_store.DatabaseKeyStore``)."""
+
+    def load(self) -> Any:
+        """The stored keys (``StoredKeys``) or None; never raises."""
+
+    def save(self, keys: Any) -> None:
+        """Store freshly fetched keys; never raises."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -85,13 +100,15 @@ class KeyClient:
     """Discovery + JWKS cache with kid-miss refetch, cooldown and last-known-good keys."""
 
     def __init__(self, metadata_url: str, *, cache_seconds: int, stale_seconds: int, cooldown_seconds: int,
-                 timeout_seconds: float, fetcher=fetch_json):
+                 timeout_seconds: float, fetcher=fetch_json, store: KeyStore | None = None):
         self.metadata_url = metadata_url
         self.cache_seconds = cache_seconds
         self.stale_seconds = stale_seconds
         self.cooldown_seconds = cooldown_seconds
         self.timeout_seconds = timeout_seconds
         self._fetch = fetcher
+        self._store = store
+        self._store_checked_at: float | None = None
         self._lock = threading.Lock()
         self.state = KeyState()
 
@@ -124,6 +141,8 @@ class KeyClient:
             if key is None and self._cooldown_over():
                 self._refresh(reason="unknown kid")
                 key = self.state.keys.get(kid)
+            if key is None and self._adopt_stored():
+                key = self.state.keys.get(kid)  # another worker fetched the provider's rotated keys
         if key is not None:
             return key
         if not self.state.keys:
@@ -135,8 +154,27 @@ class KeyClient:
         if self.state.keys and not self._expired_beyond_stale():
             return None
         if self.state.attempted_at is not None and self.state.last_error:
+            # Another worker or pod may hold keys still within the window. Never wait for a
+            # fetch in progress (up to JWKS_TIMEOUT_SECONDS): the probe has its own timeout.
+            if self._lock.acquire(blocking=False):
+                try:
+                    self._adopt_stored()
+                finally:
+                    self._lock.release()
+            if self.state.keys and not self._expired_beyond_stale():
+                return None
             return "identity provider keys unavailable (last fetch failed)"
         return None
+
+    def degraded(self) -> str | None:
+        """A PII-free note while keys serve past their cache lifetime (provider unreachable), else None."""
+        age = self._age()
+        if self.state.static or age is None or age < self.cache_seconds or self._expired_beyond_stale():
+            return None
+        if not self.state.last_error:
+            return None
+        return (f"identity provider unreachable; serving last-known-good keys fetched {int(age)} s ago "
+                f"(valid up to {self.cache_seconds + self.stale_seconds} s)")
 
     def describe(self) -> dict[str, Any]:
         """A summary for logs and readiness (no key material)."""
@@ -165,6 +203,9 @@ class KeyClient:
             age = self._age()
             if age is not None and age < self.cache_seconds:
                 return
+            if self._adopt_stored() and self._age() < self.cache_seconds:  # type: ignore[operator]
+                return  # another worker or pod fetched them recently: no fetch of our own
+            age = self._age()
             # Expired (or cold): refetch, but failures within the cooldown are not retried at
             # once; until the stale window closes the last-known-good keys keep serving.
             if self._cooldown_over():
@@ -181,7 +222,8 @@ class KeyClient:
             if not jwks_uri or reason != "unknown kid":
                 metadata = self._fetch(self.metadata_url, self.timeout_seconds)
                 issuer, jwks_uri = _read_metadata(metadata, self.metadata_url)
-            keys = _parse_keys(self._fetch(jwks_uri, self.timeout_seconds))
+            raw = self._fetch(jwks_uri, self.timeout_seconds)
+            keys = _parse_keys(raw)
         except Exception as exc:  # noqa: BLE001 - network, HTTP, JSON and JWK errors all mean "keep old keys"
             self.state.last_error = type(exc).__name__
             log.warning("identity provider key fetch failed", extra={"event": "jwks_fetch", "outcome": "failed",
@@ -189,6 +231,37 @@ class KeyClient:
             return
         self.state = KeyState(keys=keys, issuer=issuer, jwks_uri=jwks_uri, fetched_at=now, attempted_at=now)
         log.info("identity provider keys fetched", extra={"event": "jwks_fetch", "outcome": "ok", "count": len(keys)})
+        if self._store is not None:
+            from auth.key_store import StoredKeys
+
+            self._store.save(StoredKeys(issuer=issuer, jwks_uri=jwks_uri, jwks=raw, fetched_at=now))
+            self._store_checked_at = now
+
+    def _adopt_stored(self) -> bool:
+        """Take the shared store's keys when they are newer than ours (read once per cooldown)."""
+        if self._store is None:
+            return False
+        now = _now()
+        if self._store_checked_at is not None and now - self._store_checked_at < max(self.cooldown_seconds, 1):
+            return False
+        self._store_checked_at = now
+        stored = self._store.load()
+        if stored is None or (self.state.fetched_at is not None and stored.fetched_at <= self.state.fetched_at):
+            return False
+        if now - stored.fetched_at > self.cache_seconds + self.stale_seconds:
+            return False  # too old to trust, however it got there
+        try:
+            keys = _parse_keys(stored.jwks)
+            _read_metadata({"issuer": stored.issuer, "jwks_uri": stored.jwks_uri}, self.metadata_url)
+        except Exception as exc:  # noqa: BLE001 - a damaged row is ignored like a missing one
+            log.warning("stored identity provider keys unusable", extra={"event": "jwks_store", "outcome": "failed",
+                                                                          "error_class": type(exc).__name__})
+            return False
+        self.state = KeyState(keys=keys, issuer=stored.issuer, jwks_uri=stored.jwks_uri, fetched_at=stored.fetched_at,
+                              attempted_at=self.state.attempted_at, last_error=self.state.last_error)
+        log.info("identity provider keys adopted from the shared cache",
+                 extra={"event": "jwks_store", "outcome": "loaded", "count": len(keys)})
+        return True
 
 
 def _now() -> float:

@@ -46,6 +46,11 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+# gunicorn answers those (and malformed requests) itself, before the app: as problem+json, like
+# the app's own errors, not gunicorn's HTML page (mobile_service/server_errors.py).
+from mobile_service import server_errors
+
+server_errors.install()
 
 # Access log without query strings: %(U)s is the path only; names and DOBs travel in bodies,
 # tokens in headers that are never logged. The app writes its own JSON access line too.

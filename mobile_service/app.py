@@ -35,6 +35,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
 
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     limiter.init_app(app)
+    from mobile_service import ratelimit
+
+    ratelimit.init_app(app)  # limiter storage faults: logged, counted, reported as degraded
     api.init_app(app)
 
     import api as api_package

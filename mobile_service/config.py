@@ -31,7 +31,7 @@ def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -41,6 +41,8 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
     if value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be <= {maximum}, got {value}")
     return value
 
 
@@ -157,8 +159,11 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
             f"https://login.microsoftonline.com/{tenants[0]}" if tenants else None
         ),
         "GRAPH_PROFILE_SYNC": _bool(env, "GRAPH_PROFILE_SYNC", False),
-        "JWKS_CACHE_SECONDS": _int(env, "JWKS_CACHE_SECONDS", 6 * 3600, minimum=1),
-        "JWKS_STALE_SECONDS": _int(env, "JWKS_STALE_SECONDS", 24 * 3600, minimum=0),
+        # Keys are refetched after JWKS_CACHE_SECONDS; when the provider is down the last-known-good
+        # keys (memory, or the shared idp_key_cache table for a fresh worker) serve for
+        # JWKS_STALE_SECONDS more. Bounded: a key Entra withdrew must not be trusted for long.
+        "JWKS_CACHE_SECONDS": _int(env, "JWKS_CACHE_SECONDS", 6 * 3600, minimum=1, maximum=24 * 3600),
+        "JWKS_STALE_SECONDS": _int(env, "JWKS_STALE_SECONDS", 24 * 3600, minimum=0, maximum=3 * 86400),
         "JWKS_COOLDOWN_SECONDS": _int(env, "JWKS_COOLDOWN_SECONDS", 30, minimum=0),
         "JWKS_TIMEOUT_SECONDS": _int(env, "JWKS_TIMEOUT_SECONDS", 3, minimum=1),
         "APP_TOKEN_SIGNING_KEY": _read_key(env, "APP_TOKEN_SIGNING_KEY"),
@@ -178,6 +183,13 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # Rate limiting (flask-limiter reads RATELIMIT_*).
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis down (or hung): each call gives up within half a second and the limiter counts
+        # in per-process memory until Redis answers again (mobile_service.ratelimit), so a
+        # storage fault never turns a request into a 500. Errors left over are logged, not raised.
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+                                      if env.get("REDIS_URL") else {}),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "TOKEN_RATE_LIMIT": _rate_limit(env, "TOKEN_RATE_LIMIT", "30 per minute"),

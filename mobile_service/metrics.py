@@ -83,6 +83,21 @@ WORKER_RSS = Gauge(
     "mobile_worker_resident_memory_bytes", "Resident memory of each worker process (VmRSS).",
     multiprocess_mode="liveall",
 )
+# Faults carried on degraded (issue 11): the rate-limit storage and the identity provider's keys.
+RATE_LIMIT_FALLBACKS = Counter(
+    "mobile_rate_limit_storage_fallbacks_total",
+    "Times a worker switched its rate limits to per-process memory because the shared storage failed.",
+)
+RATE_LIMIT_DEGRADED = Gauge(
+    "mobile_rate_limit_storage_degraded",
+    "1 while some worker counts rate limits in its own memory (shared storage unreachable).",
+    multiprocess_mode="livemax",
+)
+IDP_KEY_CACHE_EVENTS = Counter(
+    "mobile_idp_key_cache_events_total",
+    "Shared identity-provider key cache use: loaded, stored, or error (a database fault, ignored).",
+    ["event"],
+)
 RSS_REFRESH_SECONDS = 15.0
 # Where an in-cluster scraper can be when no METRICS_TOKEN is set: RFC 1918, CGNAT ranges some
 # pod networks use, and IPv6 unique-local. (ipaddress' is_private also admits documentation
@@ -113,6 +128,18 @@ def record_import(kind: str, outcome: str, rows: int | None = None) -> None:
     IMPORT_RUNS.labels(kind=kind, outcome=outcome).inc()
     if rows and outcome == "loaded":
         IMPORT_ROWS.labels(kind=kind).inc(rows)
+
+
+def record_rate_limit_storage(degraded: bool, *, switched: bool) -> None:
+    """Set this worker's rate-limit degraded gauge; count a switch to memory when ``switched``."""
+    RATE_LIMIT_DEGRADED.set(1 if degraded else 0)
+    if switched and degraded:
+        RATE_LIMIT_FALLBACKS.inc()
+
+
+def record_idp_key_cache(event: str) -> None:
+    """Count one use of the shared identity-provider key cache (``auth.key_store``)."""
+    IDP_KEY_CACHE_EVENTS.labels(event=event).inc()
 
 
 def _token_outcome(response: Response) -> str:

@@ -20,12 +20,20 @@ class Outcome:
     error: str = ""
 
 
+def _spec(item: tuple) -> tuple[str, str, dict[str, str], bytes | None]:
+    if len(item) == 2:
+        path, token = item
+        return "GET", path, {"Authorization": f"Bearer {token}"}, None
+    return item
+
+
 @dataclass
 class LoadRun:
     """Threads sending ``requests`` round-robin for at most ``seconds`` / ``max_requests``."""
 
     port: int
-    requests: list[tuple[str, str]]          # (path, bearer token)
+    # (path, bearer token) for a GET, or (method, path, headers, body) for anything else.
+    requests: list[tuple]
     threads: int = 4
     seconds: float = 30.0
     max_requests: int = 100_000
@@ -37,7 +45,7 @@ class LoadRun:
         self._sent = 0
         self._workers: list[threading.Thread] = []
 
-    def _next(self, position: int) -> tuple[str, str] | None:
+    def _next(self, position: int) -> tuple | None:
         with self._lock:
             if self._stop.is_set() or self._sent >= self.max_requests:
                 return None
@@ -49,12 +57,12 @@ class LoadRun:
         position = index * max(1, len(self.requests) // self.threads)
         while (item := self._next(position)) is not None:
             position += 1
-            path, token = item
+            method, path, headers, body = _spec(item)
             started = time.monotonic()
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+                conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 outcome = Outcome(started, time.monotonic(), path, response.status,

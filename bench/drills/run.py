@@ -1,7 +1,7 @@
 """Run the fault drills and print a summary (exit 1 when an expectation fails).
 
-    python -m bench.drills                 # both drills, private PostgreSQL on port 55432
-    python -m bench.drills --only outage   # or: --only signals
+    python -m bench.drills                 # every drill, private PostgreSQL on port 55432
+    python -m bench.drills --only outage   # or: --only signals, --only faults (Redis + IdP, issue 11)
 """
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def signals_drill(env: dict, app, out: Path, *, total_s: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Set up the private cluster, seed it small, run the drills, print and save the summary."""
     parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=("outage", "signals"))
+    parser.add_argument("--only", choices=("outage", "signals", "faults"))
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--outage-seconds", type=float, default=15)
     parser.add_argument("--port", type=int, default=55432)
@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                                                total_s=args.outage_seconds + 25)
         if args.only in (None, "signals"):
             report["gunicorn_signals"] = signals_drill(env, app, out, total_s=30)
+        if args.only in (None, "faults"):
+            from bench.drills.faults import faults_drill
+
+            report["redis_and_idp_faults"] = faults_drill(env, app, out)
         with app.app_context():
             from mobile_service.extensions import db
 

@@ -15,6 +15,7 @@ from mobile_service.models.education import (
     StudentNamePart,
     StudentSsid,
 )
+from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.registry import (
     FIELD_ROLES,
@@ -60,6 +61,7 @@ __all__ = [
     "DcfsCase",
     "Enrollment",
     "Feedback",
+    "IdpKeyCache",
     "IssueReport",
     "PilotCohort",
     "ProgressMark",

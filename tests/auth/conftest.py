@@ -44,17 +44,15 @@ def entra_app(app, entra_env):
 @pytest.fixture
 def idp(entra_app, idp_server) -> Iterator[IdP]:
     """A fresh provider (one published key) and a fresh, cold key client for each test."""
-    from auth.jwks import KeyClient
+    from auth import build_key_client
 
     idp_server.clear()
     provider = IdP(idp_server)
     provider.new_key()
     provider.install()
-    cfg = entra_app.config
     original = entra_app.extensions["entra_key_client"]
-    entra_app.extensions["entra_key_client"] = KeyClient(
-        cfg["OIDC_METADATA_URL"], cache_seconds=cfg["JWKS_CACHE_SECONDS"], stale_seconds=cfg["JWKS_STALE_SECONDS"],
-        cooldown_seconds=cfg["JWKS_COOLDOWN_SECONDS"], timeout_seconds=cfg["JWKS_TIMEOUT_SECONDS"])
+    # The client production builds (shared database cache included; each test's database is empty).
+    entra_app.extensions["entra_key_client"] = build_key_client(entra_app.config)
     yield provider
     entra_app.extensions["entra_key_client"] = original
     idp_server.clear()

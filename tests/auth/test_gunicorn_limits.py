@@ -3,6 +3,7 @@ before the app sees them (in-process tests bypass gunicorn, so this one starts i
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -51,12 +52,33 @@ def gunicorn_port(tmp_path_factory, signing_key_pem):
 
 
 def _status(port: int, path: str, headers: dict[str, str]) -> int:
+    return _response(port, path, headers)[0]
+
+
+def _response(port: int, path: str, headers: dict[str, str]) -> tuple[int, str, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("GET", path, headers=headers)
-        return conn.getresponse().status
+        response = conn.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read()
     finally:
         conn.close()
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _problem(status: int, content_type: str, body: bytes, slug: str) -> dict:
+    assert content_type == "application/problem+json"
+    document = json.loads(body)
+    assert document["status"] == status and document["type"].endswith("/" + slug)
+    return document
 
 
 def test_j12_ten_kilobyte_bearer_header_is_431(gunicorn_port):
@@ -69,3 +91,17 @@ def test_r15_five_kilobyte_url_is_414(gunicorn_port):
 
 def test_normal_request_still_served(gunicorn_port):
     assert _status(gunicorn_port, "/healthz", {}) == 200
+
+
+def test_gunicorn_refusals_are_problem_json_without_echoing_the_request(gunicorn_port):
+    """gunicorn's own 414/431/400 pages are problem+json (mobile_service/server_errors.py)."""
+    status, kind, body = _response(gunicorn_port, "/api/v1/students?name=" + "garcia" * 900, {})
+    assert status == 414
+    assert "garcia" not in json.dumps(_problem(414, kind, body, "uri-too-long"))
+    status, kind, body = _response(gunicorn_port, "/api/v1/me", {"Authorization": "Bearer " + "secret" * 2000})
+    assert status == 431
+    assert "secret" not in json.dumps(_problem(431, kind, body, "request-header-fields-too-large"))
+    raw = _raw(gunicorn_port, b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n")
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"Content-Type: application/problem+json" in head
+    assert json.loads(payload)["status"] == 400
