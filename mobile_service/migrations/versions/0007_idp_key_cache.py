@@ -6,14 +6,14 @@ a minute before (issue 11). Each successful fetch is now stored here with its fe
 fresh worker adopts it and validates tokens within the stale window (``JWKS_STALE_SECONDS``).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-01 13:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
