@@ -18,7 +18,6 @@ from mobile_service.errors import problem_response
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("mobile_service.access")
-JSON_TYPES = ("application/json",)
 
 
 class JsonFormatter(logging.Formatter):
@@ -89,7 +88,9 @@ def before_request() -> Response | None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
     g.started = time.perf_counter()
-    if request.mimetype in JSON_TYPES and request.content_length != 0 and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    # Every body Flask (and webargs) would parse as JSON: application/json and any
+    # application/*+json (vnd.api+json, merge-patch+json...), whatever the method.
+    if request.is_json and request.content_length != 0:
         data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH -> 413
         problem = _json_depth_problem(data, current_app.config["MAX_JSON_DEPTH"])
         if problem:
