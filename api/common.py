@@ -1,7 +1,7 @@
 """Schemas and fields shared by every resource: the problem document, the request text field."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, fields
 
@@ -19,7 +19,7 @@ class Text(fields.String):
     :func:`mobile_service.text.has_refused_characters`, shared with the search input rules.
     """
 
-    default_error_messages = {"characters": REFUSED_MESSAGE}
+    default_error_messages: ClassVar[dict[str, str]] = {"characters": REFUSED_MESSAGE}
 
     def __init__(self, *args: Any, multiline: bool = False, strict: bool = False, trim: bool = False,
                  **kwargs: Any) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.pilot.fields import UTCDateTime
 from api.common import Text
+from api.pilot.fields import UTCDateTime
 from api.plumbing import free_text_field
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS
 

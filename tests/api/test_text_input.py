@@ -2,12 +2,13 @@
 and the JSON depth guard covers every media type Flask parses as JSON (issue 11, item 4)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from mobile_service.extensions import db
-from mobile_service.models import IssueReport as Issue, PilotCohort
+from mobile_service.models import IssueReport, PilotCohort
 from tests.factories import app_token_for, make_school, make_student, make_user
 
 SURROGATE = "x\udfff"
@@ -20,14 +21,14 @@ BAD_VALUES = {"surrogate": SURROGATE, "nul": "x\x00y", "escape": "x\x1by", "del"
 def world(app):
     """A CSW with one caseload student, a coordinator and one issue to update."""
     with app.app_context():
-        db.session.add(PilotCohort(name="pomona-2026", start_date=__import__("datetime").date(2026, 10, 1),
+        db.session.add(PilotCohort(name="pomona-2026", start_date=dt.date(2026, 10, 1),
                                    length_days=30, target_participants=5, offices=["Pomona"]))
         csw = make_user("csw", pilot_cohort="pomona-2026")
         coordinator = make_user("pilot_coordinator")
         school = make_school()
         student = make_student(ssid="4000000001")
         db.session.flush()
-        issue = Issue(user_id=csw.id, kind="problem", description="It broke")
+        issue = IssueReport(user_id=csw.id, kind="problem", description="It broke")
         db.session.add(issue)
         db.session.commit()
         return {"csw": {"Authorization": f"Bearer {app_token_for(csw)}"},
@@ -112,7 +113,7 @@ def test_issue_created_with_clean_text(app, client, world):
     response = _send(client, world["csw"], "POST", "/api/v1/issues", {"kind": "problem", "description": "x ok"})
     assert response.status_code == 201
     with app.app_context():
-        assert db.session.query(Issue).count() == 2
+        assert db.session.query(IssueReport).count() == 2
 
 
 def _request_schemas(app):
