@@ -23,7 +23,7 @@ access_log = logging.getLogger("mobile_service.access")
 class JsonFormatter(logging.Formatter):
     """Format records as one JSON object per line, with whitelisted extra fields."""
 
-    FIELDS = ("request_id", "user_id", "role", "route", "method", "status", "latency_ms",
+    FIELDS = ("request_id", "client_request_id", "user_id", "role", "route", "method", "status", "latency_ms",
               "error_class", "event", "outcome", "kind", "count")
 
     def format(self, record: logging.LogRecord) -> str:
@@ -85,8 +85,12 @@ def _json_depth_problem(data: bytes, max_depth: int) -> str | None:
 
 def before_request() -> Response | None:
     """Assign the request id, start the clock and reject hostile JSON bodies early."""
+    # The request id is always the server's own: a client (or a replay) choosing it could make
+    # two views share one id in the record of access. A well-formed client id is kept beside it,
+    # in the log line and the audit row, so a client's or proxy's trace still finds the request.
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    g.request_id = uuid.uuid4().hex
+    g.client_request_id = incoming if REQUEST_ID_RE.match(incoming) else None
     g.started = time.perf_counter()
     # Every body Flask (and webargs) would parse as JSON: application/json and any
     # application/*+json (vnd.api+json, merge-patch+json...), whatever the method.
@@ -117,6 +121,7 @@ def after_request(response: Response) -> Response:
         "request",
         extra={
             "request_id": g.get("request_id"),
+            "client_request_id": g.get("client_request_id"),
             "user_id": getattr(principal, "user_id", None),
             "role": getattr(principal, "role", None),
             "route": request.url_rule.rule if request.url_rule else "<unmatched>",
