@@ -17,6 +17,13 @@ from flask import Flask, Response, current_app, g, request
 from mobile_service.errors import problem_response
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# One Content-Security-Policy for every HTML page (pilot dashboard, sign-in pages, /docs): only
+# this origin's scripts, styles and images, no inline script or style, no framing, forms post
+# back here only. Every page keeps its script and style in files (Swagger UI is served locally).
+HTML_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+# Everything else (JSON, problem documents, CSV, assets) renders nothing and may not be framed.
+NON_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 access_log = logging.getLogger("mobile_service.access")
 
 
@@ -112,6 +119,9 @@ def after_request(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy",
+                                HTML_CSP if response.mimetype == "text/html" else NON_HTML_CSP)
     if response.mimetype in ("application/json", "application/problem+json") and "charset" not in (response.content_type or ""):
         response.content_type = f"{response.mimetype}; charset=utf-8"
     latency = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

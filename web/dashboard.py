@@ -19,6 +19,7 @@ from api.pilot import service as pilot_service
 from api.pilot.fields import COHORT_RE
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
 from mobile_service.errors import APIError
+from mobile_service.requestlog import HTML_CSP
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS
 from mobile_service.pilot.metrics import summary
 from mobile_service.pilot.window import resolve_cohort, window_for
@@ -27,8 +28,7 @@ from web import view
 bp = Blueprint("pilot_dashboard", __name__, url_prefix="/pilot", template_folder="templates",
                static_folder="static", static_url_path="/static")
 COORDINATORS = ("pilot_coordinator", "admin")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = HTML_CSP  # the service's one policy for HTML pages
 INT32_MAX = 2_147_483_647
 
 

@@ -155,6 +155,8 @@ def test_dashboard_in_chromium(server):
                     if "Content Security Policy" in msg.text else None)
             page.goto(server["base"] + "/pilot")
             assert "/pilot/dev-login" in page.url
+            # The sign-in page's stylesheet is a file (the page's CSP blocks inline styles).
+            assert page.evaluate("getComputedStyle(document.body).maxWidth") == "512px"
             page.select_option("select#email", COORDINATOR)
             page.click("button[type=submit]")
             page.wait_for_load_state()
@@ -181,5 +183,29 @@ def test_dashboard_in_chromium(server):
             target = (ROOT / "docs" if os.environ.get("PILOT_SCREENSHOT") == "1" else server["profile"].parent)
             target.mkdir(exist_ok=True)
             page.screenshot(path=str(target / "pilot-dashboard.png"), full_page=False)
+        finally:
+            context.close()
+
+
+def test_docs_work_under_their_csp(server):
+    """/docs renders Swagger UI from local files under the strict HTML policy, with no violation."""
+    from playwright.sync_api import sync_playwright
+
+    csp_errors: list[str] = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(server["profile"]) + "-docs", executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = context.new_page()
+            page.on("console", lambda msg: csp_errors.append(msg.text)
+                    if "Content Security Policy" in msg.text else None)
+            response = page.goto(server["base"] + "/docs")
+            assert "script-src 'self'" in response.headers["content-security-policy"]
+            assert response.headers["x-frame-options"] == "DENY"
+            page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
+            assert "LACOE" in page.inner_text(".swagger-ui .info .title")
+            assert page.locator(".opblock").count() > 10
+            assert page.evaluate("getComputedStyle(document.querySelector('p.guide')).marginLeft") != "0px"
+            assert csp_errors == []
         finally:
             context.close()
