@@ -31,12 +31,12 @@ log = logging.getLogger("mobile_service.security")
 
 # Every audited action, in one list (the access history report explains them).
 ACTIONS = {
-    "student.search": "searched for students (criteria kinds only)",
+    "student.search": "searched for students (criteria kinds only; each result shown is named)",
     "student.view": "viewed demographics",
     "student.enrollments.view": "viewed enrollment history",
     "student.attendance.view": "viewed attendance",
     "student.progress_reports.view": "viewed progress reports",
-    "caseload.view": "viewed a caseload",
+    "caseload.view": "viewed a caseload (each card shown is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",
     "audit.view": "viewed a student's access history",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import event, select
 
 from mobile_service import audit
@@ -169,11 +171,10 @@ def test_audit_request_id_is_the_servers_and_the_clients_is_kept_beside_it(app, 
         None, None, "app-trace-0001", "app-trace-0001"]
 
 
-def test_record_list_refuses_unknown_bases(app):
+def test_record_list_refuses_unknown_bases(app, world):
     """A basis outside the list of legal bases is a programming error, not a row."""
-    import pytest
-
+    principal = SimpleNamespace(user_id=world.id["csw"], role="csw")
     with app.test_request_context(), pytest.raises(ValueError):
-        audit.record_list(None, "caseload.view", [(1, "curiosity")])
+        audit.record_list(principal, "caseload.view", [(world.student_id["assigned"], "curiosity")])
     with app.app_context():
         assert db.session.execute(select(AuditEvent)).first() is None

@@ -132,6 +132,24 @@ def test_triage_form(web, app):
     assert bad.status_code == 303 and "not updated" in web.get("/pilot").get_data(as_text=True)
 
 
+def test_dashboard_forms_use_the_shared_text_rule(web, app):
+    """The triage note and the announcement form refuse what every API text field refuses (C1, DEL, bidi)."""
+    with app.app_context():
+        issue_id = db.session.execute(select(IssueReport.id).where(IssueReport.status == "new")).scalars().first()
+    token = csrf_from(web.get("/pilot").get_data(as_text=True))
+    for bad in ("x\x85y", "x\x7fy", "evil\u202etxt.exe"):
+        response = web.post(f"/pilot/issues/{issue_id}", data={"status": "triaged", "note": bad, "csrf_token": token})
+        assert response.status_code == 303
+        assert "control characters" in web.get("/pilot").get_data(as_text=True)
+        response = web.post("/pilot/announcements", data={"kind": "whats_new", "title": bad, "body": "b",
+                                                          "csrf_token": token})
+        assert response.status_code == 303
+        assert "Not published" in web.get("/pilot").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(IssueReport, issue_id).status == "new"
+        assert db.session.execute(select(Announcement).where(Announcement.title.like("%x%"))).first() is None
+
+
 def test_dashboard_csv_export(web):
     response = web.get("/pilot/export/daily-metrics.csv?cohort=pomona-2026")
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
