@@ -93,7 +93,7 @@ def docs():
 @bp.get("/docs/assets/<path:filename>")
 def docs_assets(filename: str):
     """Serve Swagger UI's files from the swagger-ui-bundle package, and our init script."""
-    if filename == "init.js":
+    if filename in ("init.js", "docs.css"):
         return send_from_directory(DOCS_DIR, filename)
     if filename == "mobile-integration.md":
         return send_from_directory(GUIDES_DIR, filename, mimetype="text/markdown")

@@ -36,10 +36,11 @@ from typing import Any
 
 from flask import Response, current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.sql import ColumnElement
 
+from api.common import Text
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
 
@@ -47,8 +48,6 @@ NOT_MODIFIED = "Not modified: the ETag sent in If-None-Match is still current (n
 CURSOR_MAX_AGE_SECONDS = 24 * 3600
 _CURSOR_SALT = "lacoe-mobile.cursor.v1"
 SSID_PATTERN = re.compile(r"^[0-9]{10}$")
-# C0 controls (NUL included) and DEL; tab, LF and CR are allowed in free text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- fields -------------------------------------------------------------------------------------
@@ -64,30 +63,16 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def no_control_chars(value: str) -> None:
-    """Reject NUL and other control characters (PostgreSQL refuses NUL; logs must stay clean)."""
-    if _CONTROL.search(value):
-        raise ValidationError("Must not contain control characters.")
-
-
 def ssid_field(**kwargs: Any) -> fields.String:
     """A full 10-digit SSID in a request body."""
-    return fields.String(validate=validate.Regexp(SSID_PATTERN, error="Must be a 10-digit SSID."),
-                         metadata={"description": "Statewide Student Identifier, 10 digits", "example": "4000000001"},
-                         **kwargs)
+    return Text(strict=True, validate=validate.Regexp(SSID_PATTERN, error="Must be a 10-digit SSID."),
+                metadata={"description": "Statewide Student Identifier, 10 digits", "example": "4000000001"},
+                **kwargs)
 
 
 def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
-    """Free text (stripped) of ``minimum``..``maximum`` characters with no control characters."""
-    return TrimmedString(validate=[validate.Length(min=minimum, max=maximum), no_control_chars], **kwargs)
-
-
-class TrimmedString(fields.String):
-    """A string with surrounding whitespace removed before validation."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
-        return result.strip() if result is not None else result
+    """Multi-line free text (stripped) of ``minimum``..``maximum`` characters (see :class:`Text`)."""
+    return Text(multiline=True, trim=True, validate=validate.Length(min=minimum, max=maximum), **kwargs)
 
 
 def valid_ssid(value: str) -> bool:
@@ -150,7 +135,7 @@ class PaginationArgsSchema(Schema):
 
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1),
                            metadata={"description": "Page size; values above the cap are clamped to it."})
-    cursor = fields.String(load_default=None, validate=[validate.Length(min=1, max=1024), no_control_chars],
+    cursor = Text(strict=True, load_default=None, validate=validate.Length(min=1, max=1024),
                            metadata={"description": "Opaque `next_cursor` from the previous page."})
 
     @post_load

@@ -12,6 +12,7 @@ Every failure is an ``EntraTokenError`` (-> ``invalid_request``), except a key o
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class EntraIdentity:
     client_id: str | None
     email: str | None
     name: str | None
+    issued_at: dt.datetime | None = None  # the token's ``iat``: when Entra last vouched for this person
 
 
 def key_client() -> KeyClient:
@@ -159,7 +161,8 @@ def _check_claims(claims: dict[str, Any], issuers: dict[str, str | None]) -> Ent
                   if v and "@" in v), None)
     return EntraIdentity(tenant_id=tid.lower(), object_id=oid, subject=sub,
                          client_id=azp if isinstance(azp, str) else None, email=email,
-                         name=_short_str(claims, "name", 200))
+                         name=_short_str(claims, "name", 200),
+                         issued_at=dt.datetime.fromtimestamp(int(claims["iat"]), dt.UTC))
 
 
 def _check_key_issuer(key: jwt.PyJWK, claims: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from auth.app_tokens import InvalidAppToken, issue_access_token, verify_access_t
 from auth.entra import EntraTokenError, KeysUnavailable, validate_subject_token
 from auth.graph import sync_profile
 from auth.oauth import OAuthError, require
-from mobile_service import usage
+from mobile_service import clock, usage
 from mobile_service.extensions import db
 from mobile_service.models import RefreshFamily, User
 
@@ -30,6 +30,9 @@ SUBJECT_TOKEN_TYPES = (ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE)
 # The one scope app tokens carry; requests may name it (or nothing).
 SCOPE = "mobile"
 RETRY_AFTER_SECONDS = "30"
+# A session shorter than this (or half the configured lifetime) is not worth opening: the
+# Entra token is stale, the app gets a fresh one.
+MIN_SESSION_SECONDS = 300
 
 
 def _token_response(user: User, family: RefreshFamily, refresh_token: str) -> dict[str, Any]:
@@ -74,10 +77,16 @@ def _sign_in(token: str) -> tuple[User, dict[str, Any]]:
     except KeysUnavailable as exc:
         raise OAuthError("temporarily_unavailable", "the identity provider's signing keys are unavailable; retry later",
                          status=503, reason="keys_unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}) from exc
+    minimum = min(MIN_SESSION_SECONDS, current_app.config["REFRESH_ABSOLUTE_SECONDS"] // 2)
+    if sessions.session_seconds(identity.issued_at, clock.utcnow()) < minimum:
+        # Entra issued this token (e.g. a long-lived CAE token) about a working day ago: the app
+        # must get a fresh one (MSAL, forceRefresh), so Entra's sign-in policies apply again.
+        raise OAuthError("invalid_request", "the identity token was issued too long ago; acquire a fresh one",
+                         reason="stale_token")
     for attempt in (1, 2):
         try:
             user = registry.resolve_user(identity)
-            family, refresh = sessions.start_session(user)
+            family, refresh = sessions.start_session(user, entra_issued_at=identity.issued_at)
             body = _token_response(user, family, refresh)
             user_id, role = user.id, user.role  # read now: the commit expires them (a reload query)
             usage.record_event("sign_in", user_id=user_id, role=role)

@@ -36,19 +36,35 @@ def _new_refresh(family: RefreshFamily, now: dt.datetime) -> str:
     return token
 
 
-def open_family(user: User, *, client_id: str, absolute_seconds: int) -> RefreshFamily:
-    """Start a session row for ``user`` (the caller commits)."""
+def open_family(user: User, *, client_id: str, absolute_seconds: int,
+                counted_from: dt.datetime | None = None) -> RefreshFamily:
+    """Start a session row for ``user`` lasting ``absolute_seconds`` from ``counted_from`` (default now)."""
     now = clock.utcnow()
+    start = now if counted_from is None else min(now, counted_from)
     family = RefreshFamily(id=str(uuid.uuid4()), user_id=user.id, client_id=client_id, created_at=now,
-                           last_used_at=now, absolute_expires_at=now + dt.timedelta(seconds=absolute_seconds))
+                           last_used_at=now, absolute_expires_at=start + dt.timedelta(seconds=absolute_seconds))
     db.session.add(family)
     return family
 
 
-def start_session(user: User) -> tuple[RefreshFamily, str]:
+def session_seconds(entra_issued_at: dt.datetime | None, now: dt.datetime) -> int:
+    """Seconds left to a session opened ``now`` from an Entra token issued at ``entra_issued_at``.
+
+    Sessions last REFRESH_ABSOLUTE_SECONDS from the Entra token's ``iat``, not from the exchange:
+    a token exchanged in its last seconds (or a long-lived one) must not stretch the time between
+    two Entra sign-in checks.
+    """
+    limit = current_app.config["REFRESH_ABSOLUTE_SECONDS"]
+    if entra_issued_at is None:
+        return limit
+    elapsed = max(0, int((now - entra_issued_at).total_seconds()))
+    return max(0, limit - elapsed)
+
+
+def start_session(user: User, *, entra_issued_at: dt.datetime | None = None) -> tuple[RefreshFamily, str]:
     """Open a mobile session and its first refresh token (the caller commits)."""
-    family = open_family(user, client_id=MOBILE_CLIENT,
-                         absolute_seconds=current_app.config["REFRESH_ABSOLUTE_SECONDS"])
+    family = open_family(user, client_id=MOBILE_CLIENT, absolute_seconds=current_app.config["REFRESH_ABSOLUTE_SECONDS"],
+                         counted_from=entra_issued_at)
     db.session.flush()
     return family, _new_refresh(family, family.created_at)
 

@@ -46,8 +46,7 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }} - LACOE Mobile pilot</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
-label,select,button{display:block;margin:.5rem 0;font-size:1rem}</style></head><body>
+<link rel="stylesheet" href="{{ url_for('pilot_auth.sign_in_css') }}"></head><body>
 <h1>{{ title }}</h1><p>{{ message }}</p>
 {% if users is not none %}<form method="post" action="{{ url_for('pilot_auth.dev_login') }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
@@ -57,6 +56,19 @@ label,select,button{display:block;margin:.5rem 0;font-size:1rem}</style></head><
 <button type="submit">Sign in (development)</button></form>{% endif %}
 {% if login_link %}<p><a href="{{ url_for('pilot_auth.login') }}">Sign in</a></p>{% endif %}
 </body></html>"""
+
+
+# A file, not an inline <style>: the pages' CSP allows only this origin's stylesheets.
+SIGN_IN_CSS = """body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
+label,select,button{display:block;margin:.5rem 0;font-size:1rem}
+"""
+
+
+@bp.get("/pilot/sign-in.css")
+def sign_in_css() -> Response:
+    """The sign-in pages' stylesheet."""
+    return current_app.response_class(SIGN_IN_CSS, mimetype="text/css",
+                                      headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _page(title: str, message: str, status: int, *, users=None, login_link: bool = False, next_url: str = "") -> Response:

@@ -4,30 +4,39 @@ Callers write the audit row in the session's transaction and commit once, togeth
 change or right before the disclosure, so neither is saved without the other. The row is a
 plain INSERT in that transaction, not an ORM object: an append-only row needs no identity map
 or unit-of-work flush, and this runs on every read.
+
+A list (search results, caseload cards) is one disclosure of many children: ``record_list``
+writes its row and one ``audit_event_students`` row per child shown, in ONE statement on
+PostgreSQL (a data-modifying CTE), so the list's statement count stays constant however long it
+is. ``request_id`` is the server's own id; a client's well-formed X-Request-ID goes beside it.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from flask import g, has_request_context, request
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, String, bindparam, func, insert, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 
+from mobile_service import clock
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db
-from mobile_service.models import AuditEvent
+from mobile_service.models import AuditEvent, AuditEventStudent
 
 log = logging.getLogger("mobile_service.security")
 
 # Every audited action, in one list (the access history report explains them).
 ACTIONS = {
-    "student.search": "searched for students (criteria kinds only)",
+    "student.search": "searched for students (criteria kinds only; each result shown is named)",
     "student.view": "viewed demographics",
     "student.enrollments.view": "viewed enrollment history",
     "student.attendance.view": "viewed attendance",
     "student.progress_reports.view": "viewed progress reports",
-    "caseload.view": "viewed a caseload",
+    "caseload.view": "viewed a caseload (each card shown is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",
     "caseload.pending_adds.view": "viewed a manual add awaiting review (review queue card)",
@@ -49,7 +58,29 @@ BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search",
 
 # Built once: the row goes in as parameters, so each write skips statement construction and
 # reuses the compiled form (this runs on every read).
-_INSERT = insert(AuditEvent.__table__)
+_EVENTS = AuditEvent.__table__
+_CHILDREN = AuditEventStudent.__table__
+_INSERT = insert(_EVENTS)
+_INSERT_RETURNING_ID = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_CHILDREN = insert(_CHILDREN)
+
+
+def _list_statement():
+    """PostgreSQL: the parent row and every child row in one statement.
+
+    ``WITH e AS (INSERT INTO audit_events ... RETURNING id) INSERT INTO audit_event_students
+    SELECT e.id, s.student_id, s.basis FROM e JOIN unnest(:ids, :bases) AS s ON true``
+    """
+    values = {column.name: bindparam(column.name, type_=column.type) for column in _EVENTS.c if column.name != "id"}
+    event = insert(_EVENTS).values(values).returning(_EVENTS.c.id).cte("e")
+    shown = func.unnest(bindparam("ids", type_=ARRAY(BigInteger)), bindparam("bases", type_=ARRAY(String))) \
+        .table_valued("student_id", "basis").render_derived(name="s")
+    return insert(_CHILDREN).from_select(
+        ["audit_event_id", "student_id", "basis"],
+        select(event.c.id, shown.c.student_id, shown.c.basis).select_from(event.join(shown, true())))
+
+
+_INSERT_LIST = _list_statement()
 
 
 class PrincipalLike(Protocol):
@@ -57,15 +88,15 @@ class PrincipalLike(Protocol):
     role: str
 
 
-def record(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
-           ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
-           user_id: int | None = None, role: str | None = None) -> None:
-    """Write an audit row for ``action`` in the current transaction (the caller commits)."""
+def _row(principal: PrincipalLike | None, action: str, *, student_id: int | None, ssid: str | None,
+         basis: str | None, details: dict[str, Any] | None, user_id: int | None, role: str | None) -> dict[str, Any]:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
         raise ValueError(f"unknown audit basis {basis!r}")
-    row = {
+    in_request = has_request_context()
+    return {
+        "occurred_at": clock.utcnow(),
         "user_id": principal.user_id if principal else user_id,
         "role": principal.role if principal else role,
         "action": action,
@@ -73,15 +104,56 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
         "ssid": ssid,
         "basis": basis,
         "endpoint": (f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-                     if has_request_context() else "cli"),
-        "request_id": g.get("request_id") if has_request_context() else None,
+                     if in_request else "cli"),
+        "request_id": g.get("request_id") if in_request else None,
+        "client_request_id": g.get("client_request_id") if in_request else None,
         "details": details,
     }
-    try:
+
+
+def record(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
+           ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
+           user_id: int | None = None, role: str | None = None) -> None:
+    """Write an audit row for ``action`` in the current transaction (the caller commits)."""
+    row = _row(principal, action, student_id=student_id, ssid=ssid, basis=basis, details=details,
+               user_id=user_id, role=role)
+    with _failing_closed(action):
         # On the session's connection (same transaction), not session.execute: that would first
         # autoflush the caller's pending changes, whose errors (a lost race on a unique index)
         # belong to the caller's commit handling, not to the audit write.
         db.session.connection().execute(_INSERT, row)
+
+
+def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int, str]], *,
+                basis: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """Audit a list disclosure: one row for the list, one child row per ``(student_id, basis)`` shown.
+
+    One statement on PostgreSQL; on SQLite (development and tests: no data-modifying CTEs) the
+    row's INSERT ... RETURNING and one executemany of the children, so still a constant count.
+    """
+    children: dict[int, str] = {}
+    for student_id, child_basis in shown:
+        if child_basis not in BASES:
+            raise ValueError(f"unknown audit basis {child_basis!r}")
+        children.setdefault(student_id, child_basis)  # a child shown twice is one row (first basis)
+    row = _row(principal, action, student_id=None, ssid=None, basis=basis, details=details, user_id=None, role=None)
+    with _failing_closed(action):
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(_INSERT_LIST, {**row, "ids": list(children), "bases": list(children.values())})
+            return
+        event_id = connection.execute(_INSERT_RETURNING_ID, row).scalar_one()
+        if children:
+            connection.execute(_INSERT_CHILDREN, [{"audit_event_id": event_id, "student_id": student_id,
+                                                   "basis": child_basis}
+                                                  for student_id, child_basis in children.items()])
+
+
+@contextmanager
+def _failing_closed(action: str) -> Iterator[None]:
+    """Around an audit write: a database error rolls back and answers 503 (fail closed)."""
+    try:
+        yield
     except SQLAlchemyError as exc:
         # Fail closed: without its audit row, the disclosure or change must not happen either.
         db.session.rollback()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("production", "development", "testing")
+MAX_SESSION_SECONDS = 12 * 3600  # the app session's absolute lifetime: one working day
 AUTH_MODES = ("entra", "dev")
 ENTRA_METADATA_TEMPLATE = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
 # Defaults of the in-process development issuer (AUTH_MODE=dev, see auth/dev_issuer.py) when the
@@ -172,7 +173,10 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "APP_TOKEN_AUDIENCE": env.get("APP_TOKEN_AUDIENCE", "lacoe-mobile-api"),
         "APP_TOKEN_TTL": _int(env, "APP_TOKEN_TTL", 900, minimum=60),
         "REFRESH_IDLE_SECONDS": _int(env, "REFRESH_IDLE_SECONDS", 12 * 3600, minimum=60),
-        "REFRESH_ABSOLUTE_SECONDS": _int(env, "REFRESH_ABSOLUTE_SECONDS", 30 * 86400, minimum=60),
+        # At most one working day, counted from when Entra issued the token the session came from:
+        # then the app re-exchanges a fresh Entra token (MSAL gets it silently), so Entra's own
+        # sign-in policies (disabled account, conditional access, MFA) apply at least daily.
+        "REFRESH_ABSOLUTE_SECONDS": _int(env, "REFRESH_ABSOLUTE_SECONDS", MAX_SESSION_SECONDS, minimum=60),
         "REFRESH_REUSE_GRACE_SECONDS": _int(env, "REFRESH_REUSE_GRACE_SECONDS", 0),
         "GRAPH_TIMEOUT_SECONDS": _int(env, "GRAPH_TIMEOUT_SECONDS", 5, minimum=1),
         # Pilot dashboard web sessions (server-side rows; the cookie holds only their id).
@@ -238,6 +242,13 @@ def validate(cfg: Mapping[str, Any]) -> None:
         problems.append("ENTRA_TENANT_IDS is required")
     if not cfg["ENTRA_API_AUDIENCES"]:
         problems.append("ENTRA_API_AUDIENCES is required")
+    if not cfg["ENTRA_ALLOWED_CLIENT_IDS"]:
+        # Empty means any client application of the tenant holding the scope may sign in here.
+        problems.append("ENTRA_ALLOWED_CLIENT_IDS is required (the mobile app's client id)")
+    if cfg["REFRESH_ABSOLUTE_SECONDS"] > MAX_SESSION_SECONDS:
+        problems.append(f"REFRESH_ABSOLUTE_SECONDS must be at most {MAX_SESSION_SECONDS} (12 h)")
+    if cfg["REFRESH_IDLE_SECONDS"] > cfg["REFRESH_ABSOLUTE_SECONDS"]:
+        problems.append("REFRESH_IDLE_SECONDS must not exceed REFRESH_ABSOLUTE_SECONDS")
     if cfg["REFRESH_REUSE_GRACE_SECONDS"] > 60:
         problems.append("REFRESH_REUSE_GRACE_SECONDS must be at most 60")
     if cfg["GRAPH_PROFILE_SYNC"] and not (cfg["ENTRA_CLIENT_ID"] and cfg["ENTRA_CLIENT_SECRET"]):

@@ -17,14 +17,20 @@ from flask import Flask, Response, current_app, g, request
 from mobile_service.errors import problem_response
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# One Content-Security-Policy for every HTML page (pilot dashboard, sign-in pages, /docs): only
+# this origin's scripts, styles and images, no inline script or style, no framing, forms post
+# back here only. Every page keeps its script and style in files (Swagger UI is served locally).
+HTML_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+# Everything else (JSON, problem documents, CSV, assets) renders nothing and may not be framed.
+NON_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 access_log = logging.getLogger("mobile_service.access")
-JSON_TYPES = ("application/json",)
 
 
 class JsonFormatter(logging.Formatter):
     """Format records as one JSON object per line, with whitelisted extra fields."""
 
-    FIELDS = ("request_id", "user_id", "role", "route", "method", "status", "latency_ms",
+    FIELDS = ("request_id", "client_request_id", "user_id", "role", "route", "method", "status", "latency_ms",
               "error_class", "event", "outcome", "kind", "count")
 
     def format(self, record: logging.LogRecord) -> str:
@@ -86,10 +92,16 @@ def _json_depth_problem(data: bytes, max_depth: int) -> str | None:
 
 def before_request() -> Response | None:
     """Assign the request id, start the clock and reject hostile JSON bodies early."""
+    # The request id is always the server's own: a client (or a replay) choosing it could make
+    # two views share one id in the record of access. A well-formed client id is kept beside it,
+    # in the log line and the audit row, so a client's or proxy's trace still finds the request.
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    g.request_id = uuid.uuid4().hex
+    g.client_request_id = incoming if REQUEST_ID_RE.match(incoming) else None
     g.started = time.perf_counter()
-    if request.mimetype in JSON_TYPES and request.content_length != 0 and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    # Every body Flask (and webargs) would parse as JSON: application/json and any
+    # application/*+json (vnd.api+json, merge-patch+json...), whatever the method.
+    if request.is_json and request.content_length != 0:
         data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH -> 413
         problem = _json_depth_problem(data, current_app.config["MAX_JSON_DEPTH"])
         if problem:
@@ -107,6 +119,9 @@ def after_request(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy",
+                                HTML_CSP if response.mimetype == "text/html" else NON_HTML_CSP)
     if response.mimetype in ("application/json", "application/problem+json") and "charset" not in (response.content_type or ""):
         response.content_type = f"{response.mimetype}; charset=utf-8"
     latency = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
@@ -116,6 +131,7 @@ def after_request(response: Response) -> Response:
         "request",
         extra={
             "request_id": g.get("request_id"),
+            "client_request_id": g.get("client_request_id"),
             "user_id": getattr(principal, "user_id", None),
             "role": getattr(principal, "role", None),
             "route": request.url_rule.rule if request.url_rule else "<unmatched>",

@@ -45,3 +45,24 @@ def prefix_upper_bound(prefix: str) -> str:
 def ssid_grams(ssid: str) -> set[str]:
     """Every 4-digit substring of an SSID (the partial-SSID search index)."""
     return {ssid[i:i + 4] for i in range(len(ssid) - 3)}
+
+
+# --- characters no text input may hold ----------------------------------------------------------
+# One rule for every string the service accepts (request fields through api.common.Text, search
+# criteria through api.students.search.check_characters): lone surrogates (JSON allows "\udfff",
+# but no database or encoder can store it), C0/C1 controls and DEL, and the bidirectional
+# embedding/override/isolate controls that make stored text display differently from what it is.
+# Multi-line free text keeps tab, LF and CR. Strict text (search criteria, identifiers) also
+# refuses every other format, private-use and unassigned character: nothing invisible can narrow
+# or widen a search. Free text keeps those, so an emoji with a zero-width joiner still goes in.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_REFUSED_SINGLE_LINE = re.compile("[\t\n\r]")
+_STRICT_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+REFUSED_MESSAGE = "Must not contain control characters, lone surrogates or direction overrides."
+
+
+def has_refused_characters(value: str, *, multiline: bool = False, strict: bool = False) -> bool:
+    """Whether ``value`` holds a character that no text input accepts (see the rule above)."""
+    if _REFUSED.search(value) or (not multiline and _REFUSED_SINGLE_LINE.search(value)):
+        return True
+    return strict and any(unicodedata.category(ch) in _STRICT_CATEGORIES for ch in value)

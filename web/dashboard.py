@@ -19,16 +19,17 @@ from api.pilot import service as pilot_service
 from api.pilot.fields import COHORT_RE
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
 from mobile_service.errors import APIError
-from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS
+from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS, NOTE_MAX
 from mobile_service.pilot.metrics import summary
 from mobile_service.pilot.window import resolve_cohort, window_for
+from mobile_service.requestlog import HTML_CSP
+from mobile_service.text import has_refused_characters
 from web import view
 
 bp = Blueprint("pilot_dashboard", __name__, url_prefix="/pilot", template_folder="templates",
                static_folder="static", static_url_path="/static")
 COORDINATORS = ("pilot_coordinator", "admin")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = HTML_CSP  # the service's one policy for HTML pages
 INT32_MAX = 2_147_483_647
 
 
@@ -115,7 +116,7 @@ def triage_issue(issue_id: int):
     if status is not None and status not in ISSUE_STATUSES:
         flash("Unknown status.", "error")
         return _back(cohort, "issues")
-    if note is not None and (len(note) > 2000 or any(ord(c) < 32 and c not in "\t\r\n" for c in note)):
+    if note is not None and (len(note) > NOTE_MAX or has_refused_characters(note, multiline=True)):
         flash("The note is too long or contains control characters.", "error")
         return _back(cohort, "issues")
     try:

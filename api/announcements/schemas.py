@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.common import Text
 from api.pilot.fields import UTCDateTime
 from api.plumbing import free_text_field
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS
@@ -34,7 +35,7 @@ class AnnouncementArgsSchema(Schema):
 class AnnouncementCreateSchema(Schema):
     """A coordinator's announcement; ``published_at`` in the future schedules it."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(ANNOUNCEMENT_KINDS))
+    kind = Text(strict=True, required=True, validate=validate.OneOf(ANNOUNCEMENT_KINDS))
     title = free_text_field(1, 120, required=True)
     body = free_text_field(1, 4000, required=True)
     published_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)

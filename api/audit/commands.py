@@ -15,13 +15,15 @@ from mobile_service import audit as audit_log
 from mobile_service.extensions import db
 
 COLUMNS = ("occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "basis",
-           "endpoint", "request_id", "details")
+           "shown_in_list", "endpoint", "request_id", "client_request_id", "details")
 
 
 def _cell(item: dict, column: str) -> str:
     value = item[column]
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if isinstance(value, dict):

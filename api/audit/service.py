@@ -5,34 +5,49 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, select, union
 
 from api.caseload.service import find_student
 from api.plumbing import paginate
 from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
-from mobile_service.models import AuditEvent, Student, StudentSsid, User
+from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
 
 
 def history_query(student: Student, since: dt.date | None) -> Select:
-    """Audit rows about ``student`` (by id, or by any of its SSIDs), joined with the actor."""
+    """Audit rows about ``student``, joined with the actor and, for a list, the child's own basis.
+
+    A row is about the student if it names them (by id or any of their SSIDs) or if it is a list
+    (search results, caseload cards) that showed them (``audit_event_students``). Each branch is
+    an indexed lookup; their union of ids drives the page.
+    """
     ssids = select(StudentSsid.ssid).where(StudentSsid.student_id == student.id)
-    stmt = (select(AuditEvent, User.display_name, User.email)
+    about = union(
+        select(AuditEvent.id).where(AuditEvent.student_id == student.id),
+        select(AuditEvent.id).where(AuditEvent.ssid.in_(ssids)),
+        select(AuditEventStudent.audit_event_id).where(AuditEventStudent.student_id == student.id),
+    )
+    stmt = (select(AuditEvent, User.display_name, User.email, AuditEventStudent.basis)
             .outerjoin(User, User.id == AuditEvent.user_id)
-            .where(or_(AuditEvent.student_id == student.id, AuditEvent.ssid.in_(ssids))))
+            .outerjoin(AuditEventStudent, and_(AuditEventStudent.audit_event_id == AuditEvent.id,
+                                               AuditEventStudent.student_id == student.id))
+            .where(AuditEvent.id.in_(about)))
     if since is not None:
         # ``since`` is a Los Angeles day, like every date rule of the service.
         stmt = stmt.where(AuditEvent.occurred_at >= clock.start_of_day(since))
     return stmt
 
 
-def event_payload(event: AuditEvent, display_name: str | None, email: str | None) -> dict[str, Any]:
-    """One access-history item (allow-listed fields)."""
+def event_payload(event: AuditEvent, display_name: str | None, email: str | None,
+                  list_basis: str | None = None) -> dict[str, Any]:
+    """One access-history item (allow-listed fields); ``list_basis`` is set when a list showed the child."""
     return {"occurred_at": event.occurred_at, "user_id": event.user_id, "user_display_name": display_name,
             "user_email": email, "role": event.role, "action": event.action,
-            "action_description": audit.ACTIONS.get(event.action, event.action), "basis": event.basis,
-            "endpoint": event.endpoint, "request_id": event.request_id, "details": event.details}
+            "action_description": audit.ACTIONS.get(event.action, event.action),
+            "basis": list_basis or event.basis, "shown_in_list": list_basis is not None,
+            "endpoint": event.endpoint, "request_id": event.request_id,
+            "client_request_id": event.client_request_id, "details": event.details}
 
 
 def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -43,7 +58,7 @@ def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, c
     page = paginate(history_query(student, since), [AuditEvent.occurred_at, AuditEvent.id], limit=limit,
                     cursor=cursor, scope=f"access-history:{student.id}:{since}", user_id=principal.user_id,
                     descending=True)
-    items = [event_payload(row[0], row[1], row[2]) for row in page.rows]
+    items = [event_payload(row[0], row[1], row[2], row[3]) for row in page.rows]
     audit.record(principal, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
                  details={"count": len(items)})
     db.session.commit()
@@ -59,6 +74,6 @@ def iter_history(ssid: str, since: dt.date | None, batch: int = 500) -> Iterator
 
     def generate() -> Iterator[dict[str, Any]]:
         for row in db.session.execute(stmt.execution_options(yield_per=batch)):
-            yield event_payload(row[0], row[1], row[2])
+            yield event_payload(row[0], row[1], row[2], row[3])
 
     return generate()

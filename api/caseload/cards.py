@@ -21,8 +21,11 @@ from mobile_service.scoping import Membership
 
 
 def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, cursor: str | None,
-              scope: str, user_id: int) -> tuple[list[dict[str, Any]], str | None]:
-    """Build the cards of one page of ``members``, ordered by last name, first name, id."""
+              scope: str, user_id: int) -> tuple[list[dict[str, Any]], str | None, list[int]]:
+    """Build the cards of one page of ``members``, ordered by last name, first name, id.
+
+    Returns the cards, the next cursor and the ids of the students shown (for the record of access).
+    """
     page: Page = paginate(
         select(Student.id, Student.ssid, Student.legal_first_name, Student.legal_last_name,
                Student.alias_first_name, Student.birth_date).where(Student.id.in_(list(members))),
@@ -71,7 +74,7 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
             "added_reason": member.entry.added_reason if member.entry is not None else None,
             "alerts": education.alerts(mobility_figures=moves, attendance_figures=present, marks_figures=marks),
         })
-    return cards, page.next_cursor
+    return cards, page.next_cursor, ids
 
 
 # Statements built once; the page's ids travel as expanding parameters.

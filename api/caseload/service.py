@@ -33,11 +33,12 @@ REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS 
 def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """The principal's own caseload cards (one page), audited as one ``caseload.view``."""
     members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
-    cards, next_cursor = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
-                                   scope=f"caseload:{principal.user_id}", user_id=principal.user_id)
+    cards, next_cursor, shown = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
+                                          scope=f"caseload:{principal.user_id}", user_id=principal.user_id)
     payload = {"items": cards, "total": len(members), "next_cursor": next_cursor, "freshness": freshness()}
-    audit.record(principal, "caseload.view", basis="caseload",
-                 details={"count": len(cards), "total": len(members), "page": bool(cursor)})
+    audit.record_list(principal, "caseload.view", basis="caseload",
+                      shown=[(i, "dcfs_assignment" if members[i].assigned_in_feed else "caseload") for i in shown],
+                      details={"count": len(cards), "total": len(members), "page": bool(cursor)})
     usage.record_event("caseload_view", principal, result_count=len(cards), detail="own")
     db.session.commit()
     return payload

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.common import Text
 from api.pilot.fields import UTCDateTime, app_version_field, platform_field, screen_field
 from api.plumbing import free_text_field
 from mobile_service.pilot.domain import COMMENT_MAX, FEEDBACK_CATEGORIES, SUS_ITEMS
@@ -13,7 +14,7 @@ class FeedbackCreateSchema(Schema):
 
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
                             metadata={"description": "1 (poor) to 5 (excellent)"})
-    category = fields.String(required=True, validate=validate.OneOf(FEEDBACK_CATEGORIES))
+    category = Text(required=True, validate=validate.OneOf(FEEDBACK_CATEGORIES))
     comment = free_text_field(0, COMMENT_MAX, load_default=None, allow_none=True)
     screen = screen_field(allow_none=True)
     app_version = app_version_field(allow_none=True)

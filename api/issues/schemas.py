@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.common import Text
 from api.pilot.fields import UTCDateTime, app_version_field, platform_field, screen_field
 from api.plumbing import PaginationArgsSchema, free_text_field, ssid_field
 from mobile_service.pilot.domain import DESCRIPTION_MAX, ISSUE_KINDS
@@ -12,10 +13,10 @@ from mobile_service.requestlog import REQUEST_ID_RE
 class IssueCreateSchema(Schema):
     """A problem (something failed) or wrong data (a record looks wrong)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(ISSUE_KINDS))
+    kind = Text(required=True, validate=validate.OneOf(ISSUE_KINDS))
     description = free_text_field(1, DESCRIPTION_MAX, required=True)
-    request_id = fields.String(
-        load_default=None, allow_none=True,
+    request_id = Text(
+        strict=True, load_default=None, allow_none=True,
         validate=validate.Regexp(REQUEST_ID_RE, error="Must be the X-Request-ID of the failing call."),
         metadata={"description": "X-Request-ID (or problem `request_id`) of the failing call"},
     )

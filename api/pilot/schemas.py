@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.common import Text
 from api.pilot.fields import CohortArgsSchema, UTCDateTime, cohort_field
 from api.plumbing import PaginationArgsSchema, free_text_field
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, ISSUE_KINDS, ISSUE_STATUSES, NOTE_MAX
@@ -79,15 +80,15 @@ class CoordinatorIssuePageSchema(Schema):
 class IssueListArgsSchema(PaginationArgsSchema):
     """Filters of the coordinators' issue list."""
 
-    status = fields.String(load_default=None, validate=validate.OneOf(ISSUE_STATUSES))
-    kind = fields.String(load_default=None, validate=validate.OneOf(ISSUE_KINDS))
+    status = Text(strict=True, load_default=None, validate=validate.OneOf(ISSUE_STATUSES))
+    kind = Text(strict=True, load_default=None, validate=validate.OneOf(ISSUE_KINDS))
     cohort = cohort_field()
 
 
 class IssueUpdateSchema(Schema):
     """Move an issue along new → triaged → in_progress → resolved (or wont_fix), with a note."""
 
-    status = fields.String(load_default=None, validate=validate.OneOf(ISSUE_STATUSES))
+    status = Text(strict=True, load_default=None, validate=validate.OneOf(ISSUE_STATUSES))
     note = free_text_field(0, NOTE_MAX, load_default=None, allow_none=True)
 
     @validates_schema
@@ -99,7 +100,7 @@ class IssueUpdateSchema(Schema):
 class FeedbackListArgsSchema(PaginationArgsSchema):
     """Filters of the coordinators' feedback list."""
 
-    category = fields.String(load_default=None, validate=validate.OneOf(FEEDBACK_CATEGORIES))
+    category = Text(strict=True, load_default=None, validate=validate.OneOf(FEEDBACK_CATEGORIES))
     cohort = cohort_field()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from api.common import Text
 from api.plumbing import FreshnessSchema
 from api.students.search import (
     DEFAULT_LIMIT,
@@ -37,22 +38,22 @@ def _rule(parse):
 
 
 def _text(description: str, **kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=MAX_FIELD_LENGTH), _rule(name_words)],
-                         metadata={"description": description, **kwargs})
+    return Text(strict=True, validate=[validate.Length(min=1, max=MAX_FIELD_LENGTH), _rule(name_words)],
+                metadata={"description": description, **kwargs})
 
 
 class SearchRequestSchema(Schema):
     """Search criteria (JSON body so names and birth dates never appear in URLs or logs)."""
 
-    ssid = fields.String(
-        validate=[validate.Regexp(r"^[0-9]{4,10}$", error="Must be 4 to 10 digits (0-9 only)."), _rule(parse_ssid)],
+    ssid = Text(
+        strict=True, validate=[validate.Regexp(r"^[0-9]{4,10}$", error="Must be 4 to 10 digits (0-9 only)."), _rule(parse_ssid)],
         metadata={"description": "4-10 digits of a current or retired SSID; 10 digits is an exact match "
                                  "and searches the entire foster youth database.", "example": "40000012"})
     name = _text("Any part of the first or last name (legal or alias). " + NAME_HELP, example="mar gar")
     first_name = _text("Narrows to first names (legal or alias). " + NAME_HELP, example="Maria")
     last_name = _text("Narrows to last names (legal or alias). " + NAME_HELP, example="Garcia")
-    dob = fields.String(
-        validate=[validate.Regexp(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$",
+    dob = Text(
+        strict=True, validate=[validate.Regexp(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$",
                                   error="Must be a date as YYYY-MM-DD or MM/DD/YYYY."), _rule(parse_dob)],
         metadata={"description": "Exact date of birth, YYYY-MM-DD (MM/DD/YYYY also accepted). With first_name "
                                  "and last_name given in full, searches the entire foster youth database.",

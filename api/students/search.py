@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, exists, false, or_, select, true
@@ -29,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from api.students import name_walk
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_ACTIVE, SsidGram, Student, StudentNamePart, StudentSsid
-from mobile_service.text import MAX_PART_LENGTH, fold, name_key, prefix_upper_bound
+from mobile_service.text import MAX_PART_LENGTH, fold, has_refused_characters, name_key, prefix_upper_bound
 
 MAX_FIELD_LENGTH = 100
 MAX_WORDS = 6
@@ -40,9 +39,6 @@ SSID_RE = re.compile(r"^[0-9]{4,10}$")
 FULL_SSID_RE = re.compile(r"^[0-9]{10}$")
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 US_DATE_RE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
-# Unicode categories refused outright: controls, format/invisible characters (e.g. U+202E),
-# lone surrogates (PostgreSQL cannot store them), private use and unassigned code points.
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 NAME_FIELDS = {
     "name": ("first", "last", "alias_first", "alias_last"),
@@ -61,7 +57,9 @@ def check_characters(value: str) -> None:
     """Refuse control, invisible and unassigned characters, and over-long input."""
     if len(value) > MAX_FIELD_LENGTH:
         raise SearchInputError(f"Must be at most {MAX_FIELD_LENGTH} characters.")
-    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in value):
+    # The service-wide text rule, strict: controls, format/invisible characters (e.g. U+202E),
+    # lone surrogates, private use and unassigned code points.
+    if has_refused_characters(value, strict=True):
         raise SearchInputError("Contains control or invisible characters.")
 
 

@@ -82,9 +82,10 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
             "on_my_caseload": row.id in mine,
         })
     kinds = criteria.kinds
-    audit.record(principal, "student.search", basis="exact_lookup" if criteria.whole_database else "search",
-                 details={"criteria": kinds, "result_count": len(cards),
-                          "whole_database": criteria.whole_database})
+    basis = "exact_lookup" if criteria.whole_database else "search"
+    audit.record_list(principal, "student.search", basis=basis, shown=[(row.id, basis) for row in rows],
+                      details={"criteria": kinds, "result_count": len(cards),
+                               "whole_database": criteria.whole_database})
     usage.record_event("search", principal, result_count=len(cards), detail=",".join(kinds))
     commit_disclosure()
     return {"results": cards, "count": len(cards), "limit": criteria.limit,

@@ -52,13 +52,13 @@ def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cur
     if worker is None:
         raise not_found()
     members = scoping.caseload_members([(worker.id, worker.dcfs_employee_id)])[worker.id]
-    cards, next_cursor = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
-                                   scope=f"supervisee-caseload:{worker.id}", user_id=principal.user_id)
+    cards, next_cursor, shown = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
+                                          scope=f"supervisee-caseload:{worker.id}", user_id=principal.user_id)
     payload = {"worker_id": worker.id, "items": cards, "total": len(members), "next_cursor": next_cursor,
                "freshness": freshness()}
-    audit.record(principal, "caseload.view", basis="supervision",
-                 details={"worker_id": worker.id, "count": len(cards), "total": len(members),
-                          "flagged": sum(1 for c in cards if c["flagged"])})
+    audit.record_list(principal, "caseload.view", basis="supervision", shown=[(i, "supervision") for i in shown],
+                      details={"worker_id": worker.id, "count": len(cards), "total": len(members),
+                               "flagged": sum(1 for c in cards if c["flagged"])})
     usage.record_event("caseload_view", principal, result_count=len(cards), detail="supervisee")
     db.session.commit()
     return payload

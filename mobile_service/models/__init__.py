@@ -35,7 +35,7 @@ from mobile_service.models.registry import (
     Supervision,
     User,
 )
-from mobile_service.models.security import AuditEvent, RefreshFamily, RefreshToken
+from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
 
 __all__ = [
     "FIELD_ROLES",
@@ -56,6 +56,7 @@ __all__ = [
     "Announcement",
     "AttendanceSummary",
     "AuditEvent",
+    "AuditEventStudent",
     "Base",
     "CaseloadEntry",
     "DcfsCase",

@@ -12,7 +12,7 @@ from mobile_service.models import AuditEvent
 from tests.api.caseload_helpers import UNKNOWN_SSID, audit_rows, fixed_today, world  # noqa: F401
 
 ITEM_KEYS = {"occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "action_description",
-             "basis", "endpoint", "request_id", "details"}
+             "basis", "shown_in_list", "endpoint", "request_id", "client_request_id", "details"}
 
 
 def url(ssid: str) -> str:

@@ -183,12 +183,12 @@ def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch)
 
 
 def test_search_audit_failure_discloses_nothing(client, app, world, monkeypatch):
-    real_record = audit_module.record
+    real_record = audit_module.record_list  # a search is a list disclosure
 
     def broken_record(principal, *args, **kwargs):
         return real_record(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
 
-    monkeypatch.setattr(audit_module, "record", broken_record)
+    monkeypatch.setattr(audit_module, "record_list", broken_record)
     response = client.post(BASE + "search", json={"ssid": world.students["added"]}, headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503
     assert world.students["added"] not in response.get_data(as_text=True)

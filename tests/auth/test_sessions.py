@@ -68,25 +68,36 @@ def test_reuse_grace_window(entra_app, idp, base_env, entra_env, movable_clock):
         db.engine.dispose()
 
 
-def test_idle_expiry(entra_app, eclient, idp, movable_clock):
-    _user, body = sign_in(entra_app, eclient, idp)
-    movable_clock.advance(hours=11)
-    body = refresh(eclient, body["refresh_token"]).get_json()
+def test_idle_expiry(entra_app, idp, entra_env, movable_clock):
+    # With the defaults idle (12 h) equals the absolute lifetime; a shorter idle still applies.
+    from mobile_service import create_app
+
+    idle_app = create_app(dict(entra_env, REFRESH_IDLE_SECONDS="7200"))
+    idle_app.extensions["entra_key_client"] = entra_app.extensions["entra_key_client"]
+    client = idle_app.test_client()
+    body = exchange(client, idp.token_for(register(idle_app))).get_json()
+    movable_clock.advance(hours=1, minutes=50)
+    body = refresh(client, body["refresh_token"]).get_json()
     assert "refresh_token" in body
-    movable_clock.advance(hours=12, seconds=1)
-    response = refresh(eclient, body["refresh_token"])
+    movable_clock.advance(hours=2, seconds=1)
+    response = refresh(client, body["refresh_token"])
     assert response.get_json()["error"] == "invalid_grant" and "inactivity" in response.get_json()["error_description"]
+    with idle_app.app_context():
+        db.engine.dispose()
 
 
 def test_absolute_expiry(entra_app, eclient, idp, movable_clock):
     _user, body = sign_in(entra_app, eclient, idp)
     token = body["refresh_token"]
-    for _ in range(3):  # stay active every 10 days...
-        movable_clock.advance(hours=10)
+    for _ in range(2):  # stay active every 4 hours...
+        movable_clock.advance(hours=4)
         token = refresh(eclient, token).get_json()["refresh_token"]
-    movable_clock.advance(days=30)  # ...but never beyond the absolute lifetime
+    movable_clock.advance(hours=4)  # ...but never beyond one working day (12 h) from the Entra token
     response = refresh(eclient, token)
     assert response.get_json()["error"] == "invalid_grant"
+    assert response.get_json()["error_description"] == "session expired; sign in again"
+    with entra_app.app_context():
+        assert db.session.execute(select(RefreshFamily.revoked_reason)).scalar_one() == "absolute_expiry"
 
 
 def test_unknown_and_malformed_refresh_tokens(eclient, idp):

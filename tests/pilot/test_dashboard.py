@@ -85,7 +85,8 @@ def test_session_cookie_flags(dev_app, app, people):
 def test_session_cookie_is_secure_in_production(signing_key_pem):
     cfg = load_config({"APP_ENV": "production", "SECRET_KEY": "p" * 40, "APP_TOKEN_SIGNING_KEY": signing_key_pem,
                        "DATABASE_URL": "postgresql://db/lacoe", "ENTRA_TENANT_IDS": "11111111-1111-1111-1111-111111111111",
-                       "ENTRA_API_AUDIENCES": "api://lacoe", "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu"})
+                       "ENTRA_API_AUDIENCES": "api://lacoe", "ENTRA_ALLOWED_CLIENT_IDS": "mobile-app",
+                       "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu"})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["SESSION_COOKIE_HTTPONLY"] is True
     assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax" and cfg["SESSION_COOKIE_NAME"].startswith("__Host-")
 
@@ -129,6 +130,24 @@ def test_triage_form(web, app):
         assert (issue.status, issue.status_note) == ("triaged", "on it")
     bad = web.post(f"/pilot/issues/{issue_id}", data={"status": "new", "csrf_token": token})
     assert bad.status_code == 303 and "not updated" in web.get("/pilot").get_data(as_text=True)
+
+
+def test_dashboard_forms_use_the_shared_text_rule(web, app):
+    """The triage note and the announcement form refuse what every API text field refuses (C1, DEL, bidi)."""
+    with app.app_context():
+        issue_id = db.session.execute(select(IssueReport.id).where(IssueReport.status == "new")).scalars().first()
+    token = csrf_from(web.get("/pilot").get_data(as_text=True))
+    for bad in ("x\x85y", "x\x7fy", "evil\u202etxt.exe"):
+        response = web.post(f"/pilot/issues/{issue_id}", data={"status": "triaged", "note": bad, "csrf_token": token})
+        assert response.status_code == 303
+        assert "control characters" in web.get("/pilot").get_data(as_text=True)
+        response = web.post("/pilot/announcements", data={"kind": "whats_new", "title": bad, "body": "b",
+                                                          "csrf_token": token})
+        assert response.status_code == 303
+        assert "Not published" in web.get("/pilot").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(IssueReport, issue_id).status == "new"
+        assert db.session.execute(select(Announcement).where(Announcement.title.like("%x%"))).first() is None
 
 
 def test_dashboard_csv_export(web):
