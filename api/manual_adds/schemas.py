@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.common import Text
 from api.manual_adds.service import STATES
 from api.plumbing import PaginationArgsSchema, UTCDateTime
 
@@ -13,7 +14,7 @@ class ManualAddArgsSchema(PaginationArgsSchema):
     LIMIT_DEFAULT = 100
     LIMIT_MAX = 500
 
-    state = fields.String(load_default=None, validate=validate.OneOf(STATES),
+    state = Text(load_default=None, validate=validate.OneOf(STATES),
                           metadata={"description": f"only adds in this state: {', '.join(STATES)}"})
 
 

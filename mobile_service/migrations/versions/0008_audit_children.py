@@ -8,14 +8,14 @@ share one id); the client's ``X-Request-ID`` is kept in ``client_request_id`` wh
 (issue 11, item 6).
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-01 13:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
