@@ -40,13 +40,14 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.sql import ColumnElement
 
+from mobile_service import identifiers
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
 
 NOT_MODIFIED = "Not modified: the ETag sent in If-None-Match is still current (no body)."
 CURSOR_MAX_AGE_SECONDS = 24 * 3600
 _CURSOR_SALT = "lacoe-mobile.cursor.v1"
-SSID_PATTERN = re.compile(r"^[0-9]{10}$")
+SSID_ERROR = "Must be a 10-digit SSID."
 # C0 controls (NUL included) and DEL; tab, LF and CR are allowed in free text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -72,9 +73,17 @@ def no_control_chars(value: str) -> None:
 
 def ssid_field(**kwargs: Any) -> fields.String:
     """A full 10-digit SSID in a request body."""
-    return fields.String(validate=validate.Regexp(SSID_PATTERN, error="Must be a 10-digit SSID."),
+    # The Regexp documents the rule in OpenAPI (ECMA syntax); _strict_ssid enforces it exactly
+    # (a Python "$" would also accept a trailing newline).
+    return fields.String(validate=[validate.Regexp(identifiers.SSID_OPENAPI_PATTERN, error=SSID_ERROR),
+                                   _strict_ssid],
                          metadata={"description": "Statewide Student Identifier, 10 digits", "example": "4000000001"},
                          **kwargs)
+
+
+def _strict_ssid(value: str) -> None:
+    if not identifiers.is_ssid(value):
+        raise ValidationError(SSID_ERROR)
 
 
 def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
@@ -92,7 +101,7 @@ class TrimmedString(fields.String):
 
 def valid_ssid(value: str) -> bool:
     """Whether a path segment is a well-formed SSID (anything else answers 404, like a miss)."""
-    return bool(SSID_PATTERN.fullmatch(value or ""))
+    return identifiers.is_ssid(value)
 
 
 # --- freshness ----------------------------------------------------------------------------------
