@@ -66,9 +66,10 @@ def _remove_missing(sql: Sql, snapshot: snap.Snapshot) -> int:
     reports = f"{snapshot.school_filter('r.school_id')} AND {snapshot.year_filter('r.academic_year')}"
     in_scope = f"t.progress_report_id IN (SELECT r.id FROM progress_reports r WHERE {reports})"
     deleted = 0
-    if snap.collect_missing(sql, snapshot, "progress_marks", in_scope,
-                            f"SELECT 1 FROM {STAGE} s WHERE s.target_id = t.id", "progress marks"):
+    if snap.collect_missing(sql, snapshot, "progress_marks", in_scope, (STAGE, "target_id"), "progress marks"):
         deleted = snap.delete_collected(sql, "progress_marks")
+    if not sql.postgres:  # as in snapshot.collect_missing: SQLite probes the stage per report
+        sql.run(f"CREATE INDEX temp.ix_{STAGE}_report_id ON {STAGE} (report_id)")
     sql.run(f"DELETE FROM progress_reports WHERE id IN (SELECT r.id FROM progress_reports r WHERE {reports} "
             f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.report_id = r.id))", **snapshot.params)
     return deleted

@@ -103,15 +103,21 @@ def check_rows(sql: Sql, snapshot: Snapshot | None, table: str, log: ErrorLog) -
             log.merge([(int(r[0]), column, reason) for r in found], total)
 
 
-def collect_missing(sql: Sql, snapshot: Snapshot, table: str, scope_where: str, kept: str,
+def collect_missing(sql: Sql, snapshot: Snapshot, table: str, scope_where: str, staged: tuple[str, str],
                     what: str, name: str = GONE) -> int:
     """Stage the ids (and student ids) of ``table``'s scope rows that the file no longer has.
 
-    ``scope_where`` is a condition on alias ``t``; ``kept`` is a correlated condition that holds
-    when a staged row matches ``t``. Refuses (``ImportRejected``) a removal above the guard's
-    share of the scope. Returns how many rows would go; :func:`delete_collected` removes them.
+    ``scope_where`` is a condition on alias ``t``; ``staged`` is ``(staging table, column)``
+    naming, for each staged row, the id of the ``table`` row it matched. Refuses
+    (``ImportRejected``) a removal above the guard's share of the scope. Returns how many rows
+    would go; :func:`delete_collected` removes them.
     """
     params = snapshot.params
+    stage, column = staged
+    if not sql.postgres:
+        # PostgreSQL hashes the anti-join; SQLite probes the staging table once per scope row.
+        sql.run(f"CREATE INDEX temp.ix_{stage}_{column} ON {stage} ({column})")
+    kept = f"SELECT 1 FROM {stage} k WHERE k.{column} = t.id"
     student = "t.student_id" if table != "progress_marks" else "CAST(NULL AS INTEGER)"
     sql.create_temp_as(name, f"SELECT t.id AS id, {student} AS student_id FROM {table} t "
                              f"WHERE {scope_where} AND NOT EXISTS ({kept})", **params)

@@ -127,8 +127,7 @@ def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog,
     if snapshot is not None:
         # Before the inserts: new rows are never candidates. Staged rows name their match.
         scope = f"{snapshot.school_filter('t.school_id')} AND {snapshot.year_filter('t.academic_year')}"
-        gone = snap.collect_missing(sql, snapshot, spec.table, scope,
-                                    f"SELECT 1 FROM {RESOLVED} r WHERE r.target_id = t.id", f"{spec.table} rows")
+        gone = snap.collect_missing(sql, snapshot, spec.table, scope, (RESOLVED, "target_id"), f"{spec.table} rows")
         if gone:
             counts = replace(counts, deleted=snap.delete_collected(sql, spec.table))
     if counts.updated:
