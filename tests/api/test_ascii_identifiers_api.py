@@ -49,3 +49,34 @@ def test_integer_ids_in_urls_are_ascii(client, world):
     assert client.get(url.format(worker), headers=world.headers["scsw"]).status_code == 200
     for foreign in (str(worker).translate(ARABIC_INDIC), str(worker).translate(FULLWIDTH)):
         assert client.get(url.format(foreign), headers=world.headers["scsw"]).status_code == 404
+
+
+def test_a_token_subject_in_foreign_digits_is_not_a_user_id(app, client, world):
+    """A correctly signed app token whose ``sub`` is "١" (Arabic-Indic one) must not act as user 1."""
+    import jwt
+
+    from auth.app_tokens import ALGORITHM, TOKEN_TYPE
+
+    ring = app.extensions["app_token_keyring"]
+    good = world.headers["csw"]["Authorization"].split()[1]
+    claims = jwt.decode(good, ring.signing_key.public_key(), algorithms=[ALGORITHM],
+                        audience=app.config["APP_TOKEN_AUDIENCE"])
+    assert client.get("/api/v1/me", headers=world.headers["csw"]).status_code == 200
+    for table in (ARABIC_INDIC, FULLWIDTH):
+        forged = jwt.encode({**claims, "sub": claims["sub"].translate(table)}, ring.signing_key,
+                            algorithm=ALGORITHM, headers={"kid": ring.signing_kid, "typ": TOKEN_TYPE})
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+        assert response.status_code == 401
+        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_the_registry_refuses_an_employee_id_in_foreign_digits(app, runner):
+    result = runner.invoke(args=["users", "add", "--email", "new.worker@dcfs.lacounty.gov", "--name", "New Worker",
+                                 "--role", "csw", "--employee-id", "E00000".translate(ARABIC_INDIC) + "٧"])
+    assert result.exit_code != 0
+    assert "ASCII" in result.output
+    with app.app_context():
+        from mobile_service.extensions import db
+        from mobile_service.models import User
+
+        assert db.session.execute(db.select(User).where(User.email == "new.worker@dcfs.lacounty.gov")).first() is None
