@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,18 +35,19 @@ from typing import Any
 
 from flask import Response, current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from api.common import Text
+from mobile_service import identifiers
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
 
 NOT_MODIFIED = "Not modified: the ETag sent in If-None-Match is still current (no body)."
 CURSOR_MAX_AGE_SECONDS = 24 * 3600
 _CURSOR_SALT = "lacoe-mobile.cursor.v1"
-SSID_PATTERN = re.compile(r"^[0-9]{10}$")
+SSID_ERROR = "Must be a 10-digit SSID."
 
 
 # --- fields -------------------------------------------------------------------------------------
@@ -65,9 +65,17 @@ class UTCDateTime(fields.DateTime):
 
 def ssid_field(**kwargs: Any) -> fields.String:
     """A full 10-digit SSID in a request body."""
-    return Text(strict=True, validate=validate.Regexp(SSID_PATTERN, error="Must be a 10-digit SSID."),
+    # The Regexp documents the rule in OpenAPI (ECMA syntax); _strict_ssid enforces it exactly
+    # (a Python "$" would also accept a trailing newline).
+    return Text(strict=True, validate=[validate.Regexp(identifiers.SSID_OPENAPI_PATTERN, error=SSID_ERROR),
+                                       _strict_ssid],
                 metadata={"description": "Statewide Student Identifier, 10 digits", "example": "4000000001"},
                 **kwargs)
+
+
+def _strict_ssid(value: str) -> None:
+    if not identifiers.is_ssid(value):
+        raise ValidationError(SSID_ERROR)
 
 
 def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
@@ -77,7 +85,7 @@ def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
 
 def valid_ssid(value: str) -> bool:
     """Whether a path segment is a well-formed SSID (anything else answers 404, like a miss)."""
-    return bool(SSID_PATTERN.fullmatch(value or ""))
+    return identifiers.is_ssid(value)
 
 
 # --- freshness ----------------------------------------------------------------------------------

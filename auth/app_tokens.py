@@ -9,6 +9,7 @@ from flask import current_app
 
 from auth.keys import ALGORITHM, KeyRing
 from mobile_service import clock
+from mobile_service.identifiers import is_ascii_digits
 
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "sid", "tv", "role"]
@@ -123,7 +124,7 @@ def _verify_signed(token: str, ring: KeyRing) -> dict[str, Any]:
         )
     except Exception as exc:
         raise InvalidAppToken("invalid token") from exc
-    if not isinstance(claims.get("sub"), str) or not claims["sub"].isdigit() or not isinstance(claims.get("tv"), int):
+    if not isinstance(claims.get("sub"), str) or not is_ascii_digits(claims["sub"]) or not isinstance(claims.get("tv"), int):
         raise InvalidAppToken("invalid token")
     if not all(isinstance(claims.get(name), int) and not isinstance(claims.get(name), bool)
                for name in ("exp", "nbf", "iat")):

@@ -22,6 +22,10 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     app.config.update(load_config(env, instance_path=app.instance_path))
     app.json.sort_keys = False
+    from mobile_service.identifiers import AsciiIntegerConverter
+
+    # Before any route exists: ``<int:...>`` ids in URLs are ASCII digits (see identifiers.py).
+    app.url_map.converters["int"] = AsciiIntegerConverter
 
     from mobile_service import errors, requestlog
 

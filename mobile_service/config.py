@@ -47,6 +47,13 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, m
     return value
 
 
+def _percent(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value > 100:
+        raise ConfigError(f"{name} is a percentage (0-100), got {value}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -143,6 +150,9 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "USAGE_EVENT_FLUSH_SECONDS": _int(env, "USAGE_EVENT_FLUSH_SECONDS", 10, minimum=1),
         # Per-process cache of the data-freshness stamps (imports change them a few times a day).
         "FRESHNESS_CACHE_SECONDS": _int(env, "FRESHNESS_CACHE_SECONDS", 0 if app_env == "testing" else 30),
+        # A snapshot import (import --snapshot) refuses to remove more than this share of its
+        # scope's rows without --allow-mass-delete: a truncated file must not wipe a district.
+        "IMPORT_SNAPSHOT_MAX_DELETE_PERCENT": _percent(env, "IMPORT_SNAPSHOT_MAX_DELETE_PERCENT", 20),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32, minimum=2),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -94,7 +94,7 @@ def add_user(*, email: str, display_name: str, role: str, dcfs_employee_id: str 
         email_clean = fields.email(email)
         name = fields.text(display_name, max_length=200)
         role_clean = fields.choice(role, ROLES, upper=False)
-        employee_id = fields.code(dcfs_employee_id or "", max_length=20, required=False, upper=False)
+        employee_id = fields.employee_id(dcfs_employee_id or "", required=False)
         office_clean = fields.text(office or "", max_length=100, required=False)
         cohort = fields.text(pilot_cohort or "", max_length=60, required=False)
     except fields.FieldError as exc:

@@ -12,6 +12,7 @@ from api.quotas import per_user
 from api.smorest import Blueprint
 from api.students import schemas, service
 from auth.decorators import current_principal, require_auth
+from mobile_service.identifiers import SSID_OPENAPI_PATTERN
 from mobile_service.models import FIELD_ROLES
 
 blp = Blueprint("students", __name__, url_prefix="/api/v1/students",
@@ -20,7 +21,7 @@ blp = Blueprint("students", __name__, url_prefix="/api/v1/students",
 SSID_PARAM = {"in": "path", "name": "ssid", "required": True,
               "description": "Current or retired 10-digit SSID; anything else, or a student outside your "
                              "scope, answers 404.",
-              "schema": {"type": "string", "pattern": "^[0-9]{10}$", "example": "4000000001"}}
+              "schema": {"type": "string", "pattern": SSID_OPENAPI_PATTERN, "example": "4000000001"}}
 NOT_FOUND = "No such student, or not in your scope (one identical answer)"
 
 

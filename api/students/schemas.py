@@ -22,6 +22,7 @@ from api.students.search import (
     parse_dob,
     parse_ssid,
 )
+from mobile_service.identifiers import SSID_PART_OPENAPI_PATTERN
 
 NAME_HELP = ("Words of at least 2 letters; each must match the start of a part of a legal or alias "
              "name (case- and accent-insensitive). Punctuation and wildcard characters are not patterns.")
@@ -46,7 +47,7 @@ class SearchRequestSchema(Schema):
     """Search criteria (JSON body so names and birth dates never appear in URLs or logs)."""
 
     ssid = Text(
-        strict=True, validate=[validate.Regexp(r"^[0-9]{4,10}$", error="Must be 4 to 10 digits (0-9 only)."), _rule(parse_ssid)],
+        strict=True, validate=[validate.Regexp(SSID_PART_OPENAPI_PATTERN, error="Must be 4 to 10 digits (0-9 only)."), _rule(parse_ssid)],
         metadata={"description": "4-10 digits of a current or retired SSID; 10 digits is an exact match "
                                  "and searches the entire foster youth database.", "example": "40000012"})
     name = _text("Any part of the first or last name (legal or alias). " + NAME_HELP, example="mar gar")

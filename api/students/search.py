@@ -26,6 +26,7 @@ from sqlalchemy import and_, case, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.students import name_walk
+from mobile_service import identifiers
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_ACTIVE, SsidGram, Student, StudentNamePart, StudentSsid
 from mobile_service.text import MAX_PART_LENGTH, fold, has_refused_characters, name_key, prefix_upper_bound
@@ -35,10 +36,10 @@ MAX_WORDS = 6
 MIN_WORD_LENGTH = 2
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 50
-SSID_RE = re.compile(r"^[0-9]{4,10}$")
-FULL_SSID_RE = re.compile(r"^[0-9]{10}$")
-ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-US_DATE_RE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+SSID_RE = identifiers.SSID_PART_PATTERN
+FULL_SSID_RE = identifiers.SSID_PATTERN
+ISO_DATE_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+US_DATE_RE = re.compile(r"\A([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\Z")
 
 NAME_FIELDS = {
     "name": ("first", "last", "alias_first", "alias_last"),

@@ -15,18 +15,33 @@ from mobile_service.importing.source import ImportRejected
               help="How many bad rows to list before summarising the rest.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr for files over 10,000 lines.")
+@click.option("--snapshot", "scope", default=None, metavar="SCOPE",
+              help="FILE is the whole truth for SCOPE: remove the scope's rows it no longer has. SCOPE is "
+                   "district=CCDDDDD:YYYY-YY (7-digit county-district code, academic year) for enrollments, "
+                   "attendance and progress-reports, 'all' for dcfs-cases.")
+@click.option("--allow-mass-delete", is_flag=True, default=False,
+              help="Confirm a snapshot that removes more than the limit's share of its scope.")
+@click.option("--max-delete-percent", default=None, type=click.IntRange(0, 100), metavar="PERCENT",
+              help="The mass-delete limit of this run [default: IMPORT_SNAPSHOT_MAX_DELETE_PERCENT, 20].")
 @with_appcontext
-def import_command(kind: str, file: str, max_errors: int, progress: bool) -> None:
+def import_command(kind: str, file: str, max_errors: int, progress: bool, scope: str | None,
+                   allow_mass_delete: bool, max_delete_percent: int | None) -> None:
     """Validate FILE completely and load it in one transaction (all or nothing)."""
+    if (allow_mass_delete or max_delete_percent is not None) and scope is None:
+        raise click.UsageError("--allow-mass-delete and --max-delete-percent only apply with --snapshot")
     try:
-        result = run_import(kind, file, progress=progress, max_errors=max_errors)
+        result = run_import(kind, file, progress=progress, max_errors=max_errors, snapshot=scope,
+                            allow_mass_delete=allow_mass_delete, max_delete_percent=max_delete_percent)
     except ImportRejected as exc:
         for message in exc.errors:
             click.echo(message, err=True)
         click.echo(f"rejected: {file} was not loaded; the database is unchanged", err=True)
         raise click.exceptions.Exit(1) from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    removed = f", {result.deleted} removed (snapshot {result.snapshot})" if result.snapshot else ""
     click.echo(f"{kind}: {result.total} rows: {result.inserted} inserted, {result.updated} updated, "
-               f"{result.unchanged} unchanged (source load {result.source_load_id})")
+               f"{result.unchanged} unchanged{removed} (source load {result.source_load_id})")
 
 
 @click.command("recompute-status")

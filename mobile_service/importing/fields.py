@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from mobile_service import identifiers
+
 ENROLLMENT_STATUSES = frozenset({"10", "20", "30", "40", "50"})
 GRADE_LEVELS = frozenset({"IN", "TD", "PS", "TK", "KN", "AD", "UE", "US", "UU",
                           *(f"{n:02d}" for n in range(1, 13))})
@@ -29,19 +31,20 @@ ROLES = ("csw", "scsw", "pilot_coordinator", "admin")
 _TRUE = frozenset({"y", "yes", "true", "1", "t"})
 _FALSE = frozenset({"n", "no", "false", "0", "f"})
 
-_SSID = re.compile(r"\d{10}\Z")
-_CDS = re.compile(r"\d{14}\Z")
-_YEAR = re.compile(r"(\d{4})-(\d{2})\Z")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")
-_INT = re.compile(r"\d{1,6}\Z")
-_DECIMAL = re.compile(r"\d{1,3}(\.\d{1,2})?\Z|\.\d{1,2}\Z")
+# Every pattern spells out ASCII [0-9]: ``\d`` would accept Arabic-Indic or fullwidth digits
+# (see mobile_service/identifiers.py, which holds the identifier rules themselves).
+_YEAR = re.compile(r"([0-9]{4})-([0-9]{2})\Z")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\Z")
+_INT = re.compile(r"[0-9]{1,6}\Z")
+_DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?\Z|\.[0-9]{1,2}\Z")
+_COORDINATE = re.compile(r"[-+]?([0-9]{1,3}(\.[0-9]{0,15})?|\.[0-9]{1,15})\Z")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-_DIGITS = re.compile(r"\d+\Z")
 _PHONE = re.compile(r"[0-9()+.\- x]{7,30}\Z")
-_ZIP = re.compile(r"\d{5}(-\d{4})?\Z")
+_ZIP = re.compile(r"[0-9]{5}(-[0-9]{4})?\Z")
+NOT_ASCII_DIGITS = "must be ASCII digits 0-9 (other scripts' digits are not accepted)"
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
@@ -65,19 +68,40 @@ def text(value: str, *, max_length: int, required: bool = True) -> str | None:
     return value
 
 
+def _digit_reason(value: str, reason: str) -> str:
+    """``reason``, or the ASCII rule when the value is made of non-ASCII digits."""
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in value):
+        return f"{reason}; {NOT_ASCII_DIGITS}"
+    return reason
+
+
 def ssid(value: str) -> str:
-    """A 10-digit Statewide Student Identifier."""
+    """A 10-digit Statewide Student Identifier (the rule of ``identifiers.is_ssid``)."""
     value = value.strip()
-    if not _SSID.match(value):
-        raise FieldError("must be exactly 10 digits")
+    if not identifiers.is_ssid(value):
+        raise FieldError(_digit_reason(value, "must be exactly 10 digits"))
     return value
 
 
 def cds_code(value: str) -> str:
     """A 14-digit county-district-school code."""
     value = value.strip()
-    if not _CDS.match(value):
-        raise FieldError("must be exactly 14 digits")
+    if not identifiers.is_cds_code(value):
+        raise FieldError(_digit_reason(value, "must be exactly 14 digits"))
+    return value
+
+
+def employee_id(value: str, *, required: bool = True) -> str | None:
+    """A DCFS employee id (``identifiers.is_employee_id``), kept as given."""
+    value = value.strip()
+    if not value:
+        if required:
+            raise FieldError("is required")
+        return None
+    if len(value) > identifiers.EMPLOYEE_ID_MAX_LENGTH:
+        raise FieldError(f"is too long (at most {identifiers.EMPLOYEE_ID_MAX_LENGTH} characters)")
+    if not identifiers.is_employee_id(value):
+        raise FieldError(_digit_reason(value, "may only contain ASCII letters, digits, '-' and '_'"))
     return value
 
 
@@ -86,7 +110,7 @@ def academic_year(value: str) -> str:
     value = value.strip()
     match = _YEAR.match(value)
     if not match:
-        raise FieldError("must look like 2025-26")
+        raise FieldError(_digit_reason(value, "must look like 2025-26"))
     first = int(match.group(1))
     if not MIN_YEAR <= first < MAX_YEAR or (first + 1) % 100 != int(match.group(2)):
         raise FieldError("must name two consecutive years, like 2025-26")
@@ -106,7 +130,7 @@ def date(value: str, *, required: bool = True) -> dt.date | None:
         else:
             match = _US_DATE.match(value)
             if not match:
-                raise FieldError("must be a date as YYYY-MM-DD or MM/DD/YYYY")
+                raise FieldError(_digit_reason(value, "must be a date as YYYY-MM-DD or MM/DD/YYYY"))
             parsed = dt.date(int(match.group(3)), int(match.group(1)), int(match.group(2)))
     except ValueError as exc:
         if isinstance(exc, FieldError):
@@ -115,6 +139,14 @@ def date(value: str, *, required: bool = True) -> dt.date | None:
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise FieldError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
     return parsed
+
+
+def local_code(value: str, *, max_length: int) -> str:
+    """A district's own code (term, course code): text, but any digits in it are ASCII."""
+    value = text(value, max_length=max_length)
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in value):
+        raise FieldError(NOT_ASCII_DIGITS)
+    return value
 
 
 def choice(value: str, allowed: frozenset[str] | tuple[str, ...], *, upper: bool = True,
@@ -135,7 +167,7 @@ def choice(value: str, allowed: frozenset[str] | tuple[str, ...], *, upper: bool
 def grade_level(value: str) -> str:
     """A CALPADS grade level; ``1``-``12`` are normalized to ``01``-``12``."""
     value = value.strip().upper()
-    if _DIGITS.match(value) and len(value) <= 2 and 1 <= int(value) <= 12:
+    if identifiers.is_ascii_digits(value, max_length=2) and 1 <= int(value) <= 12:
         return f"{int(value):02d}"
     if value not in GRADE_LEVELS:
         raise FieldError(f"{value[:20]!r} is not a grade level (IN TD PS TK KN 01-12 AD UE US UU)")
@@ -150,7 +182,7 @@ def count(value: str, *, required: bool = True, maximum: int = 366) -> int:
             raise FieldError("is required")
         return 0
     if not _INT.match(value):
-        raise FieldError("must be a non-negative whole number")
+        raise FieldError(_digit_reason(value, "must be a non-negative whole number"))
     number = int(value)
     if number > maximum:
         raise FieldError(f"must be at most {maximum}")
@@ -163,7 +195,7 @@ def credits(value: str) -> Decimal | None:
     if not value:
         return None
     if not _DECIMAL.match(value):
-        raise FieldError("must be a non-negative number with at most 2 decimals, below 1000")
+        raise FieldError(_digit_reason(value, "must be a non-negative number with at most 2 decimals, below 1000"))
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
@@ -177,10 +209,10 @@ def coordinate(value: str, *, limit: float) -> float | None:
         return None
     if len(value) > 20:
         raise FieldError("is too long")
-    try:
-        number = float(value)
-    except ValueError:
-        raise FieldError("must be a decimal number of degrees") from None
+    # float() alone would also take "١٢", "1_0", "nan" and "1e2".
+    if not _COORDINATE.match(value):
+        raise FieldError(_digit_reason(value, "must be a decimal number of degrees"))
+    number = float(value)
     if not -limit <= number <= limit:  # also rejects nan and inf
         raise FieldError(f"must be between -{limit:g} and {limit:g}")
     return number
@@ -222,7 +254,7 @@ def code(value: str, *, max_length: int, required: bool = True, upper: bool = Tr
     if len(value) > max_length:
         raise FieldError(f"is too long (at most {max_length} characters)")
     if not _CODE.match(value):
-        raise FieldError("may only contain letters, digits, '-' and '_'")
+        raise FieldError(_digit_reason(value, "may only contain ASCII letters, digits, '-' and '_'"))
     return value.upper() if upper else value
 
 
@@ -233,8 +265,8 @@ def digits(value: str, *, max_length: int, required: bool = False) -> str | None
         if required:
             raise FieldError("is required")
         return None
-    if len(value) > max_length or not _DIGITS.match(value):
-        raise FieldError(f"must be at most {max_length} digits")
+    if not identifiers.is_ascii_digits(value, max_length=max_length):
+        raise FieldError(_digit_reason(value, f"must be at most {max_length} digits"))
     return value
 
 
@@ -244,7 +276,7 @@ def phone(value: str) -> str | None:
     if not value:
         return None
     if not _PHONE.match(value):
-        raise FieldError("is not a phone number")
+        raise FieldError(_digit_reason(value, "is not a phone number"))
     return value
 
 
@@ -254,7 +286,7 @@ def zip_code(value: str) -> str | None:
     if not value:
         return None
     if not _ZIP.match(value):
-        raise FieldError("must be a ZIP code like 91766 or 91766-1234")
+        raise FieldError(_digit_reason(value, "must be a ZIP code like 91766 or 91766-1234"))
     return value
 
 
@@ -270,8 +302,8 @@ def ssid_list(value: str) -> list[str]:
         item = item.strip()
         if not item:
             continue
-        if not _SSID.match(item):
-            raise FieldError(f"{item[:20]!r} is not a 10-digit SSID")
+        if not identifiers.is_ssid(item):
+            raise FieldError(_digit_reason(item, f"{item[:20]!r} is not a 10-digit SSID"))
         if item not in result:
             result.append(item)
     return result

@@ -1,8 +1,13 @@
-"""progress-reports: one CSV row per mark; reports are keyed by student, school, year and term."""
+"""progress-reports: one CSV row per mark; reports are keyed by student, school, year and term.
+
+In a snapshot the file is the whole truth of its district's year: marks it no longer lists are
+removed (the mass-delete guard counts marks, like the load's row counts), then the reports it no
+longer lists (their marks went with them)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mobile_service.importing import snapshot as snap
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql
 from mobile_service.importing.tables import STAGE, Counts, check_duplicates, check_references, stage_rows
@@ -16,13 +21,14 @@ REPORT_KEY = ("student_id", "school_id", "academic_year", "term")
 MARK_VALUES = ("course_title", "mark", "credits_attempted", "credits_earned")
 
 
-def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
+def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog, snapshot: snap.Snapshot | None = None) -> Counts | None:
     """Stage mark rows, check them, then upsert reports and marks; ``None`` when rejected."""
     stage_rows(sql, COLUMNS, rows, work=WORK)
     check_references(sql, ("ssid", "cds_code"), log)
     check_duplicates(sql, (*REPORT_KEY, "course_code"), "student, cds_code, academic_year, term, course_code",
                      "course_code", log)
     _check_report_dates(sql, log)
+    snap.check_rows(sql, snapshot, STAGE, log)
     if log.total:
         return None
 
@@ -36,6 +42,7 @@ def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
     total, inserted, updated = (int(v or 0) for v in sql.rows(
         f"SELECT COUNT(*), SUM(CASE WHEN target_id IS NULL THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN target_id IS NOT NULL AND changed THEN 1 ELSE 0 END) FROM {STAGE}")[0])
+    deleted = _remove_missing(sql, snapshot) if snapshot is not None else 0
 
     sql.run(f"UPDATE progress_reports SET report_date = s.report_date FROM "
             f"(SELECT DISTINCT report_id, report_date FROM {STAGE} WHERE report_changed) s "
@@ -51,7 +58,21 @@ def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
     target = ("progress_report_id", "course_code", *MARK_VALUES)
     sql.run(f"INSERT INTO progress_marks ({', '.join(target)}) SELECT report_id, course_code, "
             f"{', '.join(MARK_VALUES)} FROM {STAGE} WHERE target_id IS NULL ORDER BY line")
-    return Counts(total, inserted, updated, total - inserted - updated)
+    return Counts(total, inserted, updated, total - inserted - updated, deleted=deleted)
+
+
+def _remove_missing(sql: Sql, snapshot: snap.Snapshot) -> int:
+    """Remove the scope's marks, then reports, that the file no longer lists; returns marks removed."""
+    reports = f"{snapshot.school_filter('r.school_id')} AND {snapshot.year_filter('r.academic_year')}"
+    in_scope = f"t.progress_report_id IN (SELECT r.id FROM progress_reports r WHERE {reports})"
+    deleted = 0
+    if snap.collect_missing(sql, snapshot, "progress_marks", in_scope, (STAGE, "target_id"), "progress marks"):
+        deleted = snap.delete_collected(sql, "progress_marks")
+    if not sql.postgres:  # as in snapshot.collect_missing: SQLite probes the stage per report
+        sql.run(f"CREATE INDEX temp.ix_{STAGE}_report_id ON {STAGE} (report_id)")
+    sql.run(f"DELETE FROM progress_reports WHERE id IN (SELECT r.id FROM progress_reports r WHERE {reports} "
+            f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.report_id = r.id))", **snapshot.params)
+    return deleted
 
 
 def _check_report_dates(sql: Sql, log: ErrorLog) -> None:

@@ -103,7 +103,7 @@ DCFS_CASE = RowParser((
     ("ssid", f.ssid), ("case_id", partial(f.digits, max_length=19, required=True)),
     ("case_type", partial(f.code, max_length=20)),
     ("case_status", partial(f.choice, allowed=f.CASE_STATUSES, upper=False)),
-    ("csw_employee_id", partial(f.code, max_length=20, upper=False)), ("assignment_start", f.date),
+    ("csw_employee_id", f.employee_id), ("assignment_start", f.date),
     ("assignment_end", partial(f.date, required=False)), ("education_rights_holder", _text(200, False)),
 ), _case_check)
 
@@ -159,8 +159,8 @@ def _mark_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
 
 
 PROGRESS_MARK = RowParser((
-    ("ssid", f.ssid), ("cds_code", f.cds_code), ("academic_year", f.academic_year), ("term", _text(20)),
-    ("report_date", f.date), ("course_code", _text(20)), ("course_title", _text(120)),
+    ("ssid", f.ssid), ("cds_code", f.cds_code), ("academic_year", f.academic_year), ("term", partial(f.local_code, max_length=20)),
+    ("report_date", f.date), ("course_code", partial(f.local_code, max_length=20)), ("course_title", _text(120)),
     ("mark", partial(f.choice, allowed=f.MARKS)), ("credits_attempted", f.credits), ("credits_earned", f.credits),
 ), _mark_check)
 
@@ -179,7 +179,7 @@ def _user_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
 
 USER = RowParser((
     ("email", f.email), ("display_name", _text(200)), ("role", partial(f.choice, allowed=f.ROLES, upper=False)),
-    ("dcfs_employee_id", partial(f.code, max_length=20, required=False, upper=False)),
+    ("dcfs_employee_id", partial(f.employee_id, required=False)),
     ("office", _text(100, False)), ("supervisor_email", partial(f.email, required=False)),
     ("pilot_cohort", _text(60, False)), ("active", f.boolean),
 ), _user_check)

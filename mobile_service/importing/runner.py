@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +17,7 @@ from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.importing import progress as progress_kind
 from mobile_service.importing import rows as parsers
+from mobile_service.importing import snapshot as snap
 from mobile_service.importing import students, tables, users
 from mobile_service.importing.source import CsvRows, ErrorLog, ImportRejected, inspect
 from mobile_service.importing.staging import Sql
@@ -32,14 +34,14 @@ class KindSpec:
     source: str
     columns: tuple[str, ...]
     parse: parsers.RowParser
-    load: Callable[[Sql, Iterator[tuple], ErrorLog], Counts | None]
+    load: Callable[[Sql, Iterator[tuple], ErrorLog, snap.Snapshot | None], Counts | None]
     optional: tuple[str, ...] = ()
     stages: tuple[str, ...] = (tables.STAGE, tables.RESOLVED)
     writes: tuple[str, ...] = ()  # tables re-ANALYZEd after a load on PostgreSQL
 
 
 def _table(spec: tables.TableSpec):
-    return lambda sql, rows, log: tables.load_table(sql, spec, rows, log)
+    return lambda sql, rows, log, snapshot: tables.load_table(sql, spec, rows, log, snapshot)
 
 
 SPECS: dict[str, KindSpec] = {
@@ -49,14 +51,16 @@ SPECS: dict[str, KindSpec] = {
     "students": KindSpec("calpads", ("ssid", "legal_first_name", "legal_middle_name", "legal_last_name",
                                      "alias_first_name", "alias_last_name", "birth_date", "gender_code",
                                      "primary_language", "foster_client_id", "homeless"),
-                         parsers.STUDENT, students.load, optional=("previous_ssids",),
+                         parsers.STUDENT, lambda sql, rows, log, _snapshot: students.load(sql, rows, log),
+                         optional=("previous_ssids",),
                          stages=(tables.STAGE, *students.stage_names()),
                          writes=("students", "student_ssids", "student_name_parts", "ssid_grams")),
     "dcfs-cases": KindSpec("dcfs", ("ssid", "case_id", "case_type", "case_status", "csw_employee_id",
                                     "assignment_start", "assignment_end", "education_rights_holder"),
                            parsers.DCFS_CASE, _table(tables.DCFS_CASES),
-                           # Cases set students.foster_status (the search's active filter).
-                           writes=("dcfs_cases", "students")),
+                           # Cases set students.foster_status (the search's active filter) and
+                           # student_name_parts.active (the name walk's copy of it).
+                           writes=("dcfs_cases", "students", "student_name_parts")),
     "enrollments": KindSpec("district", ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level",
                                          "start_date", "exit_date", "exit_reason_code"),
                             parsers.ENROLLMENT, _table(tables.ENROLLMENTS), writes=("enrollments",)),
@@ -70,7 +74,8 @@ SPECS: dict[str, KindSpec] = {
                                  writes=("progress_reports", "progress_marks")),
     "users": KindSpec("registry", ("email", "display_name", "role", "dcfs_employee_id", "office",
                                    "supervisor_email", "pilot_cohort", "active"), parsers.USER,
-                      lambda _sql, rows, log: users.load(rows, log), stages=(), writes=("users", "supervisions")),
+                      lambda _sql, rows, log, _snapshot: users.load(rows, log), stages=(),
+                      writes=("users", "supervisions")),
 }
 
 # Kind -> required CSV columns (extra columns are ignored; ``students`` also reads ``previous_ssids``).
@@ -87,17 +92,30 @@ class ImportResult:
     updated: int
     unchanged: int
     source_load_id: int
+    deleted: int = 0
+    snapshot: str | None = None  # the snapshot scope, if the file was one
+    warnings: tuple[str, ...] = ()
 
 
-def run_import(kind: str, path: str | Path, *, progress: bool = False, max_errors: int = 50) -> ImportResult:
+def run_import(kind: str, path: str | Path, *, progress: bool = False, max_errors: int = 50,
+               snapshot: str | None = None, allow_mass_delete: bool = False,
+               max_delete_percent: int | None = None) -> ImportResult:
     """Validate and load one CSV file of ``kind`` in one transaction, or raise ``ImportRejected``.
 
     On success the changes and a ``SourceLoad`` row are committed; on any invalid row the
     transaction is rolled back and the exception lists ``line N: column: reason`` messages.
+    With ``snapshot`` (a scope, see ``importing.snapshot``) the scope's rows missing from the
+    file are removed, within the mass-delete limit (``max_delete_percent``, default the
+    ``IMPORT_SNAPSHOT_MAX_DELETE_PERCENT`` setting) unless ``allow_mass_delete``.
     """
     spec = SPECS.get(kind)
     if spec is None:
         raise ImportRejected([f"kind: {kind!r} is not one of {', '.join(SPECS)}"])
+    scope = None
+    if snapshot is not None:
+        limit = (current_app.config["IMPORT_SNAPSHOT_MAX_DELETE_PERCENT"] if max_delete_percent is None
+                 else max_delete_percent)
+        scope = snap.parse_scope(kind, snapshot, allow_mass_delete=allow_mass_delete, max_delete_percent=limit)
     path = Path(path)
     source = inspect(path)
     csv_rows = CsvRows(source, spec.columns, spec.optional)
@@ -115,13 +133,15 @@ def run_import(kind: str, path: str | Path, *, progress: bool = False, max_error
             # temp tables created next are part of it and vanish on rollback.
             sql.run("DELETE FROM source_loads WHERE 1 = 0")
         with bar:
-            counts = spec.load(sql, _parsed(csv_rows, spec.parse, log, bar if show else None, source.lines), log)
+            counts = spec.load(sql, _parsed(csv_rows, spec.parse, log, bar if show else None, source.lines), log,
+                               scope)
         if counts is None or log.total:
             raise ImportRejected(log.messages())
-        _drop_stages(sql, spec)
+        _drop_stages(sql, (*spec.stages, *snap.stage_names(scope)))
         load = SourceLoad(source=spec.source, kind=kind, file_name=path.name[:255], file_sha256=source.sha256,
                           loaded_at=clock.utcnow(), rows_total=counts.total, inserted=counts.inserted,
-                          updated=counts.updated, unchanged=counts.unchanged)
+                          updated=counts.updated, unchanged=counts.unchanged, rows_deleted=counts.deleted,
+                          snapshot_scope=scope.scope if scope else None)
         db.session.add(load)
         db.session.flush()
         load_id = load.id
@@ -134,7 +154,8 @@ def run_import(kind: str, path: str | Path, *, progress: bool = False, max_error
     if sql.postgres:
         _analyze(spec.writes)
     return ImportResult(kind=kind, total=counts.total, inserted=counts.inserted, updated=counts.updated,
-                        unchanged=counts.unchanged, source_load_id=load_id)
+                        unchanged=counts.unchanged, source_load_id=load_id, deleted=counts.deleted,
+                        snapshot=scope.scope if scope else None, warnings=counts.warnings)
 
 
 def recompute_statuses() -> int:
@@ -193,7 +214,7 @@ def _parsed(csv_rows: CsvRows, parser: parsers.RowParser, log: ErrorLog, bar, li
         bar.update(lines - last)
 
 
-def _drop_stages(sql: Sql, spec: KindSpec) -> None:
+def _drop_stages(sql: Sql, names: tuple[str, ...]) -> None:
     if not sql.postgres:
-        for name in spec.stages:
+        for name in names:
             sql.run(f"DROP TABLE IF EXISTS temp.{name}")

@@ -56,13 +56,13 @@ class Sql:
                 statement = statement.bindparams(bindparam(name, type_=Date()))
         return list(self.connection.execute(statement, params))
 
-    def create_temp_as(self, name: str, query: str) -> None:
+    def create_temp_as(self, name: str, query: str, **params: Any) -> None:
         """Create temp table ``name`` from a query (dropped at commit/rollback on PostgreSQL)."""
         if self.postgres:
-            self.run(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {query}")
+            self.run(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {query}", **params)
         else:
             self.run(f"DROP TABLE IF EXISTS temp.{name}")
-            self.run(f"CREATE TEMP TABLE {name} AS {query}")
+            self.run(f"CREATE TEMP TABLE {name} AS {query}", **params)
 
     def scalar(self, sql: str, **params: Any) -> Any:
         """Execute a query returning one value."""

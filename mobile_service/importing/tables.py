@@ -8,9 +8,10 @@ one INSERT. Counts come from the classification, so a re-load reports everything
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mobile_service import clock
+from mobile_service.importing import snapshot as snap
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql, Stage, duplicates, missing
 
@@ -28,6 +29,8 @@ class Counts:
     inserted: int
     updated: int
     unchanged: int
+    deleted: int = 0  # rows of a snapshot's scope the file no longer has
+    warnings: tuple[str, ...] = ()  # accepted but changed on the way in (e.g. TK loaded as KN)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,10 @@ class TableSpec:
     key: tuple[str, ...]
     key_label: str
     dup_column: str
-    after: Callable[[Sql], None] | None = None
+    # after(sql, student_ids_sql): derived data of the students the load touched or removed rows of.
+    after: Callable[[Sql, str], None] | None = None
+    # prepare(sql) -> warnings: normalizes the staged rows before they are resolved.
+    prepare: Callable[[Sql], tuple[str, ...]] | None = None
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -86,13 +92,16 @@ def check_duplicates(sql: Sql, key: tuple[str, ...], label: str, column: str, lo
 RESOLVED = "import_resolved"
 
 
-def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
+def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog,
+               snapshot: snap.Snapshot | None = None) -> Counts | None:
     """Stage, check, classify and apply one file of ``spec``; ``None`` when rows were rejected.
 
     Resolution and classification are one ``CREATE TEMP TABLE ... AS SELECT`` with hash joins
-    (rewriting every staged row with UPDATEs costs several times more on PostgreSQL).
+    (rewriting every staged row with UPDATEs costs several times more on PostgreSQL). With a
+    ``snapshot``, the scope's rows the file no longer has are removed (one anti-join DELETE).
     """
     stage_rows(sql, spec.stage, rows, work=())
+    warnings = spec.prepare(sql) if spec.prepare else ()
     joins, exprs = [], {c: f"s.{c}" for c, _ in spec.stage}
     if "ssid" in spec.refs:
         joins.append("LEFT JOIN student_ssids ss ON ss.ssid = s.ssid")
@@ -111,9 +120,16 @@ def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog) 
             lines, total = missing(sql, RESOLVED, f"{column} IS NULL", log.cap)
             log.merge([(line, ref, reason) for line in lines], total)
     check_duplicates(sql, spec.key, spec.key_label, spec.dup_column, log, table=RESOLVED)
+    snap.check_rows(sql, snapshot, RESOLVED, log)
     if log.total:
         return None
-    counts = classify_counts(sql, RESOLVED)
+    counts = replace(classify_counts(sql, RESOLVED), warnings=warnings)
+    if snapshot is not None:
+        # Before the inserts: new rows are never candidates. Staged rows name their match.
+        scope = f"{snapshot.school_filter('t.school_id')} AND {snapshot.year_filter('t.academic_year')}"
+        gone = snap.collect_missing(sql, snapshot, spec.table, scope, (RESOLVED, "target_id"), f"{spec.table} rows")
+        if gone:
+            counts = replace(counts, deleted=snap.delete_collected(sql, spec.table))
     if counts.updated:
         assignments = ", ".join(f"{v} = s.{v}" for v in spec.values)
         sql.run(f"UPDATE {spec.table} SET {assignments} FROM {RESOLVED} s "
@@ -124,7 +140,10 @@ def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog) 
         sql.run(f"INSERT INTO {spec.table} ({', '.join(target)}) SELECT {', '.join(target)} FROM {RESOLVED} "
                 f"WHERE target_id IS NULL ORDER BY {', '.join(spec.key)}")
     if spec.after:
-        spec.after(sql)
+        students = f"SELECT student_id FROM {RESOLVED}"
+        if counts.deleted:
+            students += f" UNION SELECT student_id FROM {snap.GONE}"
+        spec.after(sql, students)
     return counts
 
 
@@ -165,8 +184,22 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
     return changed_count
 
 
-def _after_cases(sql: Sql) -> None:
-    recompute_foster_status(sql, f"SELECT student_id FROM {RESOLVED}")
+def _after_cases(sql: Sql, student_ids_sql: str) -> None:
+    # Cases added, changed or removed: their students' status, and the name walk's copy of it.
+    recompute_foster_status(sql, student_ids_sql)
+
+
+# CALPADS Data Guide v11, 2.1.3 Student Program (SPRG), Transitional Kindergarten: "Students
+# participating in a Transitional Kindergarten program are enrolled in CALPADS with a grade level
+# of Kindergarten (KN)." TK is a program, not a grade. UE and US stay accepted: "retired as of
+# 6/30/18 but available for transactional purposes prior to AY 2018-2019" (Guide 5.3, Appendix C).
+TK_WARNING = ("{n} enrollment row(s) gave grade_level TK; loaded as KN (CALPADS Data Guide v11, 2.1.3: "
+              "TK students are enrolled with grade level KN)")
+
+
+def _tk_as_kn(sql: Sql) -> tuple[str, ...]:
+    mapped = sql.run(f"UPDATE {STAGE} SET grade_level = 'KN' WHERE grade_level = 'TK'")
+    return (TK_WARNING.format(n=mapped),) if mapped else ()
 
 
 SCHOOLS = TableSpec(
@@ -188,7 +221,7 @@ ENROLLMENTS = TableSpec(
     stage=(("ssid", "text"), ("cds_code", "text"), ("academic_year", "text"), ("enrollment_status", "text"),
            ("grade_level", "text"), ("start_date", "date"), ("exit_date", "date"), ("exit_reason_code", "text")),
     key=("student_id", "school_id", "academic_year", "start_date"),
-    key_label="student, cds_code, academic_year, start_date", dup_column="start_date",
+    key_label="student, cds_code, academic_year, start_date", dup_column="start_date", prepare=_tk_as_kn,
 )
 ATTENDANCE = TableSpec(
     table="attendance_summaries",

@@ -227,5 +227,9 @@ class SourceLoad(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # Snapshot loads (``import --snapshot SCOPE``): the scope and how many of its rows the file
+    # no longer had and were removed. NULL scope: an ordinary (upsert-only) load.
+    rows_deleted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    snapshot_scope: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_source_loads_source_loaded_at", "source", "loaded_at"),)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from mobile_service.identifiers import is_ssid
 from mobile_service.seed.people import NICKNAMES, OTHER_LANGUAGES, RELATIONSHIPS, NamePools
 from mobile_service.seed.places import DISTRICT_WEIGHTS, DISTRICTS, District
 from mobile_service.seed.rand import SeedRandom, cumulative
@@ -115,7 +116,10 @@ class StudentFactory:
     # -- identifiers -------------------------------------------------------------------------
     def ssid(self, index: int) -> str:
         """A unique 10-digit SSID for ``index`` (random-looking, seed-dependent)."""
-        return str(1_000_000_000 + (index * _SSID_MULT + self.offset) % _SSID_SPACE)
+        value = str(1_000_000_000 + (index * _SSID_MULT + self.offset) % _SSID_SPACE)
+        if not is_ssid(value):  # the importer's rule: a generated file must load
+            raise ValueError(f"generated SSID {value!r} breaks the SSID rule")
+        return value
 
     def client_id(self, index: int) -> str:
         return str(1_000_000_000 + (index * _CLIENT_MULT + self.offset // 3) % _SSID_SPACE)
