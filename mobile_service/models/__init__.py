@@ -3,6 +3,7 @@ from mobile_service.models.base import Base
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
+    STUDENT_KEY_LENGTH,
     AttendanceSummary,
     DcfsCase,
     Enrollment,
@@ -14,6 +15,7 @@ from mobile_service.models.education import (
     Student,
     StudentNamePart,
     StudentSsid,
+    new_student_key,
 )
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.registry import (
@@ -38,6 +40,7 @@ __all__ = [
     "ROLE_COORDINATOR",
     "ROLE_CSW",
     "ROLE_SCSW",
+    "STUDENT_KEY_LENGTH",
     "Announcement",
     "AttendanceSummary",
     "AuditEvent",
@@ -61,4 +64,5 @@ __all__ = [
     "Supervision",
     "UsageEvent",
     "User",
+    "new_student_key",
 ]
