@@ -85,6 +85,14 @@ def test_seeded_sample_has_demo_accounts_plausible_shares_and_pilot_data(app, se
         _check_demo_users_and_caseloads()
         _check_foster_and_chronic_absence_shares()
         _check_pilot_demo_data(frozen_clock)
+        _check_student_keys()
+
+
+def _check_student_keys() -> None:
+    # The seed loads through the importer, which gives every new student a random key (not in the CSVs).
+    keys = db.session.execute(select(Student.student_key)).scalars().all()
+    assert len(keys) == 600 and len(set(keys)) == 600
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", key) for key in keys)
 
 
 def _check_demo_users_and_caseloads() -> None:
