@@ -17,37 +17,54 @@ How routes use it (flask-smorest views stay thin)::
   (flask-smorest passes Responses through). Services still audit every request, 304 included:
   the record was requested and the client holds it.
 * ``paginate(stmt, keys, ...)`` runs a keyset-ordered select and returns a :class:`Page` whose
-  ``next_cursor`` is an opaque, signed token bound to the user and to the query ``scope``; it is
-  ``None`` on the last page. A cursor only says *where to resume*: the scoped query is rebuilt
+  ``next_cursor`` is an opaque token, encrypted and authenticated (AES-GCM, key derived from
+  ``SECRET_KEY`` with HKDF) and bound to the user and to the query ``scope``; it is ``None``
+  on the last page. Decoded, it reveals nothing (the keyset position holds names). A cursor only says *where to resume*: the scoped query is rebuilt
   and authorization rechecked on every page, so a cursor never grants access.
 * ``FreshnessSchema`` / ``mobile_service.freshness.freshness()`` stamp every student-data body
   with ``"freshness": {"calpads": ..., "dcfs": ..., "district": ...}``.
+* Every body with student data is ``Cache-Control: private, no-store``: ``etag_response`` sets
+  it (304s included), ``@no_store`` sets it on the other views (outermost decorator).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Sequence
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, request
-from itsdangerous import BadData, URLSafeTimedSerializer
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Response, current_app, make_response, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from api.common import Text
-from mobile_service import identifiers
+from mobile_service import clock, identifiers
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
 
+PRIVATE_NO_STORE = "private, no-store"
 NOT_MODIFIED = "Not modified: the ETag sent in If-None-Match is still current (no body)."
 CURSOR_MAX_AGE_SECONDS = 24 * 3600
-_CURSOR_SALT = "lacoe-mobile.cursor.v1"
+_CURSOR_INFO = b"lacoe-mobile cursor encryption v2"
+_NONCE_BYTES = 12
 SSID_ERROR = "Must be a 10-digit SSID."
+# models.new_student_key: 16 random bytes, base64url without padding.
+STUDENT_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+STUDENT_KEY_EXAMPLE = "q3Vd9fK2LmX0aB7cR1sT4w"
+STUDENT_KEY_ERROR = "Must be a student key."
 
 
 # --- fields -------------------------------------------------------------------------------------
@@ -81,6 +98,24 @@ def _strict_ssid(value: str) -> None:
 def free_text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
     """Multi-line free text (stripped) of ``minimum``..``maximum`` characters (see :class:`Text`)."""
     return Text(multiline=True, trim=True, validate=validate.Length(min=minimum, max=maximum), **kwargs)
+
+
+def student_key_field(**kwargs: Any) -> fields.String:
+    """An opaque student key (from a caseload card or a search result) in a request body."""
+    # The Regexp documents the shape in OpenAPI; _strict_key also refuses a trailing newline.
+    return Text(strict=True, validate=[validate.Regexp(STUDENT_KEY_PATTERN, error=STUDENT_KEY_ERROR), _strict_key],
+                metadata={"description": "Opaque student key, from a caseload card or a search result",
+                          "example": STUDENT_KEY_EXAMPLE}, **kwargs)
+
+
+def _strict_key(value: str) -> None:
+    if not valid_student_key(value):
+        raise ValidationError(STUDENT_KEY_ERROR)
+
+
+def valid_student_key(value: str) -> bool:
+    """Whether a path segment is a well-formed student key (anything else answers 404, like a miss)."""
+    return bool(STUDENT_KEY_PATTERN.fullmatch(value or ""))
 
 
 def valid_ssid(value: str) -> bool:
@@ -128,9 +163,22 @@ def etag_response(payload: Any, schema: Schema | type[Schema] | None = None, *, 
     else:
         response = current_app.response_class(body, status=status, mimetype="application/json")
     response.headers["ETag"] = tag
+    # Student data (and the lists around it) must not rest in any shared or browser cache;
+    # a 304 carries the same header, so revalidation never turns caching back on.
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def no_store(view: Callable) -> Callable:
+    """Decorate a view whose body carries student data (search, caseload add): ``private, no-store``."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = PRIVATE_NO_STORE
+        return response
+    return wrapper
 
 
 # --- cursor pagination --------------------------------------------------------------------------
@@ -161,9 +209,9 @@ class Page:
     next_cursor: str | None
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    secret = current_app.extensions.get("cursor_secret")
-    if secret is None:
+def _cursor_cipher() -> AESGCM:
+    cipher = current_app.extensions.get("cursor_cipher")
+    if cipher is None:
         secret = current_app.config.get("SECRET_KEY")
         if not secret:
             # Development/testing may run without SECRET_KEY: derive a stable secret from the
@@ -174,8 +222,17 @@ def _serializer() -> URLSafeTimedSerializer:
             raw = ring.signing_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                                  serialization.NoEncryption())
             secret = hashlib.sha256(b"lacoe-mobile cursor key\x00" + raw).hexdigest()
-        current_app.extensions["cursor_secret"] = secret
-    return URLSafeTimedSerializer(secret, salt=_CURSOR_SALT)
+        material = secret.encode() if isinstance(secret, str) else bytes(secret)
+        # A key of its own for cursors (HKDF, RFC 5869): the SECRET_KEY itself never encrypts data.
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CURSOR_INFO).derive(material)
+        cipher = AESGCM(key)
+        current_app.extensions["cursor_cipher"] = cipher
+    return cipher
+
+
+def _cursor_aad(scope: str, user_id: int | None) -> bytes:
+    # Authenticated, not encrypted: a cursor opens only for the same user and the same query.
+    return f"{user_id}\x00{_scope_hash(scope)}".encode()
 
 
 def _scope_hash(scope: str) -> str:
@@ -216,19 +273,34 @@ def bad_cursor() -> APIError:
 
 
 def encode_cursor(keys: Sequence[Any], *, scope: str, user_id: int | None) -> str:
-    """Sign the keyset position ``keys`` for ``user_id`` and query ``scope``."""
-    return _serializer().dumps({"u": user_id, "s": _scope_hash(scope), "k": [_encode_value(k) for k in keys]})
+    """Encrypt the keyset position ``keys`` for ``user_id`` and query ``scope`` (AES-GCM).
+
+    The position holds names (the caseload is ordered by last and first name), so a cursor is
+    ciphertext: decoded, it reveals nothing but its length.
+    """
+    plain = json.dumps({"t": int(clock.utcnow().timestamp()), "k": [_encode_value(k) for k in keys]},
+                       separators=(",", ":")).encode()
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _cursor_cipher().encrypt(nonce, plain, _cursor_aad(scope, user_id))
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
 
 
 def decode_cursor(cursor: str, *, scope: str, user_id: int | None, width: int) -> list[Any]:
-    """Verify a cursor and return its keyset position; raise 422 if it is not ours."""
+    """Decrypt and verify a cursor and return its keyset position; raise 422 if it is not ours."""
     try:
-        data = _serializer().loads(cursor, max_age=CURSOR_MAX_AGE_SECONDS)
-        if (not isinstance(data, dict) or data.get("u") != user_id or data.get("s") != _scope_hash(scope)
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if len(raw) <= _NONCE_BYTES + 16:
+            raise ValueError("cursor too short")
+        plain = _cursor_cipher().decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _cursor_aad(scope, user_id))
+        data = json.loads(plain)
+        if (not isinstance(data, dict) or not isinstance(data.get("t"), int)
                 or not isinstance(data.get("k"), list) or len(data["k"]) != width):
-            raise ValueError("cursor does not belong to this user or query")
+            raise ValueError("malformed cursor")
+        age = clock.utcnow().timestamp() - data["t"]
+        if not -60 <= age <= CURSOR_MAX_AGE_SECONDS:
+            raise ValueError("expired cursor")
         return [_decode_value(v) for v in data["k"]]
-    except (BadData, ValueError, TypeError) as exc:
+    except (InvalidTag, binascii.Error, ValueError, TypeError, UnicodeError) as exc:
         raise bad_cursor() from exc
 
 

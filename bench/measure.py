@@ -46,17 +46,17 @@ def caseload_statements(app, users: list[BenchUser], rng: random.Random, grow_to
     large = max(users, key=lambda u: u.caseload_total)
     if large.caseload_total < grow_to:
         with app.app_context():
-            ssids = db.session.execute(
-                db.select(Student.ssid).where(Student.foster_status == "active").order_by(Student.id)
+            keys = db.session.execute(
+                db.select(Student.student_key).where(Student.foster_status == "active").order_by(Student.id)
                 .limit(grow_to * 2)).scalars().all()
             db.session.remove()
         client = app.test_client()
         headers = {"Authorization": f"Bearer {large.app_token}"}
-        for ssid in ssids[: grow_to * 2]:
+        for key in keys[: grow_to * 2]:
             if large.caseload_total >= grow_to:
                 break
             response = client.post("/api/v1/caseload", headers=headers,
-                                   json={"ssid": ssid, "reason": "benchmark: covering for a colleague"})
+                                   json={"student_key": key, "reason": "benchmark: covering for a colleague"})
             if response.status_code == 201:
                 large.caseload_total += 1
             elif response.status_code != 200:

@@ -23,10 +23,10 @@ EXCHANGE_FORM = {
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 RECORD_TABS = {
-    "demographics": "/api/v1/students/{ssid}",
-    "enrollments": "/api/v1/students/{ssid}/enrollments",
-    "attendance": "/api/v1/students/{ssid}/attendance",
-    "progress_reports": "/api/v1/students/{ssid}/progress-reports",
+    "demographics": "/api/v1/students/{key}",
+    "enrollments": "/api/v1/students/{key}/enrollments",
+    "attendance": "/api/v1/students/{key}/attendance",
+    "progress_reports": "/api/v1/students/{key}/progress-reports",
 }
 SCENARIOS = ("token_exchange", "caseload", "search_name", "search_ssid", "search_dob",
              *RECORD_TABS, "field_visit")
@@ -117,7 +117,11 @@ def _name_prefix(value: str, size: int) -> str | None:
 
 
 def search_criteria(app, rng: random.Random, how_many: int) -> dict[str, list[dict]]:
-    """Partial names, partial SSIDs and birth dates of a random sample of active students."""
+    """Partial names, partial SSIDs and birth dates of a random sample of active students.
+
+    Searches are partial, so each answers from its sender's scope only (issue 11): most find
+    nothing, and their cost is the scope-driven statement every partial search runs.
+    """
     from mobile_service.extensions import db
     from mobile_service.models import Student
 
@@ -167,18 +171,19 @@ def build_request_lists(users: list[BenchUser], criteria: dict[str, list[dict]],
         items = criteria[kind]
         n = max(len(items), len(users))
         lists[kind] = [_search(items[k % len(items)], (k % len(users)) + 1) for k in range(n)]
-    pairs = [(i, card["ssid"]) for i, u in enumerate(users, 1) for card in u.caseload]
+    # Record paths take the card's opaque student key (never an SSID).
+    pairs = [(i, card["student_key"]) for i, u in enumerate(users, 1) for card in u.caseload]
     if not pairs:
         raise RuntimeError("none of the benchmark users has a student on their caseload")
     for tab, template in RECORD_TABS.items():
-        lists[tab] = [Request("GET", template.format(ssid=ssid), i) for i, ssid in pairs]
+        lists[tab] = [Request("GET", template.format(key=key), i) for i, key in pairs]
     visit: list[Request] = []
     for i, user in enumerate(users, 1):
         for card in rng.sample(user.caseload, min(2, len(user.caseload))):
             visit.append(Request("GET", "/api/v1/caseload", i))
             prefix = _name_prefix(card.get("last_name", ""), 3)
             visit.append(_search({"name": prefix} if prefix else {"ssid": card["ssid"][2:8]}, i))
-            visit += [Request("GET", t.format(ssid=card["ssid"]), i) for t in RECORD_TABS.values()]
+            visit += [Request("GET", t.format(key=card["student_key"]), i) for t in RECORD_TABS.values()]
     lists["field_visit"] = visit
     paths = {}
     for name, requests in lists.items():

@@ -12,7 +12,7 @@ from mobile_service import create_app
 from mobile_service.extensions import db
 
 env = {k: os.environ[k] for k in ("APP_ENV", "AUTH_MODE", "DATABASE_URL", "SECRET_KEY")}
-env.update(RATELIMIT_ENABLED="true", SEARCH_RATE_LIMIT="6 per minute", LOG_LEVEL="WARNING")
+env.update(RATELIMIT_ENABLED="true", SEARCH_RATE_LIMIT="10 per minute", LOG_LEVEL="WARNING")
 app = create_app(env)
 client = app.test_client()
 out = []
@@ -87,6 +87,7 @@ r = client.get("/api/v1/caseload?limit=2", headers=hdrs)
 show("Caseload, first page", "GET", "/api/v1/caseload?limit=2", r, req_headers=shown_auth)
 page = r.get_json()
 ssid = page["items"][0]["ssid"] if "items" in page else None
+key = page["items"][0]["student_key"] if "items" in page else None  # record paths take the key, never the SSID
 if page.get("next_cursor"):
     r = client.get(f"/api/v1/caseload?limit=2&cursor={page['next_cursor']}", headers=hdrs)
     show("Caseload, next page", "GET", "/api/v1/caseload?limit=2&cursor=<next_cursor>", r, req_headers=shown_auth,
@@ -104,28 +105,8 @@ r = client.post("/api/v1/students/search", json=body, headers=hdrs)
 show("Search by part of an SSID", "POST", "/api/v1/students/search", r, req_headers=shown_auth, body=body)
 body = {"first_name": first, "last_name": last, "dob": dob.strftime("%m/%d/%Y")}
 r = client.post("/api/v1/students/search", json=body, headers=hdrs)
-show("Exact first + last name + date of birth (searches the entire foster youth database)", "POST",
+show("Exact first + last name + date of birth of a student in your scope (the exact lookup: a full card)", "POST",
      "/api/v1/students/search", r, req_headers=shown_auth, body=body)
-body = {"name": "j", "dob": "2012-02-30", "role": "admin"}
-r = client.post("/api/v1/students/search", json=body, headers=hdrs)
-show("Validation error (422): each bad field is listed", "POST", "/api/v1/students/search", r,
-     req_headers=shown_auth, body=body)
-
-r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
-show("Demographics", "GET", f"/api/v1/students/{ssid}", r, req_headers=shown_auth)
-etag = r.headers["ETag"]
-r = client.get(f"/api/v1/students/{ssid}", headers={**hdrs, "If-None-Match": etag})
-show("Same request with the ETag: 304, no body (show what you have)", "GET", f"/api/v1/students/{ssid}", r,
-     req_headers={**shown_auth, "If-None-Match": etag})
-r = client.get(f"/api/v1/students/{ssid}/enrollments", headers=hdrs)
-show("Enrollment history and mobility", "GET", f"/api/v1/students/{ssid}/enrollments", r, req_headers=shown_auth,
-     trim=lambda d: {**d, "enrollments": d["enrollments"][:2] + (["…"] if len(d["enrollments"]) > 2 else [])})
-r = client.get(f"/api/v1/students/{ssid}/attendance", headers=hdrs)
-show("Attendance", "GET", f"/api/v1/students/{ssid}/attendance", r, req_headers=shown_auth,
-     trim=lambda d: {**d, "years": d["years"][:1] + (["…"] if len(d["years"]) > 1 else [])})
-r = client.get(f"/api/v1/students/{ssid}/progress-reports", headers=hdrs)
-show("Progress reports", "GET", f"/api/v1/students/{ssid}/progress-reports", r, req_headers=shown_auth,
-     trim=lambda d: {**d, "reports": [{**d["reports"][0], "courses": d["reports"][0]["courses"][:2] + ["…"]}] + (["…"] if len(d["reports"]) > 1 else [])} if d["reports"] else d)
 
 with app.app_context():
     from mobile_service import scoping
@@ -133,36 +114,81 @@ with app.app_context():
     from mobile_service.models import User
     me = db.session.execute(db.select(User).where(User.email == "csw.demo@dcfs.lacounty.gov")).scalar_one()
     p = Principal(user_id=me.id, role=me.role, sid="x", dcfs_employee_id=me.dcfs_employee_id)
-    visible = db.select(scoping.visible_student_ids(p).subquery().c.student_id)
-    foreign = db.session.execute(db.select(Student.ssid).where(Student.id.not_in(visible)).limit(1)).scalar()
-r = client.get(f"/api/v1/students/{foreign}", headers=hdrs)
+    visible = scoping.visible_student_ids(p)
+    other = db.session.execute(db.select(Student).where(Student.id.not_in(visible), Student.foster_status == "active")
+                               .order_by(Student.id).limit(1)).scalar_one()
+    foreign, foreign_key = other.ssid, other.student_key
+    o_first, o_last, o_dob = other.legal_first_name, other.legal_last_name, other.birth_date
+body = {"first_name": o_first, "last_name": o_last, "dob": o_dob.isoformat()}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Exact lookup of a student outside your scope: a reduced card (no SSID, grade or district)", "POST",
+     "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"ssid": foreign}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("A full SSID alone is a partial search: nothing outside your scope", "POST",
+     "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"ssid": foreign, "last_name": o_last}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("A full SSID with the last name (or the date of birth) is the exact lookup", "POST",
+     "/api/v1/students/search", r, req_headers=shown_auth, body=body)
+body = {"name": "j", "dob": "2012-02-30", "role": "admin"}
+r = client.post("/api/v1/students/search", json=body, headers=hdrs)
+show("Validation error (422): each bad field is listed", "POST", "/api/v1/students/search", r,
+     req_headers=shown_auth, body=body)
+
+r = client.get(f"/api/v1/students/{key}", headers=hdrs)
+show("Demographics", "GET", f"/api/v1/students/{key}", r, req_headers=shown_auth)
+etag = r.headers["ETag"]
+r = client.get(f"/api/v1/students/{key}", headers={**hdrs, "If-None-Match": etag})
+show("Same request with the ETag: 304, no body (show what you have)", "GET", f"/api/v1/students/{key}", r,
+     req_headers={**shown_auth, "If-None-Match": etag})
+r = client.get(f"/api/v1/students/{key}/enrollments", headers=hdrs)
+show("Enrollment history and mobility", "GET", f"/api/v1/students/{key}/enrollments", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "enrollments": d["enrollments"][:2] + (["…"] if len(d["enrollments"]) > 2 else [])})
+r = client.get(f"/api/v1/students/{key}/attendance", headers=hdrs)
+show("Attendance", "GET", f"/api/v1/students/{key}/attendance", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "years": d["years"][:1] + (["…"] if len(d["years"]) > 1 else [])})
+r = client.get(f"/api/v1/students/{key}/progress-reports", headers=hdrs)
+show("Progress reports", "GET", f"/api/v1/students/{key}/progress-reports", r, req_headers=shown_auth,
+     trim=lambda d: {**d, "reports": [{**d["reports"][0], "courses": d["reports"][0]["courses"][:2] + ["…"]}] + (["…"] if len(d["reports"]) > 1 else [])} if d["reports"] else d)
+
+r = client.get(f"/api/v1/students/{foreign_key}", headers=hdrs)
 show("A student outside your scope (identical to a student that does not exist)", "GET",
-     "/api/v1/students/<an SSID not on your caseload>", r, req_headers=shown_auth)
-r = client.get("/api/v1/students/" + ssid)
-show("No token: 401 without an error code (sign in)", "GET", f"/api/v1/students/{ssid}", r)
-r = client.get("/api/v1/students/" + ssid, headers={"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
-show("Expired or invalid token: 401 invalid_token (refresh, then retry once)", "GET", f"/api/v1/students/{ssid}",
+     "/api/v1/students/<the key of a reduced card>", r, req_headers=shown_auth)
+body = {"student_key": foreign_key, "reason": "New case, not yet in the DCFS feed"}
+r = client.post("/api/v1/caseload", json=body, headers=hdrs)
+show("Add that student with a reason (flagged for your supervisor)", "POST", "/api/v1/caseload", r,
+     req_headers=shown_auth, body=body)
+r = client.delete(f"/api/v1/caseload/{foreign_key}", json={"reason": "Added by mistake"}, headers=hdrs)
+show("Remove a student from your caseload list", "DELETE", f"/api/v1/caseload/{foreign_key}", r,
+     req_headers=shown_auth, body={"reason": "Added by mistake"})
+r = client.get("/api/v1/students/" + key)
+show("No token: 401 without an error code (sign in)", "GET", f"/api/v1/students/{key}", r)
+r = client.get("/api/v1/students/" + key, headers={"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
+show("Expired or invalid token: 401 invalid_token (refresh, then retry once)", "GET", f"/api/v1/students/{key}",
      r, req_headers={"Authorization": "Bearer <expired app token>"})
 
 with app.app_context():
     coord = db.session.execute(db.select(User.email).where(User.role == "pilot_coordinator").limit(1)).scalar()
 ctok = client.post("/auth/token", data={**form, "subject_token": dev_token(coord)}).get_json()["access_token"]
-r = client.get(f"/api/v1/students/{ssid}", headers={"Authorization": f"Bearer {ctok}"})
-show("A role without access to student data: 403", "GET", f"/api/v1/students/{ssid}", r,
+r = client.get(f"/api/v1/students/{key}", headers={"Authorization": f"Bearer {ctok}"})
+show("A role without access to student data: 403", "GET", f"/api/v1/students/{key}", r,
      req_headers={"Authorization": "Bearer <pilot coordinator's app token>"})
 
 from mobile_service import audit as audit_module
 real = audit_module.record
-def broken(*a, **k):
-    e = real(*a, **k); e.user_id = 10**9; return e
+def broken(principal, *a, **k):
+    # No such user: the audit INSERT fails (foreign key), as a full disk or a lost database would.
+    from types import SimpleNamespace
+    return real(SimpleNamespace(user_id=987654321, role=principal.role), *a, **k)
 audit_module.record = broken
-r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
+r = client.get(f"/api/v1/students/{key}", headers=hdrs)
 audit_module.record = real
 show("The service cannot record the access (audit log unavailable): 503, nothing disclosed", "GET",
-     f"/api/v1/students/{ssid}", r, req_headers=shown_auth)
+     f"/api/v1/students/{key}", r, req_headers=shown_auth)
 
 body = {"ssid": ssid}
-for _ in range(10):
+for _ in range(15):
     r = client.post("/api/v1/students/search", json=body, headers=hdrs)
     if r.status_code == 429:
         break
@@ -171,8 +197,8 @@ show("Too many searches: 429 with Retry-After", "POST", "/api/v1/students/search
 
 r = client.post("/auth/revoke", data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"})
 show("Sign out", "POST", "/auth/revoke", r, form={"token": "<refresh token>", "token_type_hint": "refresh_token"})
-r = client.get(f"/api/v1/students/{ssid}", headers=hdrs)
-show("The app token of a revoked session stops working at once", "GET", f"/api/v1/students/{ssid}", r,
+r = client.get(f"/api/v1/students/{key}", headers=hdrs)
+show("The app token of a revoked session stops working at once", "GET", f"/api/v1/students/{key}", r,
      req_headers=shown_auth)
 
 print("\n".join(out))

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, exists, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from mobile_service import clock
 from mobile_service.extensions import db
@@ -30,6 +30,7 @@ from mobile_service.models import (
     ROLE_SCSW,
     CaseloadEntry,
     DcfsCase,
+    Student,
     Supervision,
     User,
 )
@@ -303,3 +304,55 @@ def feed_assigned(principal: PrincipalLike, student_id: int) -> bool:
                                   open_case_filter()).limit(1)
     ).first()
     return found is not None
+
+
+# --- who a search may find (issue 11, api.md "Who may see what") ----------------------------------
+
+# The rule that answered a search: ``scope`` when only the caller's scope was searched,
+# ``exact_lookup`` when the EPS "Search Entire Foster Youth Database" rule also searched the rest.
+SEARCH_RULE_SCOPE = "scope"
+SEARCH_RULE_EXACT = "exact_lookup"
+SEARCH_RULES = (SEARCH_RULE_SCOPE, SEARCH_RULE_EXACT)
+
+
+class SearchLike(Protocol):
+    full_ssid: bool
+    exact_name_dob: bool
+    last_key: str | None
+    dob: dt.date | None
+
+
+def search_rule(criteria: SearchLike) -> str:
+    """Which rule a search falls under (EPS FAQ, "Search Entire Foster Youth Database").
+
+    The exact lookup: first name + last name + date of birth, each given in full, or a full
+    10-digit SSID together with the last name or the date of birth. Anything short of that (a
+    partial SSID, a full SSID alone, name prefixes, a birth date alone, any mix) is a partial
+    search and finds only students already in the caller's scope, whose cards are full (SSID,
+    grade). A student outside the scope is found only by the exact lookup, and then shows only a
+    reduced card: name, date of birth, current school's name and the student key to add the
+    student with a reason; no SSID, grade or district.
+    """
+    if criteria.exact_name_dob or (criteria.full_ssid and (criteria.last_key or criteria.dob)):
+        return SEARCH_RULE_EXACT
+    return SEARCH_RULE_SCOPE
+
+
+def search_scope(principal: PrincipalLike) -> ColumnElement[bool]:
+    """The condition "``students.id`` is in the caller's scope" for a search statement.
+
+    The same students :func:`student_access` allows (caseload, DCFS assignments, an SCSW's
+    active supervisees'), any foster status; nothing for other roles. Execute with
+    :func:`access_params`. Scopes are caseload-sized, so the scope drives the search plan.
+    """
+    return Student.id.in_(select(student_access(principal).c.student_id))
+
+
+def in_scope_ids(principal: PrincipalLike, student_ids: Sequence[int]) -> set[int]:
+    """Which of ``student_ids`` the principal may see (one query; empty input, no query)."""
+    ids = list(set(student_ids))
+    if not ids:
+        return set()
+    access = student_access(principal)
+    return set(db.session.execute(select(access.c.student_id).where(access.c.student_id.in_(ids)).distinct(),
+                                  access_params(principal)).scalars())

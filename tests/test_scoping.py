@@ -92,3 +92,37 @@ def test_one_student_membership_agrees_with_the_caseload_list(world, frozen_cloc
     p = principal(csw)
     expected = {world["assigned"].id, world["added"].id, readded.id}
     assert {s.id for s in students if scoping.on_caseload(p, s.id)} == expected
+
+
+@pytest.mark.parametrize("criteria, rule", [
+    ({"ssid": "4000000001"}, "scope"),                       # a full SSID alone is partial
+    ({"ssid": "40000001"}, "scope"),
+    ({"ssid": "40000001", "last_name": "Garcia"}, "scope"),  # partial SSID + last name: still partial
+    ({"ssid": "4000000001", "last_name": "Garcia"}, "exact_lookup"),
+    ({"ssid": "4000000001", "dob": "2012-03-04"}, "exact_lookup"),
+    ({"ssid": "4000000001", "name": "garcia"}, "scope"),     # `name` never makes the exact lookup
+    ({"first_name": "Maria", "last_name": "Garcia"}, "scope"),
+    ({"first_name": "Maria", "last_name": "Garcia", "dob": "2012-03-04"}, "exact_lookup"),
+    ({"name": "maria garcia", "dob": "2012-03-04"}, "scope"),
+    ({"dob": "2012-03-04"}, "scope"),
+])
+def test_search_rule_is_the_eps_exact_lookup_or_the_scope(criteria, rule):
+    from api.students.search import build_criteria
+
+    assert scoping.search_rule(build_criteria(**criteria)) == rule
+
+
+def test_search_scope_is_the_access_scope_and_in_scope_ids_filters(world):
+    from sqlalchemy import select
+
+    from mobile_service.models import Student
+
+    for who in ("csw", "scsw", "other", "coordinator", "admin"):
+        p = principal(world[who])
+        found = set(db.session.execute(select(Student.id).where(scoping.search_scope(p)),
+                                       scoping.access_params(p)).scalars())
+        assert found == set(scoping.visible_student_ids(p)), who
+    p = principal(world["csw"])
+    every = [world[n].id for n in ("assigned", "added", "foreign", "closed", "ended")]
+    assert scoping.in_scope_ids(p, every) == {world["assigned"].id, world["added"].id}
+    assert scoping.in_scope_ids(p, []) == set()

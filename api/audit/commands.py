@@ -60,7 +60,7 @@ def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
         for row in rows:
             click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
         click.echo(f"{len(rows)} event(s)", err=True)
-    from api.caseload.service import find_student
+    from api.audit.service import find_student
 
     student = find_student(ssid)
     audit_log.record(None, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",

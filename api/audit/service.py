@@ -7,12 +7,20 @@ from typing import Any
 
 from sqlalchemy import Select, and_, select, union
 
-from api.caseload.service import find_student
-from api.plumbing import paginate
+from api.plumbing import paginate, valid_ssid
 from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
+
+
+def find_student(ssid: str) -> Student | None:
+    """The student known by ``ssid`` (current or retired SSID), or None (admins look up by SSID)."""
+    if not valid_ssid(ssid):
+        return None
+    return db.session.execute(
+        select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)
+    ).scalar_one_or_none()
 
 
 def history_query(student: Student, since: dt.date | None) -> Select:

@@ -27,7 +27,7 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
     Returns the cards, the next cursor and the ids of the students shown (for the record of access).
     """
     page: Page = paginate(
-        select(Student.id, Student.ssid, Student.legal_first_name, Student.legal_last_name,
+        select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
                Student.alias_first_name, Student.birth_date).where(Student.id.in_(list(members))),
         [Student.last_name_key, Student.first_name_key, Student.id],
         limit=limit, cursor=cursor, scope=scope, user_id=user_id,
@@ -48,6 +48,7 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
         current = moves.current
         school = schools.get(current.school_id) if current is not None else None
         cards.append({
+            "student_key": row.student_key,
             "ssid": row.ssid,
             "first_name": row.legal_first_name,
             "last_name": row.legal_last_name,

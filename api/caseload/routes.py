@@ -12,7 +12,7 @@ from api.caseload.schemas import (
     CaseloadPageSchema,
     CaseloadRemoveSchema,
 )
-from api.plumbing import NOT_MODIFIED, etag_response
+from api.plumbing import NOT_MODIFIED, STUDENT_KEY_EXAMPLE, etag_response, no_store
 from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
@@ -34,20 +34,27 @@ class Caseload(MethodView):
         """List my caseload: DCFS-assigned students plus those I added, minus those I removed."""
         return etag_response(service.list_caseload(current_principal(), **args), CaseloadPageSchema)
 
+    @no_store
     @require_auth(roles=FIELD_ROLES)
     @per_user("caseload-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(CaseloadAddSchema)
     @blp.response(201, CaseloadEntrySchema, description="Added.")
     @blp.alt_response(200, schema=CaseloadEntrySchema, description="Already on my caseload (no change).")
-    @blp.alt_response(404, description="No student with this SSID.")
+    @blp.alt_response(404, description="No student with this key (a malformed key answers the same).")
     @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
     def post(self, body):
-        """Add a student by SSID; a reason is required unless the DCFS feed assigns the student to me."""
+        """Add a student by the key of a card or search result; a reason is required unless the DCFS feed assigns them to me."""
         entry, created = service.add_to_caseload(current_principal(), **body)
         return entry, 201 if created else 200
 
 
-@blp.route("/<ssid>")
+KEY_PARAM = {"in": "path", "name": "student_key", "required": True,
+             "description": "The opaque `student_key` of a caseload card or search result (never an SSID); a "
+                            "malformed or unknown key, or a student outside your access, answers 404.",
+             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "example": STUDENT_KEY_EXAMPLE}}
+
+
+@blp.route("/<student_key>", parameters=[KEY_PARAM])
 class CaseloadStudent(MethodView):
     """One student on my caseload."""
 
@@ -57,7 +64,7 @@ class CaseloadStudent(MethodView):
     @blp.response(204, description="Removed, or was not on my caseload (idempotent).")
     @blp.alt_response(404, description="No such student, or outside my access.")
     @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
-    def delete(self, body, ssid: str):
+    def delete(self, body, student_key: str):
         """Remove a student from my caseload list (a DCFS assignment still allows access)."""
-        service.remove_from_caseload(current_principal(), ssid=ssid, reason=(body or {}).get("reason"))
+        service.remove_from_caseload(current_principal(), student_key=student_key, reason=(body or {}).get("reason"))
         return Response(status=204)

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.plumbing import FreshnessSchema, PaginationArgsSchema, UTCDateTime, free_text_field, ssid_field
+from api.plumbing import (
+    STUDENT_KEY_EXAMPLE,
+    FreshnessSchema,
+    PaginationArgsSchema,
+    UTCDateTime,
+    free_text_field,
+    student_key_field,
+)
 from mobile_service.education import ALERTS
 
 REASON_MIN, REASON_MAX = 3, 500
@@ -50,6 +57,8 @@ class ProgressBriefSchema(Schema):
 class CaseloadCardSchema(Schema):
     """One student on a caseload: the phone's first screen."""
 
+    student_key = fields.String(required=True, metadata={
+        "description": "Opaque key for the record paths and caseload removal", "example": STUDENT_KEY_EXAMPLE})
     ssid = fields.String(required=True)
     first_name = fields.String(required=True, metadata={"description": "legal first name"})
     last_name = fields.String(required=True, metadata={"description": "legal last name"})
@@ -96,16 +105,16 @@ class SupervisedCaseloadPageSchema(CaseloadPageSchema):
 
 
 class CaseloadAddSchema(Schema):
-    """Body of ``POST /caseload``."""
+    """Body of ``POST /caseload``: the key of a caseload card or search result (never an SSID)."""
 
-    ssid = ssid_field(required=True)
+    student_key = student_key_field(required=True)
     reason = free_text_field(REASON_MIN, REASON_MAX, load_default=None, metadata={
         "description": "Required when the student is not assigned to you in the DCFS feed "
                        "(e.g. new case not yet in the feed, covering for a colleague)."})
 
 
 class CaseloadRemoveSchema(Schema):
-    """Optional body of ``DELETE /caseload/{ssid}``."""
+    """Optional body of ``DELETE /caseload/{student_key}``."""
 
     reason = free_text_field(REASON_MIN, REASON_MAX, load_default=None)
 
@@ -113,6 +122,7 @@ class CaseloadRemoveSchema(Schema):
 class CaseloadEntrySchema(Schema):
     """The caseload entry after an add."""
 
+    student_key = fields.String(required=True, metadata={"example": STUDENT_KEY_EXAMPLE})
     ssid = fields.String(required=True)
     on_caseload = fields.Boolean(required=True)
     assigned_in_dcfs_feed = fields.Boolean(required=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.caseload.cards import card_page
-from api.plumbing import valid_ssid
+from api.plumbing import valid_student_key
 from auth.principal import Principal
 from mobile_service import audit, clock, manual_adds, scoping, usage
 from mobile_service.errors import APIError, not_found
@@ -23,7 +23,6 @@ from mobile_service.models import (
     REVIEW_PENDING,
     CaseloadEntry,
     Student,
-    StudentSsid,
 )
 from mobile_service.models.registry import manual_add_days
 
@@ -44,13 +43,11 @@ def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> di
     return payload
 
 
-def find_student(ssid: str) -> Student | None:
-    """The student known by ``ssid`` (current or retired SSID), or None."""
-    if not valid_ssid(ssid):
+def find_student(student_key: str) -> Student | None:
+    """The student known by ``student_key`` (from a card or search result), or None."""
+    if not valid_student_key(student_key):
         return None
-    return db.session.execute(
-        select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)
-    ).scalar_one_or_none()
+    return db.session.execute(select(Student).where(Student.student_key == student_key)).scalar_one_or_none()
 
 
 def _membership(principal: Principal, student_id: int) -> scoping.Membership | None:
@@ -60,22 +57,22 @@ def _membership(principal: Principal, student_id: int) -> scoping.Membership | N
 
 def _entry_payload(student: Student, member: scoping.Membership) -> dict[str, Any]:
     entry = member.entry
-    return {"ssid": student.ssid, "on_caseload": True, "assigned_in_dcfs_feed": member.assigned_in_feed,
+    return {"student_key": student.student_key, "ssid": student.ssid, "on_caseload": True, "assigned_in_dcfs_feed": member.assigned_in_feed,
             "added_at": entry.added_at if entry is not None else None,
             "flagged": bool(entry is not None and entry.flagged),
             "review_state": entry.review_state if entry is not None else None,
             "expires_at": entry.expires_at if entry is not None and entry.review_state == REVIEW_PENDING else None}
 
 
-def add_to_caseload(principal: Principal, *, ssid: str, reason: str | None) -> tuple[dict[str, Any], bool]:
-    """Add a student (exact SSID) to the principal's caseload; return (entry, created).
+def add_to_caseload(principal: Principal, *, student_key: str, reason: str | None) -> tuple[dict[str, Any], bool]:
+    """Add a student (by student key) to the principal's caseload; return (entry, created).
 
     Idempotent: a student already on the list is returned as is. A student not assigned to the
     principal in the DCFS feed needs a reason; the add is flagged and pending: it lasts
     ``MANUAL_ADD_DAYS`` unless the supervising SCSW (an admin if none) approves it or the feed
     confirms it.
     """
-    student = find_student(ssid)
+    student = find_student(student_key)
     if student is None:
         raise not_found()
     member = _membership(principal, student.id)
@@ -118,14 +115,14 @@ def add_to_caseload(principal: Principal, *, ssid: str, reason: str | None) -> t
     return _entry_payload(student, scoping.Membership(student.id, assigned, entry)), True
 
 
-def remove_from_caseload(principal: Principal, *, ssid: str, reason: str | None) -> None:
+def remove_from_caseload(principal: Principal, *, student_key: str, reason: str | None) -> None:
     """Remove a student from the principal's caseload list (idempotent).
 
     A feed-assigned student gets a feed-removal entry that hides them until the DCFS feed
     brings a newer assignment. A student neither on the list, nor in scope, nor ever on this
     worker's caseload answers 404 like a missing one.
     """
-    student = find_student(ssid)
+    student = find_student(student_key)
     if student is None:
         raise not_found()
     member = _membership(principal, student.id)

@@ -6,11 +6,15 @@ Rules (api.md "Search rules"):
   ``gram``), then the full substring is verified on those candidates only.
 - ``name`` / ``first_name`` / ``last_name``: words of at least 2 letters, each prefix-matching a
   folded part of a legal or alias name (``student_name_parts``, a range on its primary key);
-  every word must match (AND), possibly in different fields. Name-only searches walk that index
-  and stop at the cap (``name_walk``), so their cost does not grow with the county.
+  every word must match (AND), possibly in different fields. Each word is probed per scoped
+  student (``name_walk``), so the cost follows the scope's size, not the county's.
 - ``dob``: exact (``ix_students_birth_date_last_first``).
-- Only active foster youth are searched, except the EPS "Search Entire Foster Youth Database"
-  rule: an exact first name + last name + date of birth, or a full 10-digit SSID.
+- Who can be found (``scoping.search_rule``, issue 11): a partial search (partial SSID, a full
+  SSID alone, name prefixes, birth date, any mix short of the exact lookup) runs only over the
+  caller's scope (``scoping.search_scope``), any foster status. The EPS "Search Entire Foster
+  Youth Database" rule (exact first name + last name + birth date, or a full 10-digit SSID with
+  the last name or the birth date) also finds students outside the scope, active or not
+  (``exact_lookup_ids``); the service shows those as reduced cards.
 
 Input characters that are not letters or digits (``%``, ``_``, ``\\``, quotes, punctuation,
 emoji) are folded away exactly as the importer folds stored names, so they can never act as
@@ -22,14 +26,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, exists, false, or_, select, true
+from sqlalchemy import Select, and_, case, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.students import name_walk
 from mobile_service import identifiers
 from mobile_service.extensions import db
-from mobile_service.models import FOSTER_ACTIVE, SsidGram, Student, StudentNamePart, StudentSsid
-from mobile_service.text import MAX_PART_LENGTH, fold, has_refused_characters, name_key, prefix_upper_bound
+from mobile_service.models import SsidGram, Student, StudentNamePart, StudentSsid
+from mobile_service.text import MAX_PART_LENGTH, fold, has_refused_characters, name_key
 
 MAX_FIELD_LENGTH = 100
 MAX_WORDS = 6
@@ -123,8 +127,8 @@ class SearchCriteria:
 
     ssid: str | None = None
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name kind -> folded words
-    first_key: str | None = None  # whole folded first_name input, for the exact rule
-    last_key: str | None = None
+    first_key: str | None = None  # whole folded first_name input, for the exact lookup
+    last_key: str | None = None  # whole folded last_name input, for the exact lookup
     dob: dt.date | None = None
     limit: int = DEFAULT_LIMIT
 
@@ -137,18 +141,13 @@ class SearchCriteria:
 
     @property
     def full_ssid(self) -> bool:
-        """A full 10-digit SSID: exact, and searched across the whole database."""
+        """A full 10-digit SSID (an exact match; alone, still a partial search: scope only)."""
         return self.ssid is not None and bool(FULL_SSID_RE.match(self.ssid))
 
     @property
     def exact_name_dob(self) -> bool:
-        """First name + last name + date of birth: the exact whole-database lookup applies."""
+        """First name + last name + date of birth, each given in full."""
         return bool(self.first_key and self.last_key and self.dob)
-
-    @property
-    def whole_database(self) -> bool:
-        """Whether the "Search Entire Foster Youth Database" rule applies to this search."""
-        return self.full_ssid or self.exact_name_dob
 
 
 def build_criteria(ssid: str | None = None, name: str | None = None, first_name: str | None = None,
@@ -176,8 +175,9 @@ def build_criteria(ssid: str | None = None, name: str | None = None, first_name:
         raise SearchValidationError(errors)
     if not values["words"] and "ssid" not in values and "dob" not in values:
         raise SearchValidationError({"_schema": ["Give at least one of ssid, name, first_name, last_name, dob."]})
-    if first_name is not None and last_name is not None:
+    if first_name is not None:
         values["first_key"] = name_key(first_name) or None
+    if last_name is not None:
         values["last_key"] = name_key(last_name) or None
     return SearchCriteria(**values)
 
@@ -192,21 +192,6 @@ class SearchValidationError(ValueError):
 
 # --- Query building -------------------------------------------------------------------------
 
-def _word_prefix(word: str, fields: tuple[str, ...]) -> ColumnElement[bool]:
-    """Student has a name part in ``fields`` starting with ``word`` (index range on ``part``)."""
-    parts = select(StudentNamePart.student_id).where(
-        StudentNamePart.part >= word, StudentNamePart.part < prefix_upper_bound(word))
-    if len(fields) < 4:
-        parts = parts.where(StudentNamePart.field.in_(fields))
-    return Student.id.in_(parts)
-
-
-def _word_exact(word: str, fields: tuple[str, ...]) -> ColumnElement[bool]:
-    """Student has a name part in ``fields`` equal to ``word`` (a primary-key lookup)."""
-    return exists().where(StudentNamePart.part == word, StudentNamePart.field.in_(fields),
-                          StudentNamePart.student_id == Student.id)
-
-
 def _ssid_match(ssid: str) -> ColumnElement[bool]:
     """Student is known by an SSID (current or retired) equal to / containing ``ssid``."""
     if FULL_SSID_RE.match(ssid):
@@ -217,117 +202,84 @@ def _ssid_match(ssid: str) -> ColumnElement[bool]:
     return Student.id.in_(grams)
 
 
-def _name_conditions(criteria: SearchCriteria) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
-    prefix, exact = [], []
-    for kind, words in criteria.words.items():
-        fields = NAME_FIELDS[kind]
-        for word in words:
-            prefix.append(_word_prefix(word, fields))
-            exact.append(_word_exact(word, fields))
-    return prefix, exact
+def exact_lookup_statement(criteria: SearchCriteria) -> Select | None:
+    """Candidates of the EPS exact lookup (any foster status, any scope); None if it does not apply.
+
+    First + last name + birth date: legal names compare on the stored keys (index ``birth_date,
+    last_name_key, first_name_key``); alias names are found through their name parts. Full SSID
+    + last name or birth date: the SSID (current or retired) by primary key, and the birth date.
+    ``exact_lookup_ids`` confirms the whole folded names on the candidates.
+    """
+    if criteria.exact_name_dob:
+        first, last = criteria.first_key, criteria.last_key
+        alias_first = select(StudentNamePart.student_id).where(
+            StudentNamePart.part == first[:MAX_PART_LENGTH], StudentNamePart.field.in_(("first", "alias_first")))
+        alias_last = select(StudentNamePart.student_id).where(
+            StudentNamePart.part == last[:MAX_PART_LENGTH], StudentNamePart.field.in_(("last", "alias_last")))
+        where = and_(Student.birth_date == criteria.dob,
+                     or_(and_(Student.last_name_key == last, Student.first_name_key == first),
+                         and_(Student.id.in_(alias_first), Student.id.in_(alias_last))))
+    elif criteria.full_ssid and (criteria.last_key or criteria.dob):
+        where = and_(Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid)),
+                     Student.birth_date == criteria.dob if criteria.dob else true())
+    else:
+        return None
+    return (select(Student.id, Student.first_name_key, Student.last_name_key,
+                   Student.alias_first_name, Student.alias_last_name).where(where).limit(MAX_LIMIT))
 
 
 def exact_lookup_ids(criteria: SearchCriteria) -> list[int]:
-    """Students (any foster status) whose full first and last name and birth date match exactly.
-
-    Legal names compare on the stored keys (index ``birth_date, last_name_key, first_name_key``);
-    alias names are found through their name parts and confirmed on the whole folded alias.
-    """
-    if not criteria.exact_name_dob:
+    """Students the EPS exact lookup finds, whole names confirmed (legal or alias); [] if it does not apply."""
+    stmt = exact_lookup_statement(criteria)
+    if stmt is None:
         return []
-    first, last = criteria.first_key, criteria.last_key
-    alias_first = select(StudentNamePart.student_id).where(
-        StudentNamePart.part == first[:MAX_PART_LENGTH], StudentNamePart.field.in_(("first", "alias_first")))
-    alias_last = select(StudentNamePart.student_id).where(
-        StudentNamePart.part == last[:MAX_PART_LENGTH], StudentNamePart.field.in_(("last", "alias_last")))
-    rows = db.session.execute(
-        select(Student.id, Student.first_name_key, Student.last_name_key,
-               Student.alias_first_name, Student.alias_last_name)
-        .where(Student.birth_date == criteria.dob,
-               or_(and_(Student.last_name_key == last, Student.first_name_key == first),
-                   and_(Student.id.in_(alias_first), Student.id.in_(alias_last))))
-        .limit(MAX_LIMIT)
-    ).all()
+    first = criteria.first_key if criteria.exact_name_dob else None
+    last = criteria.last_key
     matches = []
-    for row in rows:
+    for row in db.session.execute(stmt).all():
         firsts = {row.first_name_key, name_key(row.alias_first_name)}
         lasts = {row.last_name_key, name_key(row.alias_last_name)}
-        if first in firsts and last in lasts:
+        if (first is None or first in firsts) and (last is None or last in lasts):
             matches.append(row.id)
     return matches
 
 
-def search_statement(criteria: SearchCriteria, exact_ids: list[int]):
-    """The ranked, capped SELECT of matching students (identification columns only)."""
-    name_prefix, name_exact = _name_conditions(criteria)
+def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Select:
+    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
+
+    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
+    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
+    """
     ssid_cond = _ssid_match(criteria.ssid) if criteria.ssid else true()
     dob_cond = Student.birth_date == criteria.dob if criteria.dob else true()
-    all_criteria = and_(ssid_cond, dob_cond, *name_prefix)
-    if criteria.full_ssid:
-        where = all_criteria  # whole database: inactive students included
-    else:
-        # "|| ''" keeps planners off the unselective foster_status index (a fifth of all
-        # students are active): the search criteria's own indexes must drive the plan.
-        where = and_((Student.foster_status + "") == FOSTER_ACTIVE, all_criteria)
-        if exact_ids:
-            # Exact first + last + DOB matches qualify whatever their status, as long as the
-            # other criteria given (ssid, name) hold too.
-            other_words = [_word_prefix(w, NAME_FIELDS["name"]) for w in criteria.words.get("name", ())]
-            where = or_(where, and_(Student.id.in_(exact_ids), ssid_cond, *other_words))
-
+    name_prefix = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=False)
+    name_exact = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=True)
     ssid_exact = (Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid))
                   if criteria.full_ssid else false())
-    if exact_ids:
-        name_is_exact = Student.id.in_(exact_ids)
-    elif name_exact:
-        name_is_exact = and_(*name_exact)
-    else:
-        name_is_exact = false()
-    rank = case((ssid_exact, 0), (name_is_exact, 1), else_=2).label("rank")
+    rank = case((ssid_exact, 0), (and_(*name_exact) if name_exact else false(), 1), else_=2).label("rank")
     return (
-        select(Student.id, Student.ssid, Student.legal_first_name, Student.legal_last_name,
-               Student.birth_date, rank)
-        .where(where)
+        select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
+               Student.birth_date, Student.last_name_key, Student.first_name_key, rank)
+        .where(among, ssid_cond, dob_cond, *name_prefix)
         .order_by(rank, Student.last_name_key, Student.first_name_key, Student.id)
         .limit(criteria.limit)
     )
 
 
-def name_only(criteria: SearchCriteria) -> bool:
-    """Only name words were given: the name index alone drives the search (``name_walk``)."""
-    return bool(criteria.words) and criteria.ssid is None and criteria.dob is None
-
-
-def find_students(criteria: SearchCriteria) -> list:
-    """Run the search: two statements (exact lookup or exact-name walk, then the ranked search)."""
-    if name_only(criteria):
-        return name_walk.find_by_name(criteria.words, NAME_FIELDS, criteria.limit)
-    exact_ids = exact_lookup_ids(criteria)
-    return list(db.session.execute(search_statement(criteria, exact_ids)).all())
-
-
-def explain(criteria: SearchCriteria, exact_ids: list[int] | None = None) -> list[str]:
-    """The database's query plan of a search, one line per step (tests and the benchmark use it).
+def explain(stmt: Select, params: dict | None = None) -> list[str]:
+    """The database's query plan of a search statement, one line per step (tests and the benchmark).
 
     SQLite: ``EXPLAIN QUERY PLAN``; PostgreSQL: ``EXPLAIN`` with ``enable_seqscan`` off for the
-    statement's transaction, so a tiny test table still shows which indexes the plan can use
-    (and, for a name-only walk, ``enable_sort`` off: on a handful of rows sorting is cheaper
-    than walking, while at county scale the walk is what the planner picks).
+    statement's transaction, so a tiny test table still shows which indexes the plan can use.
+    ``params`` binds the scope's parameters (``scoping.access_params``).
     """
-    walk = name_only(criteria)
-    if walk:
-        stmt = name_walk.walk_statement(criteria.words, NAME_FIELDS, exact=False, fetch=criteria.limit)
-    else:
-        stmt = search_statement(criteria, exact_ids or [])
+    stmt = stmt.params(**(params or {}))
     dialect = db.engine.dialect
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     connection = db.session.connection()
     if dialect.name == "postgresql":
-        switches = ["enable_seqscan", *(["enable_sort"] if walk else [])]
-        for switch in switches:
-            connection.exec_driver_sql(f"SET LOCAL {switch} = off")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         lines = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql)]
-        for switch in switches:
-            connection.exec_driver_sql(f"SET LOCAL {switch} = on")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
         return lines
     return [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]

@@ -14,16 +14,16 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Subquery
 
-from api.plumbing import valid_ssid
+from api.plumbing import valid_student_key
 from api.students import records as record_data
 from api.students.records import enrollment_rows, on_my_caseload
-from api.students.search import SearchCriteria, find_students
+from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
 from mobile_service import audit, clock, scoping, usage
 from mobile_service.education import current_enrollment
 from mobile_service.errors import not_found, unavailable
 from mobile_service.extensions import db
-from mobile_service.models import Student, StudentSsid
+from mobile_service.models import Student
 
 log = logging.getLogger("mobile_service.security")
 
@@ -44,19 +44,18 @@ def commit_disclosure() -> None:
 def _resolve_statement(access: Subquery) -> Select:
     # One statement per shape of access subquery (they are cached too): built once, run with parameters.
     return (select(Student, access.c.basis)
-            .join(StudentSsid, StudentSsid.student_id == Student.id)
             .join(access, access.c.student_id == Student.id)
-            .where(StudentSsid.ssid == bindparam("ssid")))
+            .where(Student.student_key == bindparam("student_key")))
 
 
-def resolve_student(principal: Principal, ssid: str) -> tuple[Student, str]:
-    """The student known by ``ssid`` (current or retired) and the caller's basis, or the one 404."""
-    if not valid_ssid(ssid):
+def resolve_student(principal: Principal, student_key: str) -> tuple[Student, str]:
+    """The student known by ``student_key`` and the caller's basis, or the one 404."""
+    if not valid_student_key(student_key):
         raise not_found()
     rows = db.session.execute(_resolve_statement(scoping.student_access(principal)),
-                              {"ssid": ssid, **scoping.access_params(principal)}).all()
+                              {"student_key": student_key, **scoping.access_params(principal)}).all()
     if not rows:
-        # Same answer for "no such student" and "not yours"; the denial is logged without the SSID.
+        # Same answer for malformed, unknown and "not yours"; the denial is logged without the key.
         log.info("student record refused or missing", extra={"user_id": principal.user_id, "event": "record_denied"})
         raise not_found()
     bases = {row.basis for row in rows}
@@ -65,37 +64,65 @@ def resolve_student(principal: Principal, ssid: str) -> tuple[Student, str]:
 
 # --- search -------------------------------------------------------------------------------------
 
+def _ordered(rows: list, limit: int) -> list:
+    return sorted(rows, key=lambda r: (r.rank, r.last_name_key, r.first_name_key, r.id))[:limit]
+
+
+def find_visible(principal: Principal, criteria: SearchCriteria) -> tuple[str, list, set[int]]:
+    """The rule that answers, the ranked rows (capped) and which of them are in the caller's scope.
+
+    In-scope matches come from one scoped statement; when the exact lookup applies, its matches
+    outside the scope join them (they will be reduced cards). A constant number of statements.
+    """
+    rule = scoping.search_rule(criteria)
+    params = scoping.access_params(principal)
+    rows = list(db.session.execute(search_statement(criteria, scoping.search_scope(principal)), params).all())
+    in_scope = {row.id for row in rows}
+    if rule == scoping.SEARCH_RULE_EXACT:
+        exact_ids = [i for i in exact_lookup_ids(criteria) if i not in in_scope]
+        if exact_ids:
+            # An exact match can be in scope yet below the scoped statement's cap: ask the scope.
+            in_scope |= scoping.in_scope_ids(principal, exact_ids)
+            rows += db.session.execute(search_statement(criteria, Student.id.in_(exact_ids))).all()
+            rows = list({row.id: row for row in rows}.values())
+    return rule, _ordered(rows, criteria.limit), in_scope
+
+
 def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
-    """Run a search and return identification cards; audited by criteria kinds, never values."""
-    rows = find_students(criteria)
+    """Search the caller's scope (and, by the exact lookup, the rest); audited by rule and card counts."""
+    rule, rows, in_scope = find_visible(principal, criteria)
     ids = [row.id for row in rows]
     enrollments = enrollment_rows(ids)
-    mine = on_my_caseload(principal, ids)
+    mine = on_my_caseload(principal, [i for i in ids if i in in_scope])
     today = clock.today()
     cards = []
     for row in rows:
         now = current_enrollment(enrollments.get(row.id, []), today)
-        cards.append({
-            "ssid": row.ssid, "legal_first_name": row.legal_first_name, "legal_last_name": row.legal_last_name,
-            "birth_date": row.birth_date,
-            "school_name": now.name if now else None, "grade_level": now.grade_level if now else None,
-            "on_my_caseload": row.id in mine,
-        })
+        card = {"student_key": row.student_key, "in_scope": row.id in in_scope,
+                "legal_first_name": row.legal_first_name, "legal_last_name": row.legal_last_name,
+                "birth_date": row.birth_date, "school_name": now.name if now else None}
+        if row.id in in_scope:
+            # Full identification card; out of scope, the reduced card stops above (no SSID, grade, district).
+            card.update(ssid=row.ssid, grade_level=now.grade_level if now else None, on_my_caseload=row.id in mine)
+        cards.append(card)
+    full = sum(1 for card in cards if card["in_scope"])
     kinds = criteria.kinds
-    basis = "exact_lookup" if criteria.whole_database else "search"
-    audit.record_list(principal, "student.search", basis=basis, shown=[(row.id, basis) for row in rows],
-                      details={"criteria": kinds, "result_count": len(cards),
-                               "whole_database": criteria.whole_database})
+    basis = "exact_lookup" if rule == scoping.SEARCH_RULE_EXACT else "search"
+    # Per child: a student in the caller's scope was shown on that scope; a reduced card only
+    # through the exact lookup.
+    audit.record_list(principal, "student.search", basis=basis,
+                      shown=[(row.id, "search" if row.id in in_scope else "exact_lookup") for row in rows],
+                      details={"criteria": kinds, "rule": rule, "result_count": len(cards),
+                               "full_cards": full, "reduced_cards": len(cards) - full})
     usage.record_event("search", principal, result_count=len(cards), detail=",".join(kinds))
     commit_disclosure()
-    return {"results": cards, "count": len(cards), "limit": criteria.limit,
-            "searched_entire_database": criteria.whole_database}
+    return {"results": cards, "count": len(cards), "limit": criteria.limit, "rule": rule}
 
 
 # --- records ------------------------------------------------------------------------------------
 
-def _view(principal: Principal, ssid: str, action: str, tab: str, build) -> dict[str, Any]:
-    student, basis = resolve_student(principal, ssid)
+def _view(principal: Principal, student_key: str, action: str, tab: str, build) -> dict[str, Any]:
+    student, basis = resolve_student(principal, student_key)
     payload = build(principal, student, basis)
     audit.record(principal, action, student_id=student.id, ssid=student.ssid, basis=basis)
     usage.record_event("record_view", principal, detail=tab)
@@ -103,22 +130,22 @@ def _view(principal: Principal, ssid: str, action: str, tab: str, build) -> dict
     return payload
 
 
-def demographics(principal: Principal, ssid: str) -> dict[str, Any]:
+def demographics(principal: Principal, student_key: str) -> dict[str, Any]:
     """Demographics and current school of one student in the caller's scope."""
-    return _view(principal, ssid, "student.view", "demographics", record_data.demographics)
+    return _view(principal, student_key, "student.view", "demographics", record_data.demographics)
 
 
-def enrollments(principal: Principal, ssid: str) -> dict[str, Any]:
+def enrollments(principal: Principal, student_key: str) -> dict[str, Any]:
     """Enrollment history (newest first) and mobility figures."""
-    return _view(principal, ssid, "student.enrollments.view", "enrollments", record_data.enrollments)
+    return _view(principal, student_key, "student.enrollments.view", "enrollments", record_data.enrollments)
 
 
-def attendance(principal: Principal, ssid: str) -> dict[str, Any]:
+def attendance(principal: Principal, student_key: str) -> dict[str, Any]:
     """Attendance per school year and school."""
-    return _view(principal, ssid, "student.attendance.view", "attendance", record_data.attendance)
+    return _view(principal, student_key, "student.attendance.view", "attendance", record_data.attendance)
 
 
-def progress_reports(principal: Principal, ssid: str) -> dict[str, Any]:
+def progress_reports(principal: Principal, student_key: str) -> dict[str, Any]:
     """Progress reports per term, newest first."""
-    return _view(principal, ssid, "student.progress_reports.view", "progress_reports",
+    return _view(principal, student_key, "student.progress_reports.view", "progress_reports",
                  record_data.progress_reports)

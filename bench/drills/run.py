@@ -41,7 +41,7 @@ def _requests(app, srv, users_wanted: int) -> list[tuple[str, str]]:
     users = workload.mint_dev_tokens(app, users_wanted, rng, lifetime=3600)
     workload.exchange_all(srv.url, users)
     workload.load_caseloads(srv.url, users)
-    pairs = [(tab.format(ssid=card["ssid"]), u.app_token) for u in users for card in u.caseload
+    pairs = [(tab.format(key=card["student_key"]), u.app_token) for u in users for card in u.caseload
              for tab in workload.RECORD_TABS.values()]
     if not pairs:
         raise RuntimeError("no caseload students to read")

@@ -8,6 +8,7 @@ from mobile_service import clock
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql, Stage
 from mobile_service.importing.tables import STAGE, Counts, classify_counts, recompute_foster_status, stage_rows
+from mobile_service.models import new_student_key
 from mobile_service.text import name_key, name_parts, ssid_grams
 
 SSIDS, GRAMS, PARTS = "import_ssids", "import_grams", "import_parts"
@@ -15,10 +16,11 @@ COLUMNS = (("ssid", "text"), ("legal_first_name", "text"), ("legal_middle_name",
            ("legal_last_name", "text"), ("alias_first_name", "text"), ("alias_last_name", "text"),
            ("birth_date", "date"), ("gender_code", "text"), ("primary_language", "text"),
            ("foster_client_id", "text"), ("homeless", "bool"), ("first_name_key", "text"),
-           ("last_name_key", "text"))
+           ("last_name_key", "text"), ("student_key", "text"))
 WORK = (("student_id", "int"), ("target_id", "int"), ("changed", "bool"), ("names_changed", "bool"),
         ("conflict", "bool"))
-VALUES = tuple(c for c, _ in COLUMNS if c != "ssid")
+# Compared and updated on known students; the student key is only ever written on insert (stable).
+VALUES = tuple(c for c, _ in COLUMNS if c not in ("ssid", "student_key"))
 NAME_FIELDS = (("first", "legal_first_name"), ("last", "legal_last_name"),
                ("alias_first", "alias_first_name"), ("alias_last", "alias_last_name"))
 
@@ -44,7 +46,7 @@ class _Fanout:
                 for part in sorted(name_parts(names[column])):
                     self.parts.add((line, part, field))
             yield (line, ssid, first, middle, last, alias_first, alias_last, *rest[:-1],
-                   name_key(first), name_key(last))
+                   name_key(first), name_key(last), new_student_key())
 
     def finish(self) -> None:
         for stage in (self.ssids, self.grams, self.parts):
@@ -77,7 +79,8 @@ def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
         sql.run(f"UPDATE students SET {assignments}, updated_at = :now FROM {s} s "
                 "WHERE students.id = s.target_id AND s.changed", now=now)
     if counts.inserted:
-        columns = ", ".join(("ssid", *VALUES))
+        # Every new student gets a random key (staged per row; used only by this insert).
+        columns = ", ".join(("ssid", *VALUES, "student_key"))
         sql.run(f"INSERT INTO students ({columns}, foster_status, updated_at) "
                 f"SELECT {columns}, 'inactive', :now FROM {s} WHERE target_id IS NULL ORDER BY line", now=now)
         sql.run(f"UPDATE {s} SET student_id = st.id, names_changed = TRUE FROM students st "

@@ -3,6 +3,7 @@ from mobile_service.models.base import Base
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
+    STUDENT_KEY_LENGTH,
     AttendanceSummary,
     DcfsCase,
     Enrollment,
@@ -14,6 +15,7 @@ from mobile_service.models.education import (
     Student,
     StudentNamePart,
     StudentSsid,
+    new_student_key,
 )
 from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
@@ -53,6 +55,7 @@ __all__ = [
     "ROLE_COORDINATOR",
     "ROLE_CSW",
     "ROLE_SCSW",
+    "STUDENT_KEY_LENGTH",
     "Announcement",
     "AttendanceSummary",
     "AuditEvent",
@@ -78,4 +81,5 @@ __all__ = [
     "Supervision",
     "UsageEvent",
     "User",
+    "new_student_key",
 ]

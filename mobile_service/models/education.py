@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, false, text
@@ -11,6 +12,14 @@ from mobile_service.models.base import Base, CollatedKey, UTCDateTime, now
 
 FOSTER_ACTIVE = "active"
 FOSTER_INACTIVE = "inactive"
+# The opaque student key of record URLs: 16 random bytes, base64url (22 characters).
+STUDENT_KEY_BYTES = 16
+STUDENT_KEY_LENGTH = 22
+
+
+def new_student_key() -> str:
+    """A fresh opaque student key: random, never derived from the SSID or any other attribute."""
+    return secrets.token_urlsafe(STUDENT_KEY_BYTES)
 
 
 class School(Base):
@@ -37,6 +46,9 @@ class Student(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ssid: Mapped[str] = mapped_column(String(10), unique=True)
+    # The student's identifier in URLs (record paths, caseload removal): random and stable, so
+    # access logs outside the record of access never carry an SSID (migration 0005).
+    student_key: Mapped[str] = mapped_column(String(32), default=new_student_key)
     legal_first_name: Mapped[str] = mapped_column(String(100))
     legal_middle_name: Mapped[str | None] = mapped_column(String(100))
     legal_last_name: Mapped[str] = mapped_column(String(100))
@@ -59,6 +71,7 @@ class Student(Base):
     __table_args__ = (
         Index("ix_students_birth_date_last_first", "birth_date", "last_name_key", "first_name_key"),
         Index("ix_students_foster_status", "foster_status"),
+        Index("ix_students_student_key", "student_key", unique=True),
     )
 
 

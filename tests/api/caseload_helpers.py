@@ -25,6 +25,7 @@ from tests.factories import app_token_for, make_case, make_school, make_student,
 # Only clock.today is fixed; utcnow (token times, audit timestamps) stays real.
 TODAY = dt.date(2026, 10, 15)
 UNKNOWN_SSID = "9999999999"
+UNKNOWN_KEY = "AAAAAAAAAAAAAAAAAAAAAA"  # well formed, no such student
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -98,6 +99,7 @@ def world(app, fixed_today):
             id={k: u.id for k, u in users.items()},
             student_id={k: s.id for k, s in students.items()},
             ssid={k: s.ssid for k, s in students.items()},
+            key={k: s.student_key for k, s in students.items()},
             school_id=school.id,
         )
         ns.headers = {k: bearer(app_token_for(u)) for k, u in users.items()}

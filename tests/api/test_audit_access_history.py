@@ -21,10 +21,10 @@ def url(ssid: str) -> str:
 
 def make_history(client, world) -> None:
     """A CSW adds and removes a student; a peer's add of another student must not appear."""
-    client.post("/api/v1/caseload", json={"ssid": world.ssid["unrelated"], "reason": "covering for Pat"},
+    client.post("/api/v1/caseload", json={"student_key": world.key["unrelated"], "reason": "covering for Pat"},
                 headers=world.headers["csw"])
-    client.delete(f"/api/v1/caseload/{world.ssid['unrelated']}", headers=world.headers["csw"])
-    client.post("/api/v1/caseload", json={"ssid": world.ssid["inactive"], "reason": "reopened"},
+    client.delete(f"/api/v1/caseload/{world.key['unrelated']}", headers=world.headers["csw"])
+    client.post("/api/v1/caseload", json={"student_key": world.key["inactive"], "reason": "reopened"},
                 headers=world.headers["peer"])
 
 
@@ -60,7 +60,7 @@ def test_access_history_pagination_and_since(app, client, world):
             db.session.add(AuditEvent(occurred_at=dt.datetime(2026, 9, day, 12, tzinfo=dt.UTC),
                                       user_id=world.id["csw"], role="csw", action="student.view",
                                       student_id=world.student_id["assigned"], ssid=world.ssid["assigned"],
-                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<ssid>",
+                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<student_key>",
                                       request_id=f"r{day}"))
         db.session.commit()
     seen, cursor = [], None

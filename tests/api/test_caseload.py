@@ -10,6 +10,7 @@ from mobile_service import scoping
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
 from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+    UNKNOWN_KEY,
     UNKNOWN_SSID,
     audit_rows,
     entries,
@@ -22,10 +23,11 @@ from tests.factories import make_case
 
 URL = "/api/v1/caseload"
 PAGE_KEYS = {"items", "total", "next_cursor", "freshness"}
-CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
+CARD_KEYS = {"student_key", "ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
              "enrollment_start", "days_since_school_change", "school_changes_this_year", "attendance",
              "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts"}
-ENTRY_KEYS = {"ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged", "review_state", "expires_at"}
+ENTRY_KEYS = {"student_key", "ssid", "on_caseload", "assigned_in_dcfs_feed", "added_at", "flagged", "review_state",
+              "expires_at"}
 
 
 def ssids(body) -> list[str]:
@@ -78,20 +80,21 @@ def test_caseload_view_is_audited_once_with_usage_event(app, client, world):
 def test_etag_and_304(client, world):
     first = client.get(URL, headers=world.headers["csw"])
     tag = first.headers["ETag"]
-    assert tag.startswith('"') and first.headers["Cache-Control"] == "no-store"
+    assert tag.startswith('"') and first.headers["Cache-Control"] == "private, no-store"
     again = client.get(URL, headers={**world.headers["csw"], "If-None-Match": tag})
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == tag
+    assert again.headers["Cache-Control"] == "private, no-store"
     weak = client.get(URL, headers={**world.headers["csw"], "If-None-Match": f"W/{tag}"})
     assert weak.status_code == 304
-    client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"}, headers=world.headers["csw"])
+    client.post(URL, json={"student_key": world.key["unrelated"], "reason": "new case"}, headers=world.headers["csw"])
     changed = client.get(URL, headers={**world.headers["csw"], "If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
 
 
 def test_add_unassigned_requires_reason_and_is_flagged(app, client, world):
-    missing = client.post(URL, json={"ssid": world.ssid["unrelated"]}, headers=world.headers["csw"])
+    missing = client.post(URL, json={"student_key": world.key["unrelated"]}, headers=world.headers["csw"])
     assert missing.status_code == 422 and "reason" in missing.json["errors"]["json"]
-    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "  covering for Pat  "},
+    response = client.post(URL, json={"student_key": world.key["unrelated"], "reason": "  covering for Pat  "},
                            headers=world.headers["csw"])
     assert response.status_code == 201
     assert set(response.json) == ENTRY_KEYS
@@ -106,14 +109,14 @@ def test_add_unassigned_requires_reason_and_is_flagged(app, client, world):
     assert world.ssid["unrelated"] in ssids(client.get(URL, headers=world.headers["csw"]).json)
 
 
-def test_inactive_student_can_be_added_by_exact_ssid(client, world):
-    response = client.post(URL, json={"ssid": world.ssid["inactive"], "reason": "case reopened"},
+def test_inactive_student_can_be_added_by_key(client, world):
+    response = client.post(URL, json={"student_key": world.key["inactive"], "reason": "case reopened"},
                            headers=world.headers["csw"])
     assert response.status_code == 201
 
 
 def test_add_is_idempotent(app, client, world):
-    body = {"ssid": world.ssid["unrelated"], "reason": "new case"}
+    body = {"student_key": world.key["unrelated"], "reason": "new case"}
     first = client.post(URL, json=body, headers=world.headers["csw"])
     second = client.post(URL, json=body, headers=world.headers["csw"])
     assert (first.status_code, second.status_code) == (201, 200)
@@ -124,31 +127,42 @@ def test_add_is_idempotent(app, client, world):
 
 
 def test_adding_a_feed_assigned_student_needs_no_reason(client, world):
-    response = client.post(URL, json={"ssid": world.ssid["assigned"]}, headers=world.headers["csw"])
+    response = client.post(URL, json={"student_key": world.key["assigned"]}, headers=world.headers["csw"])
     assert response.status_code == 200  # already on the list through the feed
-    assert response.json == {"ssid": world.ssid["assigned"], "on_caseload": True, "assigned_in_dcfs_feed": True,
+    assert response.json == {"student_key": world.key["assigned"], "ssid": world.ssid["assigned"],
+                             "on_caseload": True, "assigned_in_dcfs_feed": True,
                              "added_at": None, "flagged": False, "review_state": None, "expires_at": None}
 
 
 def test_add_unknown_student_is_404(client, world):
-    response = client.post(URL, json={"ssid": UNKNOWN_SSID, "reason": "x" * 10}, headers=world.headers["csw"])
+    response = client.post(URL, json={"student_key": UNKNOWN_KEY, "reason": "x" * 10}, headers=world.headers["csw"])
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/problem+json")
 
 
+def test_add_by_ssid_is_gone(app, client, world):
+    """An SSID body was an existence oracle past the exact-lookup rule: refused as an unknown field."""
+    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "xyz"}, headers=world.headers["csw"])
+    assert response.status_code == 422 and set(response.json["errors"]["json"]) == {"ssid", "student_key"}
+    unknown = client.post(URL, json={"ssid": UNKNOWN_SSID, "reason": "xyz"}, headers=world.headers["csw"])
+    assert without_request_id(unknown.json) == without_request_id(response.json)
+    assert entries(app, world.id["csw"], world.student_id["unrelated"]) == []
+
+
 @pytest.mark.parametrize("body, field", [
-    ({}, "ssid"),
-    ({"ssid": "40000abcde", "reason": "valid reason"}, "ssid"),
-    ({"ssid": "123", "reason": "valid reason"}, "ssid"),
-    ({"ssid": 4000000001, "reason": "valid reason"}, "ssid"),
-    ({"ssid": "{unrelated}", "reason": "r" * 10_000}, "reason"),
-    ({"ssid": "{unrelated}", "reason": "ab"}, "reason"),
-    ({"ssid": "{unrelated}", "reason": "   "}, "reason"),
-    ({"ssid": "{unrelated}", "reason": "ok reason", "user_id": 1}, "user_id"),
-    ({"ssid": "{unrelated}", "reason": "ok reason", "flagged": False}, "flagged"),
+    ({}, "student_key"),
+    ({"student_key": "short", "reason": "valid reason"}, "student_key"),
+    ({"student_key": "q3Vd9fK2LmX0aB7cR1sT4w!", "reason": "valid reason"}, "student_key"),
+    ({"student_key": "4000000001", "reason": "valid reason"}, "student_key"),
+    ({"student_key": 4000000001, "reason": "valid reason"}, "student_key"),
+    ({"student_key": "{unrelated}", "reason": "r" * 10_000}, "reason"),
+    ({"student_key": "{unrelated}", "reason": "ab"}, "reason"),
+    ({"student_key": "{unrelated}", "reason": "   "}, "reason"),
+    ({"student_key": "{unrelated}", "reason": "ok reason", "user_id": 1}, "user_id"),
+    ({"student_key": "{unrelated}", "reason": "ok reason", "flagged": False}, "flagged"),
 ])
 def test_add_rejects_bad_bodies(app, client, world, body, field):
-    body = {k: (v.format(unrelated=world.ssid["unrelated"]) if isinstance(v, str) and v.startswith("{") else v)
+    body = {k: (v.format(unrelated=world.key["unrelated"]) if isinstance(v, str) and v.startswith("{") else v)
             for k, v in body.items()}
     response = client.post(URL, json=body, headers=world.headers["csw"])
     assert response.status_code == 422, response.json
@@ -157,10 +171,10 @@ def test_add_rejects_bad_bodies(app, client, world, body, field):
     assert audit_rows(app, "caseload.add") == []
 
 
-@pytest.mark.parametrize("body", [{"ssid": "4000000001\u0000", "reason": "valid reason"},
-                                  {"ssid": "{unrelated}", "reason": "bad\u0000reason"}])
+@pytest.mark.parametrize("body", [{"student_key": "{unrelated}\u0000", "reason": "valid reason"},
+                                  {"student_key": "{unrelated}", "reason": "bad\u0000reason"}])
 def test_add_rejects_nul_bytes(app, client, world, body):
-    body = {k: v.replace("{unrelated}", world.ssid["unrelated"]) for k, v in body.items()}
+    body = {k: v.replace("{unrelated}", world.key["unrelated"]) for k, v in body.items()}
     response = client.post(URL, json=body, headers=world.headers["csw"])
     assert response.status_code in (400, 422)  # the request guard answers 400 before the schema
     assert entries(app, world.id["csw"], world.student_id["unrelated"]) == []
@@ -172,8 +186,8 @@ def test_add_rejects_non_json_and_non_object_bodies(client, world):
 
 
 def test_remove_added_student_then_history_is_kept_on_readd(app, client, world):
-    ssid, sid = world.ssid["added"], world.student_id["added"]
-    response = client.delete(f"{URL}/{ssid}", json={"reason": "case closed"}, headers=world.headers["csw"])
+    ssid, key, sid = world.ssid["added"], world.key["added"], world.student_id["added"]
+    response = client.delete(f"{URL}/{key}", json={"reason": "case closed"}, headers=world.headers["csw"])
     assert response.status_code == 204 and response.data == b""
     assert ssid not in ssids(client.get(URL, headers=world.headers["csw"]).json)
     with app.app_context():
@@ -181,9 +195,9 @@ def test_remove_added_student_then_history_is_kept_on_readd(app, client, world):
 
         p = Principal(user_id=world.id["csw"], role="csw", sid="s", dcfs_employee_id=None)
         assert scoping.basis_for(p, sid) is None  # no other basis: no longer visible
-    again = client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
+    again = client.delete(f"{URL}/{key}", headers=world.headers["csw"])
     assert again.status_code == 204  # idempotent: it was on my caseload before
-    assert client.post(URL, json={"ssid": ssid, "reason": "reopened"}, headers=world.headers["csw"]).status_code == 201
+    assert client.post(URL, json={"student_key": key, "reason": "reopened"}, headers=world.headers["csw"]).status_code == 201
     rows = entries(app, world.id["csw"], sid)
     assert len(rows) == 2 and rows[0].removed_at is not None and rows[0].removed_reason == "case closed"
     assert rows[1].removed_at is None and rows[1].added_reason == "reopened"
@@ -193,7 +207,7 @@ def test_remove_added_student_then_history_is_kept_on_readd(app, client, world):
 
 def test_removing_feed_assigned_student_hides_until_newer_assignment(app, client, world):
     ssid, sid = world.ssid["assigned"], world.student_id["assigned"]
-    assert client.delete(f"{URL}/{ssid}", headers=world.headers["csw"]).status_code == 204
+    assert client.delete(f"{URL}/{world.key['assigned']}", headers=world.headers["csw"]).status_code == 204
     [removal] = entries(app, world.id["csw"], sid)
     assert removal.origin == "feed" and removal.removed_at is not None
     assert ssid not in ssids(client.get(URL, headers=world.headers["csw"]).json)
@@ -222,25 +236,25 @@ def test_removing_feed_assigned_student_hides_until_newer_assignment(app, client
 
 
 def test_readding_removed_feed_student_needs_no_reason(client, world):
-    ssid = world.ssid["assigned"]
-    client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
-    response = client.post(URL, json={"ssid": ssid}, headers=world.headers["csw"])
+    ssid, key = world.ssid["assigned"], world.key["assigned"]
+    client.delete(f"{URL}/{key}", headers=world.headers["csw"])
+    response = client.post(URL, json={"student_key": key}, headers=world.headers["csw"])
     assert response.status_code == 201 and response.json["flagged"] is False
     card = next(c for c in client.get(URL, headers=world.headers["csw"]).json["items"] if c["ssid"] == ssid)
     assert card["assigned_in_dcfs_feed"] is True and card["added_at"] is not None
 
 
-@pytest.mark.parametrize("target", ["foreign", "unrelated", "unknown", "malformed"])
+@pytest.mark.parametrize("target", ["foreign", "unrelated", "unknown", "malformed", "ssid"])
 def test_remove_out_of_scope_is_the_same_404_as_missing(client, world, target):
-    ssid = {"unknown": UNKNOWN_SSID, "malformed": "12ab"}.get(target) or world.ssid[target]
-    reference = client.delete(f"{URL}/{UNKNOWN_SSID}", headers=world.headers["csw"])
-    response = client.delete(f"{URL}/{ssid}", headers=world.headers["csw"])
+    key = {"unknown": UNKNOWN_KEY, "malformed": "12ab", "ssid": world.ssid["added"]}.get(target) or world.key[target]
+    reference = client.delete(f"{URL}/{UNKNOWN_KEY}", headers=world.headers["csw"])
+    response = client.delete(f"{URL}/{key}", headers=world.headers["csw"])
     assert response.status_code == 404
     assert without_request_id(response.json) == without_request_id(reference.json)
 
 
 def test_remove_rejects_bad_bodies(client, world):
-    url = f"{URL}/{world.ssid['added']}"
+    url = f"{URL}/{world.key['added']}"
     assert client.delete(url, json={"reason": "x" * 501}, headers=world.headers["csw"]).status_code == 422
     assert client.delete(url, json={"why": "x"}, headers=world.headers["csw"]).status_code == 422
 
@@ -261,7 +275,7 @@ def failing_once(monkeypatch):
 
 def test_failed_commit_keeps_neither_change_nor_audit(app, client, world, monkeypatch):
     monkeypatch.setattr(db.session, "commit", failing_once(monkeypatch))
-    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"},
+    response = client.post(URL, json={"student_key": world.key["unrelated"], "reason": "new case"},
                            headers=world.headers["csw"])
     assert response.status_code == 500
     assert "simulated" not in response.get_data(as_text=True)
@@ -272,7 +286,7 @@ def test_failed_commit_keeps_neither_change_nor_audit(app, client, world, monkey
 
 def test_failed_remove_keeps_entry_open(app, client, world, monkeypatch):
     monkeypatch.setattr(db.session, "commit", failing_once(monkeypatch))
-    assert client.delete(f"{URL}/{world.ssid['added']}", headers=world.headers["csw"]).status_code == 500
+    assert client.delete(f"{URL}/{world.key['added']}", headers=world.headers["csw"]).status_code == 500
     [entry] = entries(app, world.id["csw"], world.student_id["added"])
     assert entry.removed_at is None
     assert audit_rows(app, "caseload.remove") == []
@@ -296,7 +310,7 @@ def test_add_that_loses_a_race_answers_as_the_idempotent_repeat(app, client, wor
         return None if len(calls) == 1 else real_membership(principal, student_id)
 
     monkeypatch.setattr(caseload_service, "_membership", membership_before_the_winner_committed)
-    response = client.post(URL, json={"ssid": world.ssid["unrelated"], "reason": "new case"},
+    response = client.post(URL, json={"student_key": world.key["unrelated"], "reason": "new case"},
                            headers=world.headers["csw"])
     assert response.status_code == 200, response.json
     assert response.json["on_caseload"] is True and response.json["flagged"] is True

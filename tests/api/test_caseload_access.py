@@ -5,24 +5,25 @@ from __future__ import annotations
 import pytest
 
 from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+    UNKNOWN_KEY,
     UNKNOWN_SSID,
     fixed_today,
     without_request_id,
     world,
 )
 
-# (method, url template, json body); {ssid} / {worker} are filled from the world.
+# (method, url template, json body); {key} / {ssid} / {worker} are filled from the world.
 ROUTES = [
     ("GET", "/api/v1/caseload", None),
-    ("POST", "/api/v1/caseload", {"ssid": "{ssid}", "reason": "covering"}),
-    ("DELETE", "/api/v1/caseload/{ssid}", None),
+    ("POST", "/api/v1/caseload", {"student_key": "{key}", "reason": "covering"}),
+    ("DELETE", "/api/v1/caseload/{key}", None),
     ("GET", "/api/v1/supervisees", None),
     ("GET", "/api/v1/supervisees/{worker}/caseload", None),
     ("GET", "/api/v1/admin/students/{ssid}/access-history", None),
 ]
 ALLOWED = {
     "/api/v1/caseload": {"csw", "scsw"},
-    "/api/v1/caseload/{ssid}": {"csw", "scsw"},
+    "/api/v1/caseload/{key}": {"csw", "scsw"},
     "/api/v1/supervisees": {"scsw"},
     "/api/v1/supervisees/{worker}/caseload": {"scsw"},
     "/api/v1/admin/students/{ssid}/access-history": {"admin"},
@@ -30,9 +31,9 @@ ALLOWED = {
 
 
 def call(client, world, method, template, body, headers):
-    url = template.format(ssid=world.ssid["assigned"], worker=world.id["csw"])
+    url = template.format(key=world.key["assigned"], ssid=world.ssid["assigned"], worker=world.id["csw"])
     if body is not None:
-        body = {k: v.format(ssid=world.ssid["assigned"]) for k, v in body.items()}
+        body = {k: v.format(key=world.key["assigned"]) for k, v in body.items()}
     return client.open(url, method=method, json=body, headers=headers)
 
 
@@ -105,9 +106,9 @@ def test_supervisee_caseload_matrix(client, world, actor, worker, allowed):
     ("scsw_ended", "assigned", 404),
 ])
 def test_remove_matrix(app, client, world, actor, student, outcome):
-    ssid = UNKNOWN_SSID if student == "unknown" else world.ssid[student]
-    reference = client.delete(f"/api/v1/caseload/{UNKNOWN_SSID}", headers=world.headers[actor])
-    response = client.delete(f"/api/v1/caseload/{ssid}", headers=world.headers[actor])
+    key = UNKNOWN_KEY if student == "unknown" else world.key[student]
+    reference = client.delete(f"/api/v1/caseload/{UNKNOWN_KEY}", headers=world.headers[actor])
+    response = client.delete(f"/api/v1/caseload/{key}", headers=world.headers[actor])
     assert response.status_code == outcome
     if outcome == 404:
         assert without_request_id(response.json) == without_request_id(reference.json)
@@ -116,7 +117,7 @@ def test_remove_matrix(app, client, world, actor, student, outcome):
 def test_scsw_cannot_remove_from_supervisee_caseload(app, client, world):
     from tests.api.caseload_helpers import entries
 
-    client.delete(f"/api/v1/caseload/{world.ssid['added']}", headers=world.headers["scsw"])
+    client.delete(f"/api/v1/caseload/{world.key['added']}", headers=world.headers["scsw"])
     [entry] = entries(app, world.id["csw"], world.student_id["added"])
     assert entry.removed_at is None  # the SCSW's DELETE touches only the SCSW's own list
 

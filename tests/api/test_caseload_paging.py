@@ -2,6 +2,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -116,3 +117,45 @@ def test_odd_query_strings(app, client, token_for, fixed_today, query):
     response = client.get(URL, query_string=query, headers=headers)
     assert response.status_code in (200, 422)
     assert response.status_code != 500
+
+
+def test_a_decoded_cursor_reveals_nothing(app, client, token_for, fixed_today):
+    """Issue 11: the cursor was signed but readable (``{"k":["hernandez","camila",6]}``); now ciphertext."""
+    headers, _ = build_caseload(app, token_for, 5)
+    first = client.get(URL, query_string={"limit": 2}, headers=headers).json
+    cursor = first["next_cursor"]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    for card in first["items"]:
+        for value in (card["last_name"], card["first_name"], card["ssid"], card["student_key"]):
+            assert value.lower().encode() not in raw.lower() and value not in cursor
+    assert b"zeta" not in raw.lower() and b'"k"' not in raw
+    # Two cursors of the same position differ (a fresh nonce each time), and both still work.
+    again = client.get(URL, query_string={"limit": 2}, headers=headers).json["next_cursor"]
+    assert again != cursor
+    for value in (cursor, again):
+        page = client.get(URL, query_string={"limit": 2, "cursor": value}, headers=headers)
+        assert page.status_code == 200 and [c["last_name"] for c in page.json["items"]] == ["Zeta002", "Zeta003"]
+
+
+def test_an_expired_or_foreign_key_cursor_is_refused(app, client, token_for, fixed_today, monkeypatch):
+    from api import plumbing
+
+    headers, _ = build_caseload(app, token_for, 3)
+    cursor = client.get(URL, query_string={"limit": 1}, headers=headers).json["next_cursor"]
+    with monkeypatch.context() as patch:  # the cursor is older than the maximum age
+        patch.setattr(plumbing, "CURSOR_MAX_AGE_SECONDS", -1)
+        response = client.get(URL, query_string={"limit": 1, "cursor": cursor}, headers=headers)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert client.get(URL, query_string={"limit": 1, "cursor": cursor}, headers=headers).status_code == 200
+    # A cursor sealed under another SECRET_KEY does not open.
+    with app.app_context():
+        app.extensions.pop("cursor_cipher", None)
+        saved = app.config.get("SECRET_KEY")
+        app.config["SECRET_KEY"] = "another-secret-key-of-another-deployment"
+    try:
+        response = client.get(URL, query_string={"limit": 1, "cursor": cursor}, headers=headers)
+        assert response.status_code == 422
+    finally:
+        with app.app_context():
+            app.extensions.pop("cursor_cipher", None)
+            app.config["SECRET_KEY"] = saved

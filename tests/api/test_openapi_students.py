@@ -3,10 +3,10 @@ from __future__ import annotations
 
 STUDENT_PATHS = {
     "/api/v1/students/search": "post",
-    "/api/v1/students/{ssid}": "get",
-    "/api/v1/students/{ssid}/enrollments": "get",
-    "/api/v1/students/{ssid}/attendance": "get",
-    "/api/v1/students/{ssid}/progress-reports": "get",
+    "/api/v1/students/{student_key}": "get",
+    "/api/v1/students/{student_key}/enrollments": "get",
+    "/api/v1/students/{student_key}/attendance": "get",
+    "/api/v1/students/{student_key}/progress-reports": "get",
 }
 
 
@@ -16,17 +16,27 @@ def test_student_routes_are_documented_with_auth_and_errors(client):
         operation = spec["paths"][path][method]
         assert operation["security"] == [{"bearerAuth": []}]
         assert {"200", "401", "403"} <= set(operation["responses"])
-        if "{ssid}" in path:
+        if "{student_key}" in path:
             assert {"304", "404", "503"} <= set(operation["responses"])
             [param] = spec["paths"][path]["parameters"]
-            assert param["schema"]["pattern"] == "^[0-9]{10}$"
+            assert param["name"] == "student_key" and param["schema"]["pattern"] == "^[A-Za-z0-9_-]{22}$"
     schemas = spec["components"]["schemas"]
     for name in ("SearchRequest", "SearchResponse", "SearchCard", "Demographics", "Enrollments", "Enrollment",
                  "Mobility", "Attendance", "AttendanceYear", "ProgressReports", "ProgressReport", "CourseMark",
                  "School"):
         assert schemas[name]["additionalProperties"] is False, name
     assert set(schemas["SearchCard"]["properties"]) == {
-        "ssid", "legal_first_name", "legal_last_name", "birth_date", "school_name", "grade_level", "on_my_caseload"}
+        "student_key", "in_scope", "legal_first_name", "legal_last_name", "birth_date", "school_name",
+        "ssid", "grade_level", "on_my_caseload"}
+    # The reduced card's fields are the required ones; SSID, grade and caseload flag are full-card only.
+    assert set(schemas["SearchCard"]["required"]) == {
+        "student_key", "in_scope", "legal_first_name", "legal_last_name", "birth_date", "school_name"}
+    assert schemas["SearchResponse"]["properties"]["rule"]["enum"] == ["scope", "exact_lookup"]
+    search = spec["paths"]["/api/v1/students/search"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert search["example"]["rule"] == "exact_lookup"
+    # No path anywhere takes an SSID.
+    assert not [p for p in spec["paths"] if "/students/{student_key}" not in p and "{ssid}" in p
+                and not p.startswith("/api/v1/admin/")]
 
 
 def test_every_student_route_declares_field_roles(app):

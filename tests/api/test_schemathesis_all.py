@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from schemathesis import GenerationMode
 
+from api.plumbing import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.api.test_schemathesis import _fuzz
@@ -33,7 +34,7 @@ def tokens(app):
         coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
         make_supervision(scsw, csw)
         school = make_school()
-        kid = make_student(ssid="4000000001", legal_first_name="Maria", legal_last_name="Garcia",
+        kid = make_student(ssid="4000000001", student_key=STUDENT_KEY_EXAMPLE, legal_first_name="Maria", legal_last_name="Garcia",
                            birth_date=dt.date(2012, 3, 4))
         make_case(kid, csw)
         enroll(kid, school, dt.date(2026, 8, 12))

@@ -1,4 +1,9 @@
-"""POST /api/v1/students/search: matching rules, whole-database rule, ranking, caps, hostile input."""
+"""POST /api/v1/students/search: matching rules within the caller's scope, ranking, caps, hostile input.
+
+Every student of the ``people`` fixture is in the CSW's scope (caseload adds, DCFS assignments),
+so these tests exercise the matching rules; who can be found at all is tested in
+``test_search_scope.py``.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
 from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll, fix_today, usage_rows
 from tests.factories import app_token_for, make_case, make_school, make_student, make_user
 
 URL = "/api/v1/students/search"
-CARD_KEYS = {"ssid", "legal_first_name", "legal_last_name", "birth_date", "school_name", "grade_level",
+CARD_KEYS = {"student_key", "in_scope", "ssid", "legal_first_name", "legal_last_name", "birth_date", "school_name", "grade_level",
              "on_my_caseload"}
 
 
@@ -41,10 +47,14 @@ def people(app, monkeypatch):
         mia = make_student(ssid="3000000006", legal_first_name="Mia", legal_last_name="Moreno",
                            birth_date=dt.date(2014, 8, 8))
         enroll(maria, school, dt.date(2026, 8, 12), grade="09")
-        add_to_caseload(csw, maria)
+        for kid in (maria, jones, bobby, retired, inactive, mia):
+            add_to_caseload(csw, kid)
         make_case(cruz, csw)
+        # Marcus: assigned in the DCFS feed (in scope) but removed from the caseload list.
+        make_case(marcus, csw)
+        add_to_caseload(csw, marcus, origin="feed", removed_at=clock.utcnow())
         db.session.commit()
-        ns = SimpleNamespace(token=app_token_for(csw), csw_id=csw.id)
+        ns = SimpleNamespace(token=app_token_for(csw), csw_id=csw.id, csw=csw)
         for name, s in {"maria": maria, "marcus": marcus, "cruz": cruz, "jones": jones, "bobby": bobby, "retired": retired,
                             "inactive": inactive, "mia": mia}.items():
             setattr(ns, name, s.ssid)
@@ -121,30 +131,33 @@ def test_criteria_combine_with_and(client, people):
     assert ssids(search(client, people.token, name="mar", ssid="3000")) == []
 
 
-# --- whole-database rule -----------------------------------------------------------------------
+# --- the rule that answered --------------------------------------------------------------------
 
-def test_inactive_students_are_not_searched_by_default(client, people):
-    assert ssids(search(client, people.token, name="ines")) == []
-    assert ssids(search(client, people.token, ssid="77700011")) == []
-    assert ssids(search(client, people.token, dob="2009-12-01")) == []
-    assert ssids(search(client, people.token, first_name="Ines", last_name="Olvera")) == []
-    assert ssids(search(client, people.token, first_name="Ine", last_name="Olvera", dob="2009-12-01")) == []
+def test_inactive_students_in_scope_are_found_by_a_partial_search(client, people):
+    # The scope is the authority: a student on my caseload stays findable when the case closes.
+    for criteria in ({"name": "ines"}, {"ssid": "77700011"}, {"dob": "2009-12-01"},
+                     {"first_name": "Ines", "last_name": "Olvera"}):
+        response = search(client, people.token, **criteria)
+        assert ssids(response) == [people.inactive], criteria
+        assert response.get_json()["rule"] == "scope"
 
 
-def test_exact_name_and_dob_searches_entire_database(client, people):
+def test_exact_name_and_dob_is_the_exact_lookup(client, people):
     response = search(client, people.token, first_name="INÉS", last_name="olvera", dob="12/01/2009")
     assert ssids(response) == [people.inactive]
-    assert response.get_json()["searched_entire_database"] is True
+    assert response.get_json()["rule"] == "exact_lookup"
     # An alias first name counts as the exact first name.
     assert ssids(search(client, people.token, first_name="Nessa", last_name="Olvera", dob="2009-12-01")) == [
         people.inactive]
 
 
-def test_full_ssid_searches_entire_database(client, people):
+def test_full_ssid_alone_is_a_partial_search_with_last_name_or_dob_the_exact_lookup(client, people):
     response = search(client, people.token, ssid=people.inactive)
-    assert ssids(response) == [people.inactive]
-    assert response.get_json()["searched_entire_database"] is True
-    assert search(client, people.token, ssid="7770").get_json()["searched_entire_database"] is False
+    assert ssids(response) == [people.inactive] and response.get_json()["rule"] == "scope"
+    for extra in ({"last_name": "olvera"}, {"dob": "2009-12-01"}):
+        response = search(client, people.token, ssid=people.inactive, **extra)
+        assert ssids(response) == [people.inactive] and response.get_json()["rule"] == "exact_lookup", extra
+    assert search(client, people.token, ssid="7770").get_json()["rule"] == "scope"
 
 
 # --- ranking, cap, limit, result shape ----------------------------------------------------------
@@ -153,6 +166,7 @@ def test_exact_name_ranks_before_prefix(client, app, people):
     with app.app_context():
         # Alphabetically before García, but only a prefix match for "garcia maria".
         early = make_student(legal_first_name="Mariam", legal_last_name="Garciaz", birth_date=dt.date(2011, 1, 1))
+        add_to_caseload(people.csw, early)
         db.session.commit()
         early_ssid = early.ssid
     assert ssids(search(client, people.token, name="garcia maria")) == [people.maria, early_ssid]
@@ -166,6 +180,8 @@ def test_stable_order_by_last_then_first_name(client, app, people):
     with app.app_context():
         made = [make_student(legal_first_name=f, legal_last_name=last, birth_date=dt.date(2015, 1, 1))
                 for f, last in (("Zed", "Abbot"), ("Amy", "Abbot"), ("Bea", "Aaron"))]
+        for kid in made:
+            add_to_caseload(people.csw, kid)
         db.session.commit()
         expected = [made[2].ssid, made[1].ssid, made[0].ssid]
     assert ssids(search(client, people.token, dob="2015-01-01")) == expected
@@ -174,7 +190,8 @@ def test_stable_order_by_last_then_first_name(client, app, people):
 def test_limit_default_cap_and_over_cap(client, app, people):
     with app.app_context():
         for _ in range(60):
-            make_student(legal_first_name="Ana", legal_last_name="Many", birth_date=dt.date(2016, 6, 6))
+            add_to_caseload(people.csw, make_student(legal_first_name="Ana", legal_last_name="Many",
+                                                     birth_date=dt.date(2016, 6, 6)))
         db.session.commit()
     body = search(client, people.token, dob="2016-06-06").get_json()
     assert body["count"] == 25 and body["limit"] == 25 and len(body["results"]) == 25
@@ -188,10 +205,12 @@ def test_limit_default_cap_and_over_cap(client, app, people):
 
 def test_results_are_identification_cards_only(client, people):
     body = search(client, people.token, name="maria").get_json()
-    assert set(body) == {"results", "count", "limit", "searched_entire_database"}
+    assert set(body) == {"results", "count", "limit", "rule"}
     [card] = body["results"]
     assert set(card) == CARD_KEYS
-    assert card == {"ssid": people.maria, "legal_first_name": "María", "legal_last_name": "García",
+    assert len(card["student_key"]) == 22 and people.maria not in card["student_key"]
+    assert card == {"student_key": card["student_key"], "in_scope": True,
+                    "ssid": people.maria, "legal_first_name": "María", "legal_last_name": "García",
                     "birth_date": "2011-05-06", "school_name": "Garey High", "grade_level": "09",
                     "on_my_caseload": True}
 
@@ -299,7 +318,8 @@ def test_search_is_audited_by_criteria_kinds_only(client, app, people):
     assert ssids(response) == [people.maria]
     [row] = audit_rows(app, "student.search")
     assert row.user_id == people.csw_id and row.role == "csw"
-    assert row.details == {"criteria": ["first_name", "last_name", "dob"], "result_count": 1, "whole_database": True}
+    assert row.details == {"criteria": ["first_name", "last_name", "dob"], "rule": "exact_lookup",
+                           "result_count": 1, "full_cards": 1, "reduced_cards": 0}
     assert row.basis == "exact_lookup" and row.student_id is None and row.ssid is None
     assert row.endpoint == "POST /api/v1/students/search"
     assert row.request_id == response.headers["X-Request-ID"]
@@ -313,7 +333,8 @@ def test_search_is_audited_by_criteria_kinds_only(client, app, people):
 def test_zero_result_search_is_audited_too(client, app, people):
     assert ssids(search(client, people.token, name="zz", ssid="0000")) == []
     [row] = audit_rows(app, "student.search")
-    assert row.details == {"criteria": ["ssid", "name"], "result_count": 0, "whole_database": False}
+    assert row.details == {"criteria": ["ssid", "name"], "rule": "scope", "result_count": 0,
+                           "full_cards": 0, "reduced_cards": 0}
     assert row.basis == "search"
 
 

@@ -1,12 +1,10 @@
-"""Name-only search walks the name index up to the cap: ranking, duplicates and refetches hold."""
+"""Name search over the caller's scope: ranking, duplicates, AND of words, cost bounded by the scope."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import event
 
-from api.students.name_walk import split_words
-from api.students.search import NAME_FIELDS, build_criteria, explain
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
 from tests.api.student_helpers import bearer, fix_today
@@ -15,12 +13,27 @@ from tests.factories import app_token_for, make_student, make_user
 URL = "/api/v1/students/search"
 
 
-def _token(app, monkeypatch) -> str:
+def _world(app, monkeypatch):
+    """A CSW token and a function making students in (or, with ``mine=False``, outside) the scope."""
     fix_today(monkeypatch)
     with app.app_context():
-        token = app_token_for(make_user("csw"))
+        csw = make_user("csw")
         db.session.commit()
-    return token
+        token, csw_id = app_token_for(csw), csw.id
+
+    def student(mine: bool = True, **values):
+        kid = make_student(**values)
+        if mine:
+            _add(csw_id, kid)
+        return kid
+    return token, student
+
+
+def _add(user_id: int, kid) -> None:
+    from mobile_service.models import CaseloadEntry
+
+    db.session.add(CaseloadEntry(user_id=user_id, student_id=kid.id, origin="added", added_reason="covering"))
+    db.session.flush()
 
 
 def _names(response) -> list[tuple[str, str]]:
@@ -29,38 +42,71 @@ def _names(response) -> list[tuple[str, str]]:
 
 
 def test_exact_names_outrank_a_cap_full_of_earlier_prefixes(app, client, monkeypatch):
-    token = _token(app, monkeypatch)
+    token, student = _world(app, monkeypatch)
     with app.app_context():
         for n in range(10):  # ten prefix matches whose last names sort first; the exact ones still lead
-            make_student(legal_first_name="Anna", legal_last_name=f"Aaron{n}")
+            student(legal_first_name="Anna", legal_last_name=f"Aaron{n}")
         for last in ("Zulu", "Young", "Xu"):
-            make_student(legal_first_name="Ann", legal_last_name=last)
+            student(legal_first_name="Ann", legal_last_name=last)
         db.session.commit()
     names = _names(client.post(URL, json={"name": "ann", "limit": 5}, headers=bearer(token)))
     assert names == [("Ann", "Xu"), ("Ann", "Young"), ("Ann", "Zulu"), ("Anna", "Aaron0"), ("Anna", "Aaron1")]
 
 
-def test_prefix_matches_fill_the_cap_in_name_index_order_then_display_by_last_name(app, client, monkeypatch):
-    token = _token(app, monkeypatch)
+def test_prefix_matches_fill_the_cap_by_last_name_and_only_from_the_scope(app, client, monkeypatch):
+    token, student = _world(app, monkeypatch)
     with app.app_context():
-        make_student(legal_first_name="Gabe", legal_last_name="Zamora")
-        make_student(legal_first_name="Gaby", legal_last_name="Adams")
-        make_student(legal_first_name="Gael", legal_last_name="Moss")
-        make_student(legal_first_name="Gala", legal_last_name="Baker", foster_status=FOSTER_INACTIVE)
+        student(legal_first_name="Gabe", legal_last_name="Zamora")
+        student(legal_first_name="Gaby", legal_last_name="Adams")
+        student(legal_first_name="Gael", legal_last_name="Moss")
+        student(legal_first_name="Gala", legal_last_name="Baker", foster_status=FOSTER_INACTIVE)  # mine, inactive
+        student(mine=False, legal_first_name="Gaia", legal_last_name="Aaberg")  # somebody else's
         db.session.commit()
     names = _names(client.post(URL, json={"name": "ga", "limit": 2}, headers=bearer(token)))
-    # The cap keeps the two alphabetically first matching parts (gabe, gaby); inactive never shows.
-    assert names == [("Gaby", "Adams"), ("Gabe", "Zamora")]
+    assert names == [("Gaby", "Adams"), ("Gala", "Baker")]
     every = _names(client.post(URL, json={"name": "ga"}, headers=bearer(token)))
-    assert every == [("Gaby", "Adams"), ("Gael", "Moss"), ("Gabe", "Zamora")]
+    assert every == [("Gaby", "Adams"), ("Gala", "Baker"), ("Gael", "Moss"), ("Gabe", "Zamora")]
 
 
-def test_a_student_matching_many_parts_appears_once_and_the_walk_reads_on(app, client, monkeypatch):
-    token = _token(app, monkeypatch)
+def test_a_student_matching_many_parts_appears_once(app, client, monkeypatch):
+    token, student = _world(app, monkeypatch)
     with app.app_context():
-        # Six parts starting "ma": the first 2 x 3 walked rows all belong to this one student.
-        make_student(legal_first_name="Maa Mab Mac", legal_last_name="Mad Mae Maf")
-        make_student(legal_first_name="Mazz", legal_last_name="Other")
+        student(legal_first_name="Maa Mab Mac", legal_last_name="Mad Mae Maf")
+        student(legal_first_name="Mazz", legal_last_name="Other")
+        db.session.commit()
+    names = _names(client.post(URL, json={"name": "ma", "limit": 2}, headers=bearer(token)))
+    assert names == [("Maa Mab Mac", "Mad Mae Maf"), ("Mazz", "Other")]
+
+
+def test_every_word_must_match_in_its_field(app, client, monkeypatch):
+    token, student = _world(app, monkeypatch)
+    with app.app_context():
+        student(legal_first_name="María", legal_last_name="García")
+        student(legal_first_name="Mario", legal_last_name="Lopez")
+        student(legal_first_name="Garth", legal_last_name="Marsh", alias_first_name="Gus")
+        db.session.commit()
+    assert _names(client.post(URL, json={"name": "mar garc"}, headers=bearer(token))) == [("María", "García")]
+    assert _names(client.post(URL, json={"first_name": "gar", "last_name": "mar"}, headers=bearer(token))) == [
+        ("Garth", "Marsh")]
+    assert _names(client.post(URL, json={"first_name": "mar", "last_name": "mar"}, headers=bearer(token))) == []
+    assert _names(client.post(URL, json={"first_name": "gus"}, headers=bearer(token))) == [("Garth", "Marsh")]
+
+
+def test_birth_dates_still_narrow_name_searches(app, client, monkeypatch):
+    token, student = _world(app, monkeypatch)
+    with app.app_context():
+        student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2012, 1, 1))
+        student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2013, 1, 1))
+        db.session.commit()
+    response = client.post(URL, json={"name": "ana ruiz", "dob": "2013-01-01"}, headers=bearer(token))
+    assert [c["birth_date"] for c in response.get_json()["results"]] == ["2013-01-01"]
+
+
+def test_a_common_prefix_costs_the_same_whatever_the_county_holds(app, client, monkeypatch):
+    """One statement per search shape: 200 out-of-scope "Ma..." students add no statement and no row."""
+    token, student = _world(app, monkeypatch)
+    with app.app_context():
+        student(legal_first_name="Mateo", legal_last_name="Cruz")
         db.session.commit()
     statements: list[str] = []
     with app.app_context():
@@ -69,54 +115,18 @@ def test_a_student_matching_many_parts_appears_once_and_the_walk_reads_on(app, c
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        names = _names(client.post(URL, json={"name": "ma", "limit": 2}, headers=bearer(token)))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert names == [("Maa Mab Mac", "Mad Mae Maf"), ("Mazz", "Other")]
-    walks = [s for s in statements if "student_name_parts" in s and "LIMIT" in s.upper()]
-    assert len(walks) == 3  # exact walk, prefix walk, one longer prefix walk
+    def run() -> tuple[int, list]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            names = _names(client.post(URL, json={"name": "ma", "limit": 50}, headers=bearer(token)))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements), names
 
-
-def test_every_word_must_match_and_the_longest_word_drives(app, client, monkeypatch):
-    token = _token(app, monkeypatch)
+    small = run()
     with app.app_context():
-        make_student(legal_first_name="María", legal_last_name="García")
-        make_student(legal_first_name="Mario", legal_last_name="Lopez")
-        make_student(legal_first_name="Garth", legal_last_name="Marsh", alias_first_name="Gus")
+        for n in range(200):
+            student(mine=False, legal_first_name=f"Ma{n:03d}", legal_last_name="County")
         db.session.commit()
-    names = _names(client.post(URL, json={"name": "mar garc"}, headers=bearer(token)))
-    assert names == [("María", "García")]
-    assert _names(client.post(URL, json={"first_name": "gar", "last_name": "mar"}, headers=bearer(token))) == [
-        ("Garth", "Marsh")]
-    assert _names(client.post(URL, json={"first_name": "mar", "last_name": "mar"}, headers=bearer(token))) == []
-    assert split_words({"name": ("mar", "garc")}, NAME_FIELDS) == (("garc", NAME_FIELDS["name"]),
-                                                                  [("mar", NAME_FIELDS["name"])])
-    # Equal lengths: the narrower field set (fewer index entries) drives.
-    assert split_words({"name": ("gar",), "last_name": ("mar",)}, NAME_FIELDS)[0] == ("mar", NAME_FIELDS["last_name"])
-
-
-def test_birth_dates_still_narrow_name_searches(app, client, monkeypatch):
-    token = _token(app, monkeypatch)
-    with app.app_context():
-        make_student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2012, 1, 1))
-        make_student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2013, 1, 1))
-        db.session.commit()
-    response = client.post(URL, json={"name": "ana ruiz", "dob": "2013-01-01"}, headers=bearer(token))
-    assert [c["birth_date"] for c in response.get_json()["results"]] == ["2013-01-01"]
-
-
-def test_other_words_are_probed_per_student_not_hash_joined(ctx):
-    """The plan walks the driving word's index range and probes the others per walked row."""
-    for n in range(30):
-        make_student(legal_first_name=f"Maria{n}", legal_last_name=f"Garcia{n % 5}")
-    db.session.commit()
-    plan = "\n".join(explain(build_criteria(name="mar gar")))
-    if db.engine.dialect.name == "postgresql":
-        assert "SubPlan" in plan and "Hash Join" not in plan and "Semi Join" not in plan and "Sort" not in plan, plan
-    else:
-        assert "CORRELATED SCALAR SUBQUERY" in plan or "CORRELATED" in plan, plan
-    # The walk reads only active students' parts (the partial index), the probe the per-student index.
-    assert "ix_student_name_parts_active_walk" in plan and "ix_student_name_parts_student_part" in plan, plan
-    db.session.rollback()
+    assert run() == small and small[1] == [("Mateo", "Cruz")]

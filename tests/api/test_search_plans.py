@@ -1,4 +1,4 @@
-"""Search is indexed (never a full scan) and costs a constant number of SQL statements.
+"""Search is indexed (never a full scan), driven by the caller's scope, and costs a constant number of statements.
 
 ``api.students.search.explain`` prints the plan; the benchmark can call it at county scale.
 """
@@ -10,9 +10,12 @@ import re
 import pytest
 from sqlalchemy import event
 
-from api.students.search import build_criteria, exact_lookup_ids, explain
+from api.students.search import build_criteria, exact_lookup_ids, exact_lookup_statement, explain, search_statement
+from auth.principal import Principal
+from mobile_service import scoping
 from mobile_service.extensions import db
-from tests.api.student_helpers import bearer, enroll, fix_today
+from mobile_service.models import Student
+from tests.api.student_helpers import add_to_caseload, bearer, enroll, fix_today
 from tests.factories import app_token_for, make_school, make_student, make_user
 
 CASES = {
@@ -24,37 +27,86 @@ CASES = {
     "name and dob": {"name": "mar", "dob": "2011-05-06"},
     "exact name and dob": {"first_name": "maria", "last_name": "garcia", "dob": "2011-05-06"},
 }
-# Index each case must use, per engine (SQLite names its primary-key indexes sqlite_autoindex_*).
+# Index each scoped search must use, per engine (SQLite names its primary-key indexes sqlite_autoindex_*):
+# name words are probed per scoped student on (student_id, part).
 EXPECTED_INDEX = {
-    # Name walks read the partial index of active students' parts (migration 0004).
-    "partial name": ("ix_student_name_parts_active_walk", "ix_student_name_parts_active_walk"),
-    "first/last narrowed": ("ix_student_name_parts_active_walk", "ix_student_name_parts_active_walk"),
-    "partial ssid": ("ssid_grams_1", "pk_ssid_grams"),
-    "full ssid": ("student_ssids_1", "pk_student_ssids"),
-    "dob": ("ix_students_birth_date_last_first", "ix_students_birth_date_last_first"),
-    "name and dob": ("ix_students_birth_date_last_first", "ix_students_birth_date_last_first"),
-    "exact name and dob": ("ix_students_birth_date_last_first", "ix_students_birth_date_last_first"),
+    "partial name": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
+    "first/last narrowed": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
+    # By gram (primary key) or per scoped student (student_id index): the planner picks, never a scan.
+    "partial ssid": ("ssid_grams", "ssid_grams"),
+    "full ssid": ("student_ssids", "student_ssids"),
+    "dob": ("caseload_entries", "caseload_entries"),  # the scope, read by index; the planner picks the join
+    "name and dob": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
+    "exact name and dob": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
 }
-SQLITE_FULL_SCAN = re.compile(r"^SCAN (students|student_name_parts|ssid_grams|student_ssids)\b")
+# The exact lookup's candidates, by the indexes of the whole-database rule.
+EXACT_CASES = {
+    "exact name and dob": ({"first_name": "maria", "last_name": "garcia", "dob": "2011-05-06"},
+                           "ix_students_birth_date_last_first"),
+    "full ssid and last name": ({"ssid": "4000000123", "last_name": "garcia"}, ("student_ssids_1", "pk_student_ssids")),
+    "full ssid and dob": ({"ssid": "4000000123", "dob": "2011-05-06"}, ("student_ssids_1", "pk_student_ssids")),
+}
+SQLITE_FULL_SCAN = re.compile(r"^SCAN (students|student_name_parts|ssid_grams|student_ssids|caseload_entries"
+                              r"|dcfs_cases)\b")
+
+
+def _county(scope_size: int = 10) -> Principal:
+    """30 students, ``scope_size`` of them on one CSW's caseload; that CSW's principal."""
+    csw = make_user("csw")
+    for n in range(30):
+        kid = make_student(legal_first_name=f"Maria{n}", legal_last_name=f"Garcia{n % 5}",
+                           birth_date=dt.date(2011, 5, 1 + n % 20))
+        if n < scope_size:
+            add_to_caseload(csw, kid)
+    db.session.commit()
+    return Principal(user_id=csw.id, role="csw", sid="s", dcfs_employee_id=csw.dcfs_employee_id)
+
+
+def _assert_indexed(plan: list[str], index) -> None:
+    text = "\n".join(plan)
+    sqlite_index, pg_index = index if isinstance(index, tuple) else (index, index)
+    if db.engine.dialect.name == "postgresql":
+        assert "Seq Scan" not in text, text
+        assert pg_index is None or pg_index in text, text
+    else:
+        assert not any(SQLITE_FULL_SCAN.match(line) for line in plan), text
+        assert sqlite_index is None or sqlite_index in text, text
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_search_plan_uses_indexes(ctx, case):
-    for n in range(30):
-        make_student(legal_first_name=f"Maria{n}", legal_last_name=f"Garcia{n % 5}",
-                     birth_date=dt.date(2011, 5, 1 + n % 20))
-    db.session.commit()
+def test_scoped_search_plan_uses_indexes(ctx, case):
+    principal = _county()
     criteria = build_criteria(**CASES[case])
-    plan = explain(criteria, exact_lookup_ids(criteria) or ([1] if criteria.exact_name_dob else []))
-    text = "\n".join(plan)
-    print(f"\n{case}:\n{text}")  # visible with -s: the plan the benchmark also reports
-    sqlite_index, pg_index = EXPECTED_INDEX[case]
+    plan = explain(search_statement(criteria, scoping.search_scope(principal)), scoping.access_params(principal))
+    print(f"\n{case}:\n" + "\n".join(plan))  # visible with -s: the plan the benchmark also reports
+    _assert_indexed(plan, EXPECTED_INDEX[case])
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("case", sorted(EXACT_CASES))
+def test_exact_lookup_plan_uses_indexes(ctx, case):
+    _county()
+    criteria, index = EXACT_CASES[case]
+    criteria = build_criteria(**criteria)
+    plan = explain(exact_lookup_statement(criteria))
+    print(f"\n{case}:\n" + "\n".join(plan))
+    _assert_indexed(plan, index)
+    # Then the matches by their ids (never a scan).
+    ids = exact_lookup_ids(criteria) or [1]
+    _assert_indexed(explain(search_statement(criteria, Student.id.in_(ids))), (None, None))
+    db.session.rollback()
+
+
+def test_name_words_are_probed_per_scoped_student_not_walked_across_the_county(ctx):
+    """The scope drives the plan; each word is a per-student probe (a SubPlan), never a hash join."""
+    principal = _county()
+    plan = "\n".join(explain(search_statement(build_criteria(name="mar gar"), scoping.search_scope(principal)),
+                             scoping.access_params(principal)))
     if db.engine.dialect.name == "postgresql":
-        assert "Seq Scan" not in text, text
-        assert pg_index in text, text
+        assert "SubPlan" in plan and "Hash Join" not in plan, plan
     else:
-        assert not any(SQLITE_FULL_SCAN.match(line) for line in plan), text
-        assert sqlite_index in text, text
+        assert "CORRELATED" in plan, plan
+    assert "ix_student_name_parts_active_walk" not in plan, plan
     db.session.rollback()
 
 
@@ -66,7 +118,13 @@ def test_search_costs_a_constant_number_of_statements(app, client, monkeypatch):
         for n in range(50):
             kid = make_student(legal_first_name="Many", legal_last_name=f"Kid{n:02d}", birth_date=dt.date(2012, 1, 1))
             enroll(kid, school, dt.date(2026, 8, 12), grade="07")
-        make_student(legal_first_name="Solo", legal_last_name="Kid", birth_date=dt.date(2013, 1, 1))
+            add_to_caseload(csw, kid)
+        add_to_caseload(csw, make_student(legal_first_name="Solo", legal_last_name="Kid", birth_date=dt.date(2013, 1, 1)))
+        # Out of scope: one and then five namesakes (same name and birth date), found by the exact lookup.
+        for n in range(6):
+            twin = make_student(legal_first_name="Twin" if n else "Single", legal_last_name="Kid",
+                                birth_date=dt.date(2014, 1, 1))
+            enroll(twin, school, dt.date(2026, 8, 12), grade="07")
         db.session.commit()
         token = app_token_for(csw)
     statements: list[str] = []
@@ -81,9 +139,18 @@ def test_search_costs_a_constant_number_of_statements(app, client, monkeypatch):
         one = client.post("/api/v1/students/search", json={"dob": "2013-01-01"}, headers=bearer(token))
         cost_one, statements[:] = len(statements), []
         many = client.post("/api/v1/students/search", json={"dob": "2012-01-01", "limit": 50}, headers=bearer(token))
-        cost_many = len(statements)
+        cost_many, statements[:] = len(statements), []
+        single = client.post("/api/v1/students/search", json={"first_name": "Single", "last_name": "Kid",
+                                                              "dob": "2014-01-01"}, headers=bearer(token))
+        cost_single, statements[:] = len(statements), []
+        twins = client.post("/api/v1/students/search", json={"first_name": "Twin", "last_name": "Kid",
+                                                             "dob": "2014-01-01"}, headers=bearer(token))
+        cost_twins = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert one.get_json()["count"] == 1 and many.get_json()["count"] == 50
     assert all(card["school_name"] for card in many.get_json()["results"])
     assert cost_many == cost_one, (cost_one, cost_many)
+    assert single.get_json()["count"] == 1 and twins.get_json()["count"] == 5
+    assert not any(card["in_scope"] for card in twins.get_json()["results"])
+    assert cost_twins == cost_single, (cost_single, cost_twins)

@@ -1,4 +1,4 @@
-"""Who may read which student record: role x relationship x route, one identical 404, audit rows."""
+"""Who may read which student record: role x relationship x route (search included), one identical 404, audit rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +9,7 @@ import pytest
 from mobile_service import audit as audit_module
 from mobile_service import usage as usage_module
 from mobile_service.extensions import db
+from mobile_service.models import new_student_key
 from tests.api.student_helpers import (
     ROUTE_ACTIONS,
     STUDENT_ROUTES,
@@ -52,8 +53,12 @@ def world(app, monkeypatch):
                              ids={name: u.id for name, u in users.items()})
         ns.students = {name: s.ssid for name, s in {"added": added, "assigned": assigned, "removed": removed,
                                                         "peers": peers, "closed": closed, "reassigned": reassigned}.items()}
+        ns.keys = {name: s.student_key for name, s in {"added": added, "assigned": assigned, "removed": removed,
+                                                         "peers": peers, "closed": closed,
+                                                         "reassigned": reassigned}.items()}
         ns.student_ids = {name: s.id for name, s in {"added": added, "assigned": assigned}.items()}
         ns.students["missing"] = "9999999999"
+        ns.keys["missing"] = new_student_key()
         return ns
 
 
@@ -79,10 +84,11 @@ def _problem_without_request_id(response) -> dict:
 def test_role_relationship_matrix(client, app, world, actor, route):
     not_found_bodies = []
     for student in STUDENTS:
-        response = client.get(BASE + world.students[student] + route, headers=bearer(world.tokens[actor]))
+        response = client.get(BASE + world.keys[student] + route, headers=bearer(world.tokens[actor]))
         basis = EXPECTED[actor].get(student)
         if basis:
             assert response.status_code == 200, (actor, student, route)
+            assert response.headers["Cache-Control"] == "private, no-store"
             assert response.get_json()["ssid"] == world.students[student]
             if route == "":
                 assert response.get_json()["access_basis"] == basis
@@ -101,33 +107,59 @@ def test_role_relationship_matrix(client, app, world, actor, route):
     assert all(r.user_id == world.ids[actor] for r in rows)
 
 
+@pytest.mark.parametrize("actor", sorted(EXPECTED))
+def test_search_scope_matrix(client, app, world, actor):
+    """A partial search finds exactly the students the actor may read, by the same relationships."""
+    # Every student of the world shares the default birth date: a birth date alone is partial.
+    response = client.post(BASE + "search", json={"dob": "2012-03-04", "limit": 50},
+                           headers=bearer(world.tokens[actor]))
+    assert response.status_code == 200 and response.get_json()["rule"] == "scope"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    found = {card["student_key"] for card in response.get_json()["results"]}
+    assert found == {world.keys[s] for s in EXPECTED[actor]}, actor
+    assert all(card["in_scope"] for card in response.get_json()["results"])
+    [row] = audit_rows(app, "student.search")
+    assert row.details["rule"] == "scope" and row.details["full_cards"] == len(EXPECTED[actor])
+
+
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
 @pytest.mark.parametrize("role", ["coordinator", "admin"])
 def test_coordinators_and_admins_get_403_on_every_student_route(client, world, role, route):
-    response = client.get(BASE + world.students["added"] + route, headers=bearer(world.tokens[role]))
+    response = client.get(BASE + world.keys["added"] + route, headers=bearer(world.tokens[role]))
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
 
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
 def test_no_token_is_401(client, world, route):
-    response = client.get(BASE + world.students["added"] + route)
+    response = client.get(BASE + world.keys["added"] + route)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
-@pytest.mark.parametrize("ssid", ["123", "12345678901", "abcdefghij", "0000000000x", "%25%25", "1" * 400,
-                                  "99999999999999999999999999999"])
-def test_malformed_ssid_is_the_same_404(client, world, route, ssid):
-    response = client.get(BASE + ssid + route, headers=bearer(world.tokens["csw"]))
+@pytest.mark.parametrize("key", ["123", "abcdefghij", "q3Vd9fK2LmX0aB7cR1sT4", "q3Vd9fK2LmX0aB7cR1sT4wx",
+                                 "q3Vd9fK2LmX0aB7cR1sT4%21", "%25%25", "1" * 400, "9999999999",
+                                 "99999999999999999999999999999"])
+def test_malformed_key_is_the_same_404(client, world, route, key):
+    response = client.get(BASE + key + route, headers=bearer(world.tokens["csw"]))
     assert response.status_code == 404
-    missing = client.get(BASE + "9999999999" + route, headers=bearer(world.tokens["csw"]))
+    missing = client.get(BASE + world.keys["missing"] + route, headers=bearer(world.tokens["csw"]))
+    assert missing.status_code == 404
     assert _problem_without_request_id(response) == _problem_without_request_id(missing)
 
 
-def test_retired_ssid_resolves_to_the_student(client, app, world):
-    response = client.get(BASE + "6660001234", headers=bearer(world.tokens["csw"]))
+@pytest.mark.parametrize("route", STUDENT_ROUTES)
+def test_ssid_paths_are_gone(client, app, world, route):
+    """The old SSID paths answer the one 404, even for the caller's own student (current or retired SSID)."""
+    for ssid in (world.students["added"], "6660001234"):
+        response = client.get(BASE + ssid + route, headers=bearer(world.tokens["csw"]))
+        assert response.status_code == 404
+    assert audit_rows(app) == []
+
+
+def test_record_carries_the_ssid_in_the_body_only(client, app, world):
+    response = client.get(BASE + world.keys["added"], headers=bearer(world.tokens["csw"]))
     assert response.status_code == 200
     body = response.get_json()
     assert body["ssid"] == world.students["added"] and body["retired_ssids"] == ["6660001234"]
@@ -136,7 +168,7 @@ def test_retired_ssid_resolves_to_the_student(client, app, world):
 
 
 def test_access_changes_apply_on_the_next_request(client, app, world):
-    url = BASE + world.students["added"]
+    url = BASE + world.keys["added"]
     assert client.get(url, headers=bearer(world.tokens["csw"])).status_code == 200
     with app.app_context():
         from mobile_service import clock
@@ -151,19 +183,19 @@ def test_access_changes_apply_on_the_next_request(client, app, world):
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
 def test_audit_and_usage_per_view(client, app, world, route):
-    response = client.get(BASE + world.students["assigned"] + route,
+    response = client.get(BASE + world.keys["assigned"] + route,
                           headers={**bearer(world.tokens["csw"]), "X-App-Platform": "android"})
     assert response.status_code == 200
     [row] = audit_rows(app)
     assert row.action == ROUTE_ACTIONS[route] and row.basis == "dcfs_assignment"
     assert row.student_id == world.student_ids["assigned"] and row.ssid == world.students["assigned"]
     assert row.role == "csw" and row.request_id == response.headers["X-Request-ID"]
-    assert row.endpoint == "GET /api/v1/students/<ssid>" + route
+    assert row.endpoint == "GET /api/v1/students/<student_key>" + route
     [event] = usage_rows(app, "record_view")
     tab = {"": "demographics", "/enrollments": "enrollments", "/attendance": "attendance",
            "/progress-reports": "progress_reports"}[route]
     assert event.detail == tab and event.platform == "android"
-    assert world.students["assigned"] not in repr(vars(event))
+    assert world.students["assigned"] not in repr(vars(event)) and world.keys["assigned"] not in repr(vars(event))
 
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
@@ -175,7 +207,7 @@ def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch)
         return real_record(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
 
     monkeypatch.setattr(audit_module, "record", broken_record)
-    response = client.get(BASE + world.students["assigned"] + route, headers=bearer(world.tokens["csw"]))
+    response = client.get(BASE + world.keys["assigned"] + route, headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert world.students["assigned"] not in response.get_data(as_text=True)
@@ -201,7 +233,7 @@ def test_usage_event_failure_discloses_nothing_and_keeps_no_audit_row(client, ap
         return real_event(event, SimpleNamespace(user_id=987654321, role=principal.role), **kwargs)
 
     monkeypatch.setattr(usage_module, "record_event", broken_event)
-    response = client.get(BASE + world.students["assigned"], headers=bearer(world.tokens["csw"]))
+    response = client.get(BASE + world.keys["assigned"], headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert world.students["assigned"] not in response.get_data(as_text=True)
     assert audit_rows(app) == [] and usage_rows(app, "record_view") == []

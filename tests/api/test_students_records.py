@@ -60,11 +60,11 @@ def record(app, monkeypatch):
         source_load("calpads", dt.datetime(2026, 10, 7, 6, 0, tzinfo=UTC))
         source_load("dcfs", dt.datetime(2026, 10, 15, 5, 30, tzinfo=UTC))
         db.session.commit()
-        return SimpleNamespace(token=app_token_for(csw), ssid=kid.ssid)
+        return SimpleNamespace(token=app_token_for(csw), ssid=kid.ssid, key=kid.student_key)
 
 
 def get(client, record, route="", **headers):
-    return client.get(f"/api/v1/students/{record.ssid}{route}", headers={**bearer(record.token), **headers})
+    return client.get(f"/api/v1/students/{record.key}{route}", headers={**bearer(record.token), **headers})
 
 
 FRESHNESS = {"calpads": "2026-10-14T06:00:00Z", "dcfs": "2026-10-15T05:30:00Z", "district": None}
@@ -73,7 +73,7 @@ FRESHNESS = {"calpads": "2026-10-14T06:00:00Z", "dcfs": "2026-10-15T05:30:00Z", 
 def test_demographics(client, record):
     response = get(client, record)
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert response.get_json() == {
         "ssid": "4012345678", "retired_ssids": ["4099999999"],
@@ -148,7 +148,7 @@ def test_empty_record_tabs(client, app, route, monkeypatch):
         kid = make_student()
         make_case(kid, csw)
         db.session.commit()
-        ns = SimpleNamespace(token=app_token_for(csw), ssid=kid.ssid)
+        ns = SimpleNamespace(token=app_token_for(csw), ssid=kid.ssid, key=kid.student_key)
     response = get(client, ns, route)
     assert response.status_code == 200
     body = response.get_json()
@@ -167,6 +167,7 @@ def test_etag_and_304(client, app, record, route):
     assert tag.startswith('"')
     again = get(client, record, route, **{"If-None-Match": tag})
     assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == tag
+    assert again.headers["Cache-Control"] == "private, no-store"
     assert get(client, record, route, **{"If-None-Match": '"stale"'}).status_code == 200
     # A 304 is still an access: every request is audited.
     assert len(audit_rows(app)) == 3

@@ -18,8 +18,9 @@ from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
 from tests.factories import make_case, make_student, make_supervision, make_user
 
 SUPERVISEE_KEYS = {"user_id", "display_name", "email", "office", "supervision_start", "caseload_size", "flagged_adds"}
-SUPERVISED_CARD_KEYS = {"ssid", "first_name", "last_name", "preferred_first_name", "age", "grade", "school",
-                        "enrollment_start", "days_since_school_change", "school_changes_this_year", "attendance",
+SUPERVISED_CARD_KEYS = {"student_key", "ssid", "first_name", "last_name", "preferred_first_name", "age", "grade",
+                        "school", "enrollment_start", "days_since_school_change", "school_changes_this_year",
+                        "attendance",
                         "latest_progress_report", "assigned_in_dcfs_feed", "added_at", "alerts", "flagged",
                         "added_reason"}
 
@@ -32,7 +33,7 @@ def test_supervisees_list_with_sizes_and_flags(client, world):
     assert set(item) == SUPERVISEE_KEYS
     assert item["user_id"] == world.id["csw"] and item["display_name"] == "Carla Worker"
     assert item["caseload_size"] == 2 and item["flagged_adds"] == 1 and item["supervision_start"] == "2025-07-01"
-    client.post("/api/v1/caseload", json={"ssid": world.ssid["unrelated"], "reason": "new case"},
+    client.post("/api/v1/caseload", json={"student_key": world.key["unrelated"], "reason": "new case"},
                 headers=world.headers["csw"])
     [item] = client.get("/api/v1/supervisees", headers=world.headers["scsw"]).json["items"]
     assert item["caseload_size"] == 3 and item["flagged_adds"] == 2
@@ -42,17 +43,25 @@ def test_ended_supervision_lists_nobody(client, world):
     assert client.get("/api/v1/supervisees", headers=world.headers["scsw_ended"]).json["items"] == []
 
 
+def test_supervisee_caseload_304_is_no_store_too(client, world):
+    url = f"/api/v1/supervisees/{world.id['csw']}/caseload"
+    first = client.get(url, headers=world.headers["scsw"])
+    again = client.get(url, headers={**world.headers["scsw"], "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-store"
+
+
 def test_flagged_adds_visible_to_supervisor(app, client, world):
-    client.post("/api/v1/caseload", json={"ssid": world.ssid["unrelated"], "reason": "covering for Pat"},
+    client.post("/api/v1/caseload", json={"student_key": world.key["unrelated"], "reason": "covering for Pat"},
                 headers=world.headers["csw"])
     response = client.get(f"/api/v1/supervisees/{world.id['csw']}/caseload", headers=world.headers["scsw"])
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
     body = response.json
     assert set(body) == {"worker_id", "items", "total", "next_cursor", "freshness"}
     assert body["worker_id"] == world.id["csw"] and body["total"] == 3
     cards = {c["ssid"]: c for c in body["items"]}
     for card in cards.values():
         assert set(card) == SUPERVISED_CARD_KEYS
+    assert {c["student_key"] for c in body["items"]} == {world.key[k] for k in ("unrelated", "added", "assigned")}
     assert cards[world.ssid["unrelated"]]["flagged"] is True
     assert cards[world.ssid["unrelated"]]["added_reason"] == "covering for Pat"
     assert cards[world.ssid["added"]]["flagged"] is True and cards[world.ssid["added"]]["added_reason"] == "covering"

@@ -43,22 +43,22 @@ def test_caseload_adds_and_removes_share_one_quota_per_user(limited_app, app):
         worker, colleague = make_user("csw"), make_user("csw")
         students = [make_student() for _ in range(3)]
         db.session.commit()
-        ssids = [s.ssid for s in students]
+        keys = [s.student_key for s in students]
         token, other = app_token_for(worker), app_token_for(colleague)
     client = limited_app.test_client()
-    add = {"ssid": ssids[0], "reason": "covering for a colleague"}
+    add = {"student_key": keys[0], "reason": "covering for a colleague"}
     assert client.post("/api/v1/caseload", json=add, headers=bearer(token)).status_code == 201
-    assert client.delete(f"/api/v1/caseload/{ssids[0]}", headers=bearer(token)).status_code == 204
+    assert client.delete(f"/api/v1/caseload/{keys[0]}", headers=bearer(token)).status_code == 204
     entries, audited = _count(app, CaseloadEntry), len(audit_rows(app))
-    refused = client.post("/api/v1/caseload", json={"ssid": ssids[1], "reason": "covering"}, headers=bearer(token))
+    refused = client.post("/api/v1/caseload", json={"student_key": keys[1], "reason": "covering"}, headers=bearer(token))
     _assert_refused(refused)
-    _assert_refused(client.delete(f"/api/v1/caseload/{ssids[0]}", headers=bearer(token)))
-    _assert_refused(client.post("/api/v1/caseload", json={"ssid": "4999999999", "reason": "probe"},
-                                headers=bearer(token)))  # no answer on whether the SSID exists
+    _assert_refused(client.delete(f"/api/v1/caseload/{keys[0]}", headers=bearer(token)))
+    _assert_refused(client.post("/api/v1/caseload", json={"student_key": "A" * 22, "reason": "probe"},
+                                headers=bearer(token)))  # no answer on whether the key exists
     assert (_count(app, CaseloadEntry), len(audit_rows(app))) == (entries, audited)
     # Reading the caseload is not a change, and a colleague keeps their own quota.
     assert client.get("/api/v1/caseload", headers=bearer(token)).status_code == 200
-    assert client.post("/api/v1/caseload", json={"ssid": ssids[2], "reason": "new case"},
+    assert client.post("/api/v1/caseload", json={"student_key": keys[2], "reason": "new case"},
                        headers=bearer(other)).status_code == 201
 
 

@@ -185,3 +185,24 @@ def test_name_parts_follow_foster_status_through_every_load(ctx, loaded, csv_fil
     everywhere = rows("SELECT COUNT(*) FROM student_name_parts p JOIN students s ON s.id = p.student_id "
                       "WHERE p.active <> (s.foster_status = 'active')")
     assert everywhere == [(0,)]
+
+
+def test_new_students_get_random_keys_that_updates_and_ssid_replacements_keep(ctx, loaded, csv_file):
+    """The opaque key of record URLs (migration 0005): assigned on insert, never changed, not from the SSID."""
+    import re
+
+    before = dict(rows("SELECT id, student_key FROM students"))
+    assert before and all(re.fullmatch(r"[A-Za-z0-9_-]{22}", key) for key in before.values())
+    assert len(set(before.values())) == len(before)
+    for ssid, key in rows("SELECT ssid, student_key FROM students"):
+        assert ssid not in key and ssid[-6:] not in key
+    # A renamed child with a replacement SSID, then an unchanged re-import plus a new child.
+    renamed = STUDENTS.replace("3456789012,Ana,,García,,,2012-01-02,F,Spanish,,N,",
+                               "5555555555,Ana,,Smith-Jones,,,2012-01-02,F,Spanish,,N,3456789012")
+    assert run_import("students", csv_file(renamed, "s2.csv")).updated == 1
+    grown = renamed + "6666666666,Noa,,Park,,,2013-03-03,F,English,,N,\n"
+    assert run_import("students", csv_file(grown, "s3.csv")).inserted == 1
+    after = dict(rows("SELECT id, student_key FROM students"))
+    assert {i: after[i] for i in before} == before
+    [(new_key,)] = rows("SELECT student_key FROM students WHERE ssid = '6666666666'")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", new_key) and new_key not in before.values()

@@ -89,6 +89,7 @@ def test_seeded_sample_has_demo_accounts_plausible_shares_and_pilot_data(app, cl
         _check_foster_and_chronic_absence_shares()
         _check_pilot_demo_data(frozen_clock)
         _check_education_cases()
+        _check_student_keys()
         token = app_token_for(_user("csw.demo@dcfs.lacounty.gov"))
     _check_demo_alerts_only_where_true(client, token)
 
@@ -124,6 +125,13 @@ def _check_demo_alerts_only_where_true(client, token: str) -> None:
         for alert in ("school_change_30d", "no_current_enrollment", "chronic_absence"):
             if alert in alerts:
                 assert expected.get(name) == alert, (name, alerts)
+
+
+def _check_student_keys() -> None:
+    # The seed loads through the importer, which gives every new student a random key (not in the CSVs).
+    keys = db.session.execute(select(Student.student_key)).scalars().all()
+    assert len(keys) == 600 and len(set(keys)) == 600
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", key) for key in keys)
 
 
 def _check_demo_users_and_caseloads() -> None:

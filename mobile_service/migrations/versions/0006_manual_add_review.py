@@ -11,7 +11,7 @@ that lapses at once (it is no longer a basis for access; the daily job then mark
 Closed adds keep their history and get a state the same way.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 13:40:00
 """
 import datetime as dt
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
