@@ -1,4 +1,5 @@
-"""Migration 0006 backfills the review state of existing manual adds (SQLite and PostgreSQL)."""
+"""Migration 0006 (which follows 0005, the student keys) backfills the review state of existing manual adds
+(SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,7 @@ def test_existing_adds_get_expiry_and_state(blank_app):
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with blank_app.app_context():
-        upgrade(revision="0004")
+        upgrade(revision="0005")
         worker, other = make_user("csw"), make_user("csw")
         old, recent, plain, assigned, feed_row = (make_student() for _ in range(5))
         make_case(assigned, worker)
@@ -65,7 +66,7 @@ def test_existing_adds_get_expiry_and_state(blank_app):
         assert got[ids["feed"]].review_state is None and got[ids["feed"]].expires_at is None
         db.session.remove()
 
-        downgrade(revision="0004")
+        downgrade(revision="0005")
         columns = {row[1] for row in db.session.execute(text("PRAGMA table_info(caseload_entries)"))} \
             if db.engine.dialect.name == "sqlite" else set(db.session.execute(text(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'caseload_entries'")).scalars())

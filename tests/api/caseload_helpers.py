@@ -18,6 +18,7 @@ from mobile_service.models import (
     ProgressMark,
     ProgressReport,
     SourceLoad,
+    Student,
     UsageEvent,
 )
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
@@ -159,12 +160,21 @@ class StatementCounter:
 CASELOAD_URL = "/api/v1/caseload"
 
 
+def student_key_of(client, ssid: str) -> str:
+    """The opaque ``student_key`` of the student known by ``ssid`` (:data:`UNKNOWN_KEY` if there is none)."""
+    with client.application.app_context():
+        key = db.session.execute(select(Student.student_key).where(Student.ssid == ssid)).scalar()
+        db.session.remove()
+    return UNKNOWN_KEY if key is None else key
+
+
 def add_student(client, headers: dict[str, str], ssid: str, reason: str | None = "covering for a colleague"):
     """``POST /api/v1/caseload`` adding the student known by ``ssid`` (with a reason unless None)."""
-    body = {"ssid": ssid} if reason is None else {"ssid": ssid, "reason": reason}
+    key = student_key_of(client, ssid)
+    body = {"student_key": key} if reason is None else {"student_key": key, "reason": reason}
     return client.post(CASELOAD_URL, json=body, headers=headers)
 
 
-def student_url(ssid: str, route: str = "") -> str:
+def student_url(client, ssid: str, route: str = "") -> str:
     """The record path of the student known by ``ssid`` (``route``: "", "/enrollments", ...)."""
-    return f"/api/v1/students/{ssid}{route}"
+    return f"/api/v1/students/{student_key_of(client, ssid)}{route}"

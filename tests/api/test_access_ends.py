@@ -55,8 +55,8 @@ def office(app, now):
 ])
 def test_assignment_end_date_is_a_los_angeles_day(client, office, now, instant, status):
     now.value = instant
-    assert client.get(student_url(office.ssid), headers=office.h("csw")).status_code == status
-    assert client.get(student_url(office.ssid), headers=office.h("scsw")).status_code == status
+    assert client.get(student_url(client, office.ssid), headers=office.h("csw")).status_code == status
+    assert client.get(student_url(client, office.ssid), headers=office.h("scsw")).status_code == status
 
 
 @pytest.mark.parametrize("instant", [
@@ -68,16 +68,16 @@ def test_reported_end_supervision_waited_for_midnight_now_it_ends_at_once(client
     now.value = instant
     caseload = f"/api/v1/supervisees/{office.csw_id}/caseload"
     assert client.get(caseload, headers=office.h("scsw")).status_code == 200
-    assert client.get(student_url(office.ssid), headers=office.h("scsw")).status_code == 200
+    assert client.get(student_url(client, office.ssid), headers=office.h("scsw")).status_code == 200
 
     result = runner.invoke(args=["users", "end-supervision", "worker@dcfs.lacounty.gov"])
     assert result.exit_code == 0, result.output
 
     scsw = office.h("scsw")
     assert client.get(caseload, headers=scsw).status_code == 404
-    assert client.get(student_url(office.ssid), headers=scsw).status_code == 404
+    assert client.get(student_url(client, office.ssid), headers=scsw).status_code == 404
     assert client.get("/api/v1/supervisees", headers=scsw).json["items"] == []
-    assert client.get(student_url(office.ssid), headers=office.h("csw")).status_code == 200  # the worker keeps it
+    assert client.get(student_url(client, office.ssid), headers=office.h("csw")).status_code == 200  # the worker keeps it
 
 
 def test_a_new_supervisor_replaces_the_old_one_at_once(app, client, runner, office, now):
@@ -86,4 +86,4 @@ def test_a_new_supervisor_replaces_the_old_one_at_once(app, client, runner, offi
         db.session.commit()
     result = runner.invoke(args=["users", "set-supervisor", "worker@dcfs.lacounty.gov", "boss2@dcfs.lacounty.gov"])
     assert result.exit_code == 0, result.output
-    assert client.get(student_url(office.ssid), headers=office.h("scsw")).status_code == 404
+    assert client.get(student_url(client, office.ssid), headers=office.h("scsw")).status_code == 404

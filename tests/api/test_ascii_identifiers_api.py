@@ -1,11 +1,11 @@
-"""The API's identifiers are ASCII digits too (issue 12, item 3): SSIDs in paths, bodies and search,
-and integer ids in URLs. Non-ASCII digits get the same 404 or 422 as any other malformed value."""
+"""The API's identifiers are ASCII digits too (issue 12, item 3): student keys in paths and bodies, SSIDs
+in search, and integer ids in URLs. Non-ASCII digits get the same 404 or 422 as any other malformed value."""
 # ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
 from __future__ import annotations
 
 import pytest
 
-from tests.api.caseload_helpers import fixed_today, world  # noqa: F401  (fixtures)
+from tests.api.caseload_helpers import UNKNOWN_KEY, fixed_today, without_request_id, world  # noqa: F401  (fixtures)
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -13,13 +13,18 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 @pytest.mark.parametrize("table", [ARABIC_INDIC, FULLWIDTH], ids=["arabic-indic", "fullwidth"])
 def test_record_paths_with_foreign_digits_are_the_same_404(client, world, table):
-    ssid = world.ssid["assigned"]
-    assert client.get(f"/api/v1/students/{ssid}", headers=world.headers["csw"]).status_code == 200
-    missing = client.get("/api/v1/students/9999999999", headers=world.headers["csw"])
-    foreign = client.get(f"/api/v1/students/{ssid.translate(table)}", headers=world.headers["csw"])
-    assert foreign.status_code == missing.status_code == 404
-    assert {k: v for k, v in foreign.json.items() if k != "request_id"} == \
-           {k: v for k, v in missing.json.items() if k != "request_id"}
+    key, ssid = world.key["assigned"], world.ssid["assigned"]
+    headers = world.headers["csw"]
+    assert client.get(f"/api/v1/students/{key}", headers=headers).status_code == 200
+    missing = client.get(f"/api/v1/students/{UNKNOWN_KEY}", headers=headers)
+    # The last character is always a foreign digit, whether or not the key has ASCII digits.
+    foreign_key = (key[:-1] + "7").translate(table)
+    others = [client.get(f"/api/v1/students/{path}", headers=headers)
+              for path in (foreign_key, ssid, ssid.translate(table))]
+    assert missing.status_code == 404
+    for other in others:
+        assert other.status_code == 404
+        assert without_request_id(other.json) == without_request_id(missing.json)
 
 
 @pytest.mark.parametrize("table", [ARABIC_INDIC, FULLWIDTH], ids=["arabic-indic", "fullwidth"])
@@ -33,14 +38,14 @@ def test_search_refuses_foreign_digits(client, world, table):
 
 
 @pytest.mark.parametrize("shape", ["arabic-indic", "fullwidth", "trailing-newline"])
-def test_caseload_add_refuses_a_malformed_ssid_in_the_body(client, world, shape):
-    ssid = world.ssid["unrelated"]
-    value = {"arabic-indic": ssid.translate(ARABIC_INDIC), "fullwidth": ssid.translate(FULLWIDTH),
-             "trailing-newline": ssid + "\n"}[shape]
-    response = client.post("/api/v1/caseload", json={"ssid": value, "reason": "covering for a colleague"},
+def test_caseload_add_refuses_a_malformed_student_key_in_the_body(client, world, shape):
+    key = world.key["unrelated"][:-1] + "7"  # ends in a digit, so every shape changes it
+    value = {"arabic-indic": key.translate(ARABIC_INDIC), "fullwidth": key.translate(FULLWIDTH),
+             "trailing-newline": key + "\n"}[shape]
+    response = client.post("/api/v1/caseload", json={"student_key": value, "reason": "covering for a colleague"},
                            headers=world.headers["csw"])
     assert response.status_code == 422
-    assert "ssid" in response.json["errors"]["json"]
+    assert "student_key" in response.json["errors"]["json"]
 
 
 def test_integer_ids_in_urls_are_ascii(client, world):

@@ -81,9 +81,10 @@ def test_search_writes_one_row_per_result(app, client, world):
     [search] = audit_rows(app, "student.search")
     assert search.details["result_count"] == 1
     assert children(app, search.id) == {(world.student_id["assigned"], "search")}
-    response = client.post("/api/v1/students/search", json={"ssid": world.ssid["unrelated"]},
+    # Out of the peer's scope only the exact lookup (full SSID + last name) finds the child.
+    response = client.post("/api/v1/students/search", json={"ssid": world.ssid["unrelated"], "last_name": "Diaz"},
                            headers=world.headers["peer"])
-    assert response.json["count"] == 1
+    assert response.json["count"] == 1 and response.json["rule"] == "exact_lookup"
     exact = audit_rows(app, "student.search")[-1]
     assert children(app, exact.id) == {(world.student_id["unrelated"], "exact_lookup")}
 
@@ -100,10 +101,13 @@ def test_access_history_and_cli_include_list_disclosures(app, client, runner, wo
     """The admin endpoint and ``flask audit student`` show the lists a child appeared in, and no other child."""
     client.get("/api/v1/caseload", headers=world.headers["csw"])
     client.get(f"/api/v1/supervisees/{world.id['csw']}/caseload", headers=world.headers["scsw"])
-    client.post("/api/v1/students/search", json={"first_name": "ana"}, headers=world.headers["peer"])
+    # Ana is outside the peer's scope: only the exact lookup finds her (as a reduced card).
+    found = client.post("/api/v1/students/search", json={"first_name": "ana", "last_name": "alvarez",
+                                                         "dob": "2012-03-04"}, headers=world.headers["peer"])
+    assert found.json["count"] == 1 and found.json["rule"] == "exact_lookup"
     items = history(client, world, "assigned")
     assert [(i["action"], i["basis"], i["user_id"], i["shown_in_list"]) for i in items] == [
-        ("student.search", "search", world.id["peer"], True),
+        ("student.search", "exact_lookup", world.id["peer"], True),
         ("caseload.view", "supervision", world.id["scsw"], True),
         ("caseload.view", "dcfs_assignment", world.id["csw"], True),
     ]
@@ -119,7 +123,7 @@ def test_access_history_and_cli_include_list_disclosures(app, client, runner, wo
     assert result.exit_code == 0, result.output
     rows = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["action"] != "audit.view"]
     assert [(r["action"], r["basis"], r["shown_in_list"]) for r in rows] == [
-        ("student.search", "search", "yes"), ("caseload.view", "supervision", "yes"),
+        ("student.search", "exact_lookup", "yes"), ("caseload.view", "supervision", "yes"),
         ("caseload.view", "dcfs_assignment", "yes")]
 
 

@@ -126,11 +126,11 @@ def test_rule_through_card_and_tabs(client, app, monkeypatch, rule: Rule):
             values = dict(row)
             attendance_row(kid, schools[values.pop("school")], "2026-27", **values)
         db.session.commit()
-        headers, ssid = bearer(app_token_for(csw)), kid.ssid
+        headers, key = bearer(app_token_for(csw)), kid.student_key
 
     card = client.get("/api/v1/caseload", headers=headers).get_json()["items"][0]
-    tab = client.get(f"/api/v1/students/{ssid}/enrollments", headers=headers).get_json()["mobility"]
-    demographics = client.get(f"/api/v1/students/{ssid}", headers=headers).get_json()
+    tab = client.get(f"/api/v1/students/{key}/enrollments", headers=headers).get_json()["mobility"]
+    demographics = client.get(f"/api/v1/students/{key}", headers=headers).get_json()
 
     assert (card["school"] or {}).get("name") == rule.current
     assert (demographics["current_school"] or {}).get("name") == rule.current
@@ -143,7 +143,7 @@ def test_rule_through_card_and_tabs(client, app, monkeypatch, rule: Rule):
     assert card["alerts"] == [a for a in ("school_change_30d", "chronic_absence", "no_current_enrollment",
                                           "failing_marks") if a in rule.alerts]
     if rule.attendance:
-        years = client.get(f"/api/v1/students/{ssid}/attendance", headers=headers).get_json()["years"]
+        years = client.get(f"/api/v1/students/{key}/attendance", headers=headers).get_json()["years"]
         by_school = {y["school_name"]: y["chronically_absent"] for y in years}
         assert [by_school[row["school"]] for row in rule.attendance] == list(rule.chronic_rows)
         # The card's flag is the tab's per-school flag, never a sum over schools.

@@ -97,7 +97,7 @@ def _add_id(app, team, who: str, student: str) -> int:
 
 def _tabs(client, team, who: str, student: str) -> list[int]:
     headers = team.h(who)
-    return [client.get(student_url(team.ssid[student], route), headers=headers).status_code
+    return [client.get(student_url(client, team.ssid[student], route), headers=headers).status_code
             for route in STUDENT_ROUTES]
 
 
@@ -121,7 +121,7 @@ def test_reported_a_manual_add_gave_all_four_tabs_forever_now_it_lapses_at_day_3
     assert _tabs(client, team, "csw", "beto") == [404, 404, 404, 404]
     assert team.ssid["beto"] not in _caseload_ssids(client, team, "csw")
     # The supervisor's view through the supervisee's add lapses with it.
-    assert client.get(student_url(team.ssid["beto"]), headers=team.h("scsw")).status_code == 404
+    assert client.get(student_url(client, team.ssid["beto"]), headers=team.h("scsw")).status_code == 404
     cards = client.get(f"/api/v1/supervisees/{team.id['csw']}/caseload", headers=team.h("scsw")).json["items"]
     assert cards == []
     [entry] = entries(app, team.id["csw"], team.student_id["beto"])
@@ -268,7 +268,7 @@ def test_admin_reviews_adds_of_csws_without_an_active_supervisor(app, client, te
     [row] = audit_rows(app, "caseload.add.approve")
     assert (row.user_id, row.basis) == (team.id["admin"], "admin")
     # The admin reviews; he still sees no student record.
-    assert client.get(student_url(team.ssid["cruz"]), headers=team.h("admin")).status_code == 403
+    assert client.get(student_url(client, team.ssid["cruz"]), headers=team.h("admin")).status_code == 403
 
 
 def test_an_scsws_own_add_is_reviewed_by_an_admin(app, client, team, moving_clock):

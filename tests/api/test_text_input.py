@@ -33,12 +33,12 @@ def world(app):
         db.session.commit()
         return {"csw": {"Authorization": f"Bearer {app_token_for(csw)}"},
                 "coordinator": {"Authorization": f"Bearer {app_token_for(coordinator)}"},
-                "ssid": student.ssid, "issue_id": issue.id, "school": school.id}
+                "ssid": student.ssid, "key": student.student_key, "issue_id": issue.id, "school": school.id}
 
 
 def _routes(world):
     """(who, method, path, body builder) for every route that reads a JSON body."""
-    ssid = world["ssid"]
+    key = world["key"]
     return [
         ("csw", "POST", "/api/v1/feedback", lambda v: {"rating": 4, "category": "general", "comment": v}),
         ("csw", "POST", "/api/v1/feedback", lambda v: {"rating": 4, "category": v}),
@@ -49,9 +49,9 @@ def _routes(world):
         ("csw", "POST", "/api/v1/issues", lambda v: {"kind": v, "description": "ok"}),
         ("csw", "POST", "/api/v1/issues", lambda v: {"kind": "problem", "description": "ok", "request_id": v}),
         ("csw", "POST", "/api/v1/issues", lambda v: {"kind": "problem", "description": "ok", "ssid": v}),
-        ("csw", "POST", "/api/v1/caseload", lambda v: {"ssid": ssid, "reason": "Court order " + v}),
-        ("csw", "POST", "/api/v1/caseload", lambda v: {"ssid": v, "reason": "Court order today"}),
-        ("csw", "DELETE", f"/api/v1/caseload/{ssid}", lambda v: {"reason": "Case closed " + v}),
+        ("csw", "POST", "/api/v1/caseload", lambda v: {"student_key": key, "reason": "Court order " + v}),
+        ("csw", "POST", "/api/v1/caseload", lambda v: {"student_key": v, "reason": "Court order today"}),
+        ("csw", "DELETE", f"/api/v1/caseload/{key}", lambda v: {"reason": "Case closed " + v}),
         ("csw", "POST", "/api/v1/students/search", lambda v: {"name": "ma" + v}),
         ("csw", "POST", "/api/v1/students/search", lambda v: {"ssid": "4000" + v}),
         ("csw", "POST", "/api/v1/students/search", lambda v: {"dob": v}),

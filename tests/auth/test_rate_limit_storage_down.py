@@ -88,18 +88,22 @@ def test_search_caseload_add_and_feedback_carry_on_and_quotas_hold(redis_down_ap
         worker = make_user("csw")
         student = make_student()
         db.session.commit()
-        ssid, token = student.ssid, app_token_for(worker)
+        # Not on the worker's caseload: the exact lookup (full SSID + last name) finds the student.
+        lookup, token = {"ssid": student.ssid, "last_name": student.legal_last_name}, app_token_for(worker)
     client = redis_down_app.test_client()
     audited = len(audit_rows(app))
+    keys = set()
     for _ in range(3):
-        assert client.post("/api/v1/students/search", json={"ssid": ssid},
-                           headers=bearer(token)).status_code == 200
-    refused = client.post("/api/v1/students/search", json={"ssid": ssid}, headers=bearer(token))
+        found = client.post("/api/v1/students/search", json=lookup, headers=bearer(token))
+        assert found.status_code == 200 and found.json["count"] == 1
+        keys.update(card["student_key"] for card in found.json["results"])
+    refused = client.post("/api/v1/students/search", json=lookup, headers=bearer(token))
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.mimetype == "application/problem+json"
     assert len(audit_rows(app, "student.search")) == 3  # the refused search was not run
 
-    added = client.post("/api/v1/caseload", json={"ssid": ssid, "reason": "covering for a colleague"},
+    [key] = keys
+    added = client.post("/api/v1/caseload", json={"student_key": key, "reason": "covering for a colleague"},
                         headers=bearer(token))
     assert added.status_code == 201
     assert _count(app, CaseloadEntry) == 1 and len(audit_rows(app)) > audited

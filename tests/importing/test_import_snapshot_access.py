@@ -11,6 +11,7 @@ import pytest
 
 from mobile_service.extensions import db
 from mobile_service.importing import ImportRejected, run_import
+from tests.api.caseload_helpers import UNKNOWN_KEY, student_url
 from tests.factories import app_token_for, make_supervision, make_user
 from tests.importing.import_helpers import count, rows, snapshot
 
@@ -42,7 +43,7 @@ def feed(app, csv_file):
 
 
 def view(client, token: str, ssid: str) -> int:
-    return client.get(f"/api/v1/students/{ssid}", headers={"Authorization": f"Bearer {token}"}).status_code
+    return client.get(student_url(client, ssid), headers={"Authorization": f"Bearer {token}"}).status_code
 
 
 def test_a_removed_assignment_ends_access_at_once(app, client, runner, feed):
@@ -58,8 +59,8 @@ def test_a_removed_assignment_ends_access_at_once(app, client, runner, feed):
     assert "dcfs-cases: 5 rows: 0 inserted, 0 updated, 5 unchanged, 1 removed (snapshot all)" in result.output
     # Right after the load: an identical 404 for the worker and for the supervisor...
     assert view(client, tokens["csw"], gone) == 404 and view(client, tokens["scsw"], gone) == 404
-    missing = client.get("/api/v1/students/9999999999", headers={"Authorization": f"Bearer {tokens['csw']}"})
-    removed = client.get(f"/api/v1/students/{gone}", headers={"Authorization": f"Bearer {tokens['csw']}"})
+    missing = client.get(f"/api/v1/students/{UNKNOWN_KEY}", headers={"Authorization": f"Bearer {tokens['csw']}"})
+    removed = client.get(student_url(client, gone), headers={"Authorization": f"Bearer {tokens['csw']}"})
     assert {k: v for k, v in removed.get_json().items() if k != "request_id"} == \
            {k: v for k, v in missing.get_json().items() if k != "request_id"}
     # ...the others are still visible, and the caseload list no longer shows the child.
