@@ -1,49 +1,16 @@
 """Liveness and readiness probes, and the API docs page: the only unauthenticated routes."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, jsonify, send_from_directory
-from sqlalchemy import text
+from flask import Blueprint, jsonify, send_from_directory
 
-from mobile_service.extensions import db
+from mobile_service.readiness import failing
 
-log = logging.getLogger("mobile_service.health")
 bp = Blueprint("health", __name__)
 DOCS_DIR = Path(__file__).parent / "docs_assets"
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "docs"
-
-# A readiness check returns None when fine, or a short PII-free reason.
-ReadinessCheck = Callable[[], "str | None"]
-
-
-def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
-    """Register a named readiness check (database, migrations, signing keys, ...)."""
-    app.extensions.setdefault("readiness_checks", {})[name] = check
-
-
-def add_degraded_check(app: Flask, name: str, check: ReadinessCheck) -> None:
-    """Register a check whose reason means "serving, degraded": reported, never a failed probe."""
-    app.extensions.setdefault("degraded_checks", {})[name] = check
-
-
-def database_check() -> str | None:
-    """Check that the database answers and its schema is at the migrations' head."""
-    try:
-        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with a reason
-        db.session.rollback()
-        log.warning("readiness: database check failed", extra={"error_class": type(exc).__name__})
-        return "database unreachable or not migrated"
-    finally:
-        db.session.remove()
-    head = current_app.extensions.get("migrations_head")
-    if head and current != head:
-        return f"database schema at {current}, migrations head is {head}"
-    return None
 
 
 @bp.get("/healthz")
@@ -60,8 +27,8 @@ def readyz():
     the last-known-good cache) is named under ``degraded`` but keeps the pod in service: every
     pod shares the same fault, and pulling them all would turn a degraded service into none.
     """
-    failures = _run(current_app.extensions.get("readiness_checks", {}))
-    degraded = _run(current_app.extensions.get("degraded_checks", {}))
+    failures = failing("readiness_checks")
+    degraded = failing("degraded_checks")
     if failures:
         body = {"status": "unavailable", "checks": failures}
         if degraded:
@@ -73,15 +40,6 @@ def readyz():
     if degraded:
         return jsonify(status="degraded", degraded=degraded)
     return jsonify(status="ready")
-
-
-def _run(checks: dict[str, ReadinessCheck]) -> dict[str, str]:
-    reasons = {}
-    for name, check in checks.items():
-        reason = check()
-        if reason:
-            reasons[name] = reason
-    return reasons
 
 
 @bp.get("/docs")

@@ -1,4 +1,4 @@
-"""flask-smorest subclassing point: problem+json errors and the bearer security scheme."""
+"""The API's flask-smorest ``Api`` (problem+json errors, the bearer scheme) and ``Blueprint``."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -8,7 +8,7 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
 
-from api.common import ProblemSchema
+from api.shared_schemas import ProblemSchema
 from mobile_service.errors import PROBLEM_CONTENT_TYPE, handle_http_exception
 
 
@@ -47,3 +47,7 @@ class Blueprint(_Blueprint):
     """The service's resource blueprint: flask-smorest's, with strict query parsing."""
 
     ARGUMENTS_PARSER = StrictQueryParser()
+
+
+# Unbound; ``create_app`` binds it and registers every resource blueprint on it.
+api = Api()

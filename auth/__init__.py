@@ -8,19 +8,18 @@ from flask import Flask
 
 from auth.decorators import current_principal, require_auth
 from auth.principal import Principal
+from mobile_service.readiness import add_degraded_check, add_readiness_check
 
 __all__ = ["Principal", "build_key_client", "current_principal", "init_app", "require_auth"]
 
 
 def init_app(app: Flask) -> None:
-    """Build the per-process auth state and register the auth routes and readiness check.
+    """Build the per-process auth state and register its readiness checks (routes: ``create_app``).
 
     Per process: the app-token key ring, ONE identity-provider key client (seeded with the dev
     issuer's key in AUTH_MODE=dev, otherwise fed by OpenID discovery) and the MSAL holder. All
     live in ``app.extensions`` so tests can replace them.
     """
-    from api.health import add_degraded_check, add_readiness_check
-    from auth import routes, web
     from auth.graph import MsalClient
     from auth.jwks import KeyClient
     from auth.keys import build_keyring
@@ -39,9 +38,6 @@ def init_app(app: Flask) -> None:
                                         cfg["GRAPH_TIMEOUT_SECONDS"])
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _dev_secret_key(app)
-    app.register_blueprint(routes.bp)
-    app.register_blueprint(web.bp)
-    app.add_template_global(web.csrf_token, "csrf_token")
     add_readiness_check(app, "signing_keys", _signing_keys_check(app))
     add_degraded_check(app, "identity_provider", lambda: app.extensions["entra_key_client"].degraded())
 

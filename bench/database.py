@@ -120,9 +120,9 @@ def vacuum(url: str) -> None:
 
 def migrations_head() -> str | None:
     """The head revision of the service's migrations."""
-    from mobile_service.app import _migrations_head
+    from mobile_service.database import migrations_head
 
-    return _migrations_head()
+    return migrations_head()
 
 
 def prepare(url: str, *, scale: int, seed: int, env: dict[str, str], out_dir: Path,

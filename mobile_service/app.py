@@ -1,109 +1,90 @@
-"""The application factory."""
+"""The application factory: the table of contents of the service.
+
+Everything the app serves or runs is registered here, in order: settings, the request log,
+the database, metrics and rate limits, sign-in state, the API and its blueprints, the web
+pages, the hooks, the readiness checks, the error handlers and the CLI groups.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mobile_service.config import load_config
 
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
-
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:
-    """Build the Flask app: config, extensions, blueprints, error handlers and CLI.
+    """Build the Flask app: config, extensions, blueprints, hooks, error handlers and CLI.
 
     ``env`` replaces ``os.environ`` (tests pass their own), so every setting goes through
     the same parsing and validation in ``config.load_config``.
     """
+    import auth
+    import web
+    from api import announcements, audit, caseload, feedback, health, issues, manual_adds, me, pilot, students
+    from api import supervisees
+    from api.smorest import api as smorest_api
+    from auth import routes as auth_routes
+    from auth import web as auth_web
+    from mobile_service import errors, metrics, ratelimit, requestlog
+    from mobile_service.database import init_database
+    from mobile_service.extensions import limiter
+    from mobile_service.identifiers import AsciiIntegerConverter
+    from mobile_service.pilot import request_events
+    from mobile_service.readiness import add_readiness_check, database_check
+
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     app.config.update(load_config(env, instance_path=app.instance_path))
     app.json.sort_keys = False
-    from mobile_service.identifiers import AsciiIntegerConverter
-
     # Before any route exists: ``<int:...>`` ids in URLs are ASCII digits (see identifiers.py).
     app.url_map.converters["int"] = AsciiIntegerConverter
 
-    from mobile_service import errors, requestlog
-
+    # Extensions and per-process state.
     requestlog.init_app(app)  # first: every later hook sees the request id
-    _init_database(app)
-    from mobile_service import metrics
-
+    init_database(app)
     metrics.init_app(app)  # after the database: it watches the connection pool
-
-    from mobile_service.extensions import api, db, limiter, migrate
-
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     limiter.init_app(app)
-    from mobile_service import ratelimit
-
     ratelimit.init_app(app)  # limiter storage faults: logged, counted, reported as degraded
-    api.init_app(app)
+    auth.init_app(app)  # key ring, identity-provider key client, MSAL (and their readiness checks)
 
-    import api as api_package
-    import auth
+    # Routes: probes and docs, sign-in, the versioned API, the pilot dashboard.
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth_routes.bp)  # /auth/token, /auth/revoke, JWKS
+    app.register_blueprint(auth_web.bp)  # the dashboard's web sign-in
+    app.add_template_global(auth_web.csrf_token, "csrf_token")
+    smorest_api.init_app(app)
+    # In the order the OpenAPI document lists them.
+    for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements, pilot):
+        smorest_api.register_blueprint(resource.blp)
+    app.register_blueprint(web.bp)  # /pilot dashboard
 
-    auth.init_app(app)
-    from api.health import add_readiness_check, database_check
-
-    api_package.register(app)
+    # Hooks, readiness and errors.
+    request_events.init_app(app)  # the per-request usage event of the pilot metrics
     add_readiness_check(app, "database", database_check)
-    app.extensions["migrations_head"] = _migrations_head()
     errors.register_error_handlers(app)
 
-    from mobile_service import cli
-
-    cli.init_app(app)
+    _register_commands(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         n = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 
-def _init_database(app: Flask) -> None:
-    from mobile_service.extensions import db
+def _register_commands(app: Flask) -> None:
+    """``flask --app wsgi <command>``: every CLI group, each defined next to its code."""
+    from api.audit import commands as audit_commands
+    from api.manual_adds import commands as manual_add_commands
+    from auth import cli as auth_commands
+    from mobile_service import cli
+    from mobile_service.importing import cli as import_commands
+    from mobile_service.importing import users_cli as user_commands
+    from mobile_service.pilot import cli as pilot_commands
+    from mobile_service.seed import cli as seed_commands
 
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite"):
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
-    else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
-            "pool_pre_ping": True,
-            "pool_size": app.config["DB_POOL_SIZE"],
-            "max_overflow": 2,
-            "pool_timeout": app.config["DB_POOL_TIMEOUT"],
-            "connect_args": {
-                "connect_timeout": 3,
-                "options": f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}",
-            },
-        })
-    db.init_app(app)
-    if uri.startswith("sqlite"):
-        with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets the dev server read while an import writes; foreign keys are off by default.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _migrations_head() -> str | None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS_DIR)
-    try:
-        return ScriptDirectory.from_config(cfg).get_current_head()
-    except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
-        return None
+    modules = (cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands,
+               user_commands, seed_commands)
+    for module in modules:
+        for command in module.commands:
+            app.cli.add_command(command)

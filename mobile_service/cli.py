@@ -1,15 +1,8 @@
-"""``flask --app wsgi <command>``: operational commands, each defined next to its code."""
+"""``flask --app wsgi check-config``: the effective configuration (other commands: ``create_app``)."""
 from __future__ import annotations
 
-import importlib
-
 import click
-from flask import Flask, current_app
-
-# Modules exposing ``commands``: a list of click commands or groups to register.
-COMMAND_MODULES: tuple[str, ...] = ("api.audit.commands", "api.manual_adds.commands", "auth.cli", "mobile_service.pilot.cli",
-                                     "mobile_service.importing.cli", "mobile_service.importing.users_cli",
-                                     "mobile_service.seed.cli")
+from flask import current_app
 
 
 @click.command("check-config")
@@ -25,9 +18,4 @@ def check_config() -> None:
         click.echo(f"{key}={value}")
 
 
-def init_app(app: Flask) -> None:
-    """Register every CLI command with the app."""
-    app.cli.add_command(check_config)
-    for name in COMMAND_MODULES:
-        for command in importlib.import_module(name).commands:
-            app.cli.add_command(command)
+commands = [check_config]

@@ -9,7 +9,6 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from api.smorest import Api
 from mobile_service.models.base import Base
 
 
@@ -37,6 +36,5 @@ class Limiter(flask_limiter.Limiter):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
 # Storage, fallback and defaults come from RATELIMIT_* config keys set in config.py.
 limiter = Limiter(key_func=get_remote_address)

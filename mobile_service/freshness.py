@@ -1,6 +1,6 @@
 """Data freshness: when each source (CALPADS, DCFS, district) was last loaded.
 
-Every student-data response carries this stamp (``api.plumbing.FreshnessSchema``) so a CSW
+Every student-data response carries this stamp (``api.shared_schemas.FreshnessSchema``) so a CSW
 knows how old what they see is. Loads happen a few times a day, so each process keeps the stamps
 for ``FRESHNESS_CACHE_SECONDS`` (0 = read every time, the test setting): one query fewer on every
 read, at the price of a new load showing up to that many seconds late. Not an access decision.

@@ -5,7 +5,7 @@ Python's ``\\d``, ``str.isdigit()`` and ``int()`` accept every Unicode decimal d
 to pass the importer and then fail the API's ``[0-9]`` check, so the child could never be
 opened. Every rule here spells its characters out (``[0-9]``, ``[A-Za-z]``) and anchors with
 ``\\A``/``\\Z`` (``$`` also matches before a trailing newline). The importer
-(``importing.fields``), the user registry, the API (``api.plumbing``, the search, URL
+(``source_values``), the user registry, the API (``api.fields``, the search, URL
 converters, token subjects) and the seed all call these functions.
 """
 from __future__ import annotations
@@ -27,6 +27,9 @@ DISTRICT_PREFIX_PATTERN = re.compile(r"\A[0-9]{7}\Z")
 EMPLOYEE_ID_MAX_LENGTH = 20
 EMPLOYEE_ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,19}\Z")
 _DIGITS = re.compile(r"\A[0-9]+\Z")
+# models.new_student_key: 16 random bytes, base64url without padding.
+STUDENT_KEY_OPENAPI_PATTERN = "^[A-Za-z0-9_-]{22}$"
+STUDENT_KEY_PATTERN = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")
 
 
 def is_ssid(value: object) -> bool:
@@ -37,6 +40,11 @@ def is_ssid(value: object) -> bool:
 def is_ssid_part(value: object) -> bool:
     """Whether ``value`` is 4 to 10 ASCII digits (a partial SSID search criterion)."""
     return isinstance(value, str) and SSID_PART_PATTERN.match(value) is not None
+
+
+def is_student_key(value: object) -> bool:
+    """Whether ``value`` is a well-formed opaque student key (22 base64url characters)."""
+    return isinstance(value, str) and STUDENT_KEY_PATTERN.match(value) is not None
 
 
 def is_cds_code(value: object) -> bool:

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 
 from mobile_service import metrics
 from mobile_service.extensions import limiter
+from mobile_service.readiness import add_degraded_check
 
 log = logging.getLogger("mobile_service.ratelimit")
 DEGRADED_REASON = "shared rate-limit storage unreachable; limits are counted per worker process"
@@ -63,8 +64,6 @@ def storage_check() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Watch the limiter's storage state after each request and report it in readiness."""
-    from api.health import add_degraded_check
-
     global _known_degraded
     _known_degraded = False
     app.teardown_request(note_storage_state)

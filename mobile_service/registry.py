@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import update
 
 from mobile_service import audit, clock
+from mobile_service import source_values as fields
 from mobile_service.extensions import db
-from mobile_service.importing import fields
 from mobile_service.models import ROLE_CSW, ROLE_SCSW, ROLES, RefreshFamily, Supervision, User
 
 REVOKED_DEACTIVATED = "user_deactivated"

@@ -48,7 +48,7 @@ def ssid_grams(ssid: str) -> set[str]:
 
 
 # --- characters no text input may hold ----------------------------------------------------------
-# One rule for every string the service accepts (request fields through api.common.Text, search
+# One rule for every string the service accepts (request fields through api.fields.Text, search
 # criteria through api.students.search.check_characters): lone surrogates (JSON allows "\udfff",
 # but no database or encoder can store it), C0/C1 controls and DEL, and the bidirectional
 # embedding/override/isolate controls that make stored text display differently from what it is.

@@ -1,13 +1,6 @@
 """The pilot coordinators' web dashboard (``/pilot``): server-rendered pages with SVG charts."""
 from __future__ import annotations
 
-from flask import Flask
-
 from web.dashboard import bp
 
-__all__ = ["bp", "init_app"]
-
-
-def init_app(app: Flask) -> None:
-    """Register the dashboard blueprint (sign-in routes live in ``auth.web``)."""
-    app.register_blueprint(bp)
+__all__ = ["bp"]

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common import Text
-from api.pilot.fields import UTCDateTime
-from api.plumbing import free_text_field
+from api.fields import Text, UTCDateTimeField, free_text_field
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS
 
 
@@ -16,8 +14,8 @@ class AnnouncementSchema(Schema):
     kind = fields.String(metadata={"description": "whats_new or known_issue"})
     title = fields.String()
     body = fields.String()
-    published_at = UTCDateTime()
-    expires_at = UTCDateTime(allow_none=True)
+    published_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField(allow_none=True)
 
 
 class AnnouncementListSchema(Schema):

@@ -10,9 +10,9 @@ import click
 from flask.cli import AppGroup
 
 from api.audit.service import iter_history
-from api.plumbing import valid_ssid
 from mobile_service import audit as audit_log
 from mobile_service.extensions import db
+from mobile_service.identifiers import is_ssid
 
 COLUMNS = ("occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "basis",
            "shown_in_list", "endpoint", "request_id", "client_request_id", "details")
@@ -43,7 +43,7 @@ def audit_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
     """Print who accessed a student's record, newest first (this lookup is itself audited)."""
-    if not valid_ssid(ssid):
+    if not is_ssid(ssid):
         raise click.BadParameter("must be a 10-digit SSID", param_hint="SSID")
     items = iter_history(ssid, since.date() if since else None)
     if items is None:

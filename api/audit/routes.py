@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from api.audit import service
 from api.audit.schemas import AccessHistoryArgsSchema, AccessHistoryPageSchema
-from api.plumbing import NOT_MODIFIED, etag_response
+from api.etags import NOT_MODIFIED, etag_response
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import ROLE_ADMIN

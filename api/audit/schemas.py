@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from api.plumbing import PaginationArgsSchema, UTCDateTime
+from api.fields import UTCDateTimeField
+from api.shared_schemas import PaginationArgsSchema
 
 
 class AccessHistoryArgsSchema(PaginationArgsSchema):
@@ -18,7 +19,7 @@ class AccessHistoryArgsSchema(PaginationArgsSchema):
 class AccessEventSchema(Schema):
     """One access to the student's record: who, when, what, on what basis."""
 
-    occurred_at = UTCDateTime(required=True)
+    occurred_at = UTCDateTimeField(required=True)
     user_id = fields.Integer(allow_none=True, required=True)
     user_display_name = fields.String(allow_none=True, required=True)
     user_email = fields.String(allow_none=True, required=True)

@@ -7,16 +7,17 @@ from typing import Any
 
 from sqlalchemy import Select, and_, select, union
 
-from api.plumbing import paginate, valid_ssid
 from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
+from mobile_service.identifiers import is_ssid
 from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
+from mobile_service.pagination import paginate
 
 
 def find_student(ssid: str) -> Student | None:
     """The student known by ``ssid`` (current or retired SSID), or None (admins look up by SSID)."""
-    if not valid_ssid(ssid):
+    if not is_ssid(ssid):
         return None
     return db.session.execute(
         select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)

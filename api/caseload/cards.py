@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
 
-from api.plumbing import Page, paginate
 from api.students.records import enrollment_rows
 from mobile_service import education
 from mobile_service.extensions import db
 from mobile_service.models import AttendanceSummary, ProgressMark, ProgressReport, Student
+from mobile_service.pagination import Page, paginate
 from mobile_service.scoping import Membership
 
 

@@ -12,7 +12,8 @@ from api.caseload.schemas import (
     CaseloadPageSchema,
     CaseloadRemoveSchema,
 )
-from api.plumbing import NOT_MODIFIED, STUDENT_KEY_EXAMPLE, etag_response, no_store
+from api.etags import NOT_MODIFIED, etag_response, no_store
+from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth

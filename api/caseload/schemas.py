@@ -3,14 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.plumbing import (
-    STUDENT_KEY_EXAMPLE,
-    FreshnessSchema,
-    PaginationArgsSchema,
-    UTCDateTime,
-    free_text_field,
-    student_key_field,
-)
+from api.fields import STUDENT_KEY_EXAMPLE, UTCDateTimeField, free_text_field, student_key_field
+from api.shared_schemas import FreshnessSchema, PaginationArgsSchema
 from mobile_service.education import ALERTS
 
 REASON_MIN, REASON_MAX = 3, 500
@@ -75,7 +69,7 @@ class CaseloadCardSchema(Schema):
     attendance = fields.Nested(AttendanceBriefSchema, allow_none=True, required=True)
     latest_progress_report = fields.Nested(ProgressBriefSchema, allow_none=True, required=True)
     assigned_in_dcfs_feed = fields.Boolean(required=True)
-    added_at = UTCDateTime(allow_none=True, required=True,
+    added_at = UTCDateTimeField(allow_none=True, required=True,
                            metadata={"description": "when the worker added the student; null for feed-only"})
     alerts = fields.List(fields.String(validate=validate.OneOf(ALERTS)), required=True,
                          metadata={"description": f"any of {', '.join(ALERTS)}"})
@@ -126,10 +120,10 @@ class CaseloadEntrySchema(Schema):
     ssid = fields.String(required=True)
     on_caseload = fields.Boolean(required=True)
     assigned_in_dcfs_feed = fields.Boolean(required=True)
-    added_at = UTCDateTime(allow_none=True, required=True)
+    added_at = UTCDateTimeField(allow_none=True, required=True)
     flagged = fields.Boolean(required=True)
     review_state = fields.String(allow_none=True, required=True, metadata={
         "description": "pending (awaiting the supervisor's review), approved or confirmed (by the DCFS feed); "
                        "null when the student is on the caseload by the DCFS feed alone"})
-    expires_at = UTCDateTime(allow_none=True, required=True, metadata={
+    expires_at = UTCDateTimeField(allow_none=True, required=True, metadata={
         "description": "when a pending add lapses (access ends) unless approved or confirmed first"})

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.caseload.cards import card_page
-from api.plumbing import valid_student_key
 from auth.principal import Principal
 from mobile_service import audit, clock, manual_adds, scoping, usage
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
+from mobile_service.identifiers import is_student_key
 from mobile_service.models import (
     REVIEW_CONFIRMED,
     REVIEW_DENIED,
@@ -45,7 +45,7 @@ def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> di
 
 def find_student(student_key: str) -> Student | None:
     """The student known by ``student_key`` (from a card or search result), or None."""
-    if not valid_student_key(student_key):
+    if not is_student_key(student_key):
         return None
     return db.session.execute(select(Student).where(Student.student_key == student_key)).scalar_one_or_none()
 

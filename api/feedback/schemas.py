@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.common import Text
-from api.pilot.fields import UTCDateTime, app_version_field, platform_field, screen_field
-from api.plumbing import free_text_field
+from api.fields import Text, UTCDateTimeField, app_version_field, free_text_field, platform_field, screen_field
 from mobile_service.pilot.domain import COMMENT_MAX, FEEDBACK_CATEGORIES, SUS_ITEMS
 
 
@@ -31,7 +29,7 @@ class FeedbackSchema(Schema):
     """Feedback as stored."""
 
     id = fields.Integer()
-    created_at = UTCDateTime()
+    created_at = UTCDateTimeField()
     rating = fields.Integer()
     category = fields.String()
     comment = fields.String(allow_none=True)

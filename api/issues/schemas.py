@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.common import Text
-from api.pilot.fields import UTCDateTime, app_version_field, platform_field, screen_field
-from api.plumbing import PaginationArgsSchema, free_text_field, ssid_field
+from api.fields import (
+    Text,
+    UTCDateTimeField,
+    app_version_field,
+    free_text_field,
+    platform_field,
+    screen_field,
+    ssid_field,
+)
+from api.shared_schemas import PaginationArgsSchema
 from mobile_service.pilot.domain import DESCRIPTION_MAX, ISSUE_KINDS
 from mobile_service.requestlog import REQUEST_ID_RE
 
@@ -30,7 +37,7 @@ class IssueSchema(Schema):
     """An issue report as its reporter sees it (the student, if any, is not echoed back)."""
 
     id = fields.Integer()
-    created_at = UTCDateTime()
+    created_at = UTCDateTimeField()
     kind = fields.String()
     description = fields.String()
     request_id = fields.String(allow_none=True)
@@ -39,7 +46,7 @@ class IssueSchema(Schema):
     platform = fields.String(allow_none=True)
     status = fields.String()
     status_note = fields.String(allow_none=True)
-    status_changed_at = UTCDateTime(allow_none=True)
+    status_changed_at = UTCDateTimeField(allow_none=True)
     concerns_student_record = fields.Method("_concerns", metadata={"description": "Whether it names a student"})
 
     def _concerns(self, obj) -> bool:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from api.plumbing import Page, paginate
 from auth.principal import Principal
 from mobile_service import audit, usage
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.models import IssueReport, StudentSsid
+from mobile_service.pagination import Page, paginate
 from mobile_service.scoping import basis_for
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from api.etags import NOT_MODIFIED, etag_response
 from api.manual_adds import service
 from api.manual_adds.schemas import ManualAddArgsSchema, ManualAddPageSchema
-from api.plumbing import NOT_MODIFIED, etag_response
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import ROLE_ADMIN

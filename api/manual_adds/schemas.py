@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.common import Text
+from api.fields import Text, UTCDateTimeField
 from api.manual_adds.service import STATES
-from api.plumbing import PaginationArgsSchema, UTCDateTime
+from api.shared_schemas import PaginationArgsSchema
 
 
 class ManualAddArgsSchema(PaginationArgsSchema):
@@ -28,13 +28,13 @@ class ManualAddSchema(Schema):
                           metadata={"description": "effective state: a pending add past its expiry is lapsed"})
     flagged = fields.Boolean(required=True, metadata={"description": "added without a DCFS assignment"})
     reason = fields.String(allow_none=True, required=True)
-    added_at = UTCDateTime(required=True)
+    added_at = UTCDateTimeField(required=True)
     age_days = fields.Integer(required=True, metadata={"description": "Los Angeles days since the add"})
-    expires_at = UTCDateTime(allow_none=True, required=True)
-    removed_at = UTCDateTime(allow_none=True, required=True)
+    expires_at = UTCDateTimeField(allow_none=True, required=True)
+    removed_at = UTCDateTimeField(allow_none=True, required=True)
     reviewed_by = fields.Integer(allow_none=True, required=True)
     reviewer_email = fields.String(allow_none=True, required=True)
-    reviewed_at = UTCDateTime(allow_none=True, required=True)
+    reviewed_at = UTCDateTimeField(allow_none=True, required=True)
 
 
 class ManualAddPageSchema(Schema):

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from api.plumbing import paginate
 from mobile_service import audit, clock, manual_adds
 from mobile_service.extensions import db
 from mobile_service.models import REVIEW_LAPSED, REVIEW_PENDING, REVIEW_STATES, CaseloadEntry, User
+from mobile_service.pagination import paginate
 
 STATES = REVIEW_STATES
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common import Text
-from api.pilot.fields import CohortArgsSchema, UTCDateTime, cohort_field
-from api.plumbing import PaginationArgsSchema, free_text_field
+from api.fields import CohortArgsSchema, Text, UTCDateTimeField, cohort_field, free_text_field
+from api.shared_schemas import PaginationArgsSchema
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, ISSUE_KINDS, ISSUE_STATUSES, NOTE_MAX
 
 EXPORT_TABLES = ("participants", "daily-metrics", "feature-use", "feedback", "issues", "announcements")
@@ -58,7 +57,7 @@ class CoordinatorIssueSchema(Schema):
     """An issue report as coordinators see it: whether it concerns a student, never which one."""
 
     id = fields.Integer()
-    created_at = UTCDateTime()
+    created_at = UTCDateTimeField()
     kind = fields.String()
     description = fields.String()
     request_id = fields.String(allow_none=True)
@@ -67,7 +66,7 @@ class CoordinatorIssueSchema(Schema):
     platform = fields.String(allow_none=True)
     status = fields.String()
     status_note = fields.String(allow_none=True)
-    status_changed_at = UTCDateTime(allow_none=True)
+    status_changed_at = UTCDateTimeField(allow_none=True)
     concerns_student_record = fields.Boolean()
     reporter = fields.Nested(ReporterSchema)
 
@@ -106,7 +105,7 @@ class FeedbackListArgsSchema(PaginationArgsSchema):
 
 class CoordinatorFeedbackSchema(Schema):
     id = fields.Integer()
-    created_at = UTCDateTime()
+    created_at = UTCDateTimeField()
     rating = fields.Integer()
     category = fields.String()
     comment = fields.String(allow_none=True)
@@ -127,9 +126,9 @@ class AnnouncementAdminSchema(Schema):
     kind = fields.String()
     title = fields.String()
     body = fields.String()
-    created_at = UTCDateTime()
-    published_at = UTCDateTime()
-    expires_at = UTCDateTime(allow_none=True)
+    created_at = UTCDateTimeField()
+    published_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField(allow_none=True)
 
 
 class AnnouncementAdminListSchema(Schema):

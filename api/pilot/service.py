@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api.plumbing import paginate
 from auth.principal import Principal
 from mobile_service import clock
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, PilotCohort, User
+from mobile_service.pagination import paginate
 from mobile_service.pilot import metrics
 from mobile_service.pilot.domain import can_transition
 from mobile_service.pilot.window import resolve_cohort, window_for

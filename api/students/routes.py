@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.plumbing import NOT_MODIFIED, STUDENT_KEY_EXAMPLE, etag_response, no_store
+from api.etags import NOT_MODIFIED, etag_response, no_store
+from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
 from api.smorest import Blueprint
 from api.students import schemas, service

@@ -9,8 +9,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from api.common import Text
-from api.plumbing import STUDENT_KEY_EXAMPLE, FreshnessSchema
+from api.fields import STUDENT_KEY_EXAMPLE, Text
+from api.shared_schemas import FreshnessSchema
 from api.students.search import (
     DEFAULT_LIMIT,
     MAX_FIELD_LENGTH,

@@ -14,7 +14,6 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Subquery
 
-from api.plumbing import valid_student_key
 from api.students import records as record_data
 from api.students.records import enrollment_rows, on_my_caseload
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
@@ -23,6 +22,7 @@ from mobile_service import audit, clock, scoping, usage
 from mobile_service.education import current_enrollment
 from mobile_service.errors import not_found, unavailable
 from mobile_service.extensions import db
+from mobile_service.identifiers import is_student_key
 from mobile_service.models import Student
 
 log = logging.getLogger("mobile_service.security")
@@ -50,7 +50,7 @@ def _resolve_statement(access: Subquery) -> Select:
 
 def resolve_student(principal: Principal, student_key: str) -> tuple[Student, str]:
     """The student known by ``student_key`` and the caller's basis, or the one 404."""
-    if not valid_student_key(student_key):
+    if not is_student_key(student_key):
         raise not_found()
     rows = db.session.execute(_resolve_statement(scoping.student_access(principal)),
                               {"student_key": student_key, **scoping.access_params(principal)}).all()

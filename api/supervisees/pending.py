@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.plumbing import paginate
 from api.students.records import enrollment_rows
 from auth.principal import Principal
 from mobile_service import audit, clock, education, manual_adds, scoping
@@ -27,6 +26,7 @@ from mobile_service.models import (
     Student,
     User,
 )
+from mobile_service.pagination import paginate
 
 # caseload_entries.id is a 32-bit INTEGER: a larger id is simply unknown (404, not an overflow 500).
 ADD_ID_MAX = 2**31 - 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from api.caseload.schemas import CaseloadArgsSchema
-from api.plumbing import PaginationArgsSchema, UTCDateTime, free_text_field
+from api.fields import UTCDateTimeField, free_text_field
+from api.shared_schemas import PaginationArgsSchema
 
 REVIEW_NOTE_MIN, REVIEW_NOTE_MAX = 1, 500
 
@@ -71,8 +72,8 @@ class PendingAddSchema(Schema):
     worker = fields.Nested(PendingAddWorkerSchema, required=True)
     student = fields.Nested(PendingAddStudentSchema, required=True)
     reason = fields.String(allow_none=True, required=True)
-    added_at = UTCDateTime(required=True)
-    expires_at = UTCDateTime(required=True)
+    added_at = UTCDateTimeField(required=True)
+    expires_at = UTCDateTimeField(required=True)
     days_left = fields.Integer(required=True,
                                metadata={"description": "Los Angeles days until the expiry day (0 on the last day)"})
 
@@ -96,4 +97,4 @@ class ReviewResultSchema(Schema):
 
     add_id = fields.Integer(required=True)
     review_state = fields.String(required=True, metadata={"description": "approved or denied"})
-    reviewed_at = UTCDateTime(required=True)
+    reviewed_at = UTCDateTimeField(required=True)

@@ -6,13 +6,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from api.caseload.cards import card_page
-from api.plumbing import paginate
 from auth.principal import Principal
 from mobile_service import audit, clock, scoping, usage
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import Supervision, User
+from mobile_service.pagination import paginate
 
 # users.id is a 32-bit INTEGER: a larger id would overflow on PostgreSQL (500), so it is simply unknown.
 USER_ID_MAX = 2**31 - 1

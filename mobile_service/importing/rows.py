@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from mobile_service.importing import fields as f
-from mobile_service.importing.fields import FieldError
+from mobile_service import source_values as f
 from mobile_service.importing.source import ErrorLog
+from mobile_service.source_values import FieldError
 
 CACHE_SIZE = 4096
 Check = Callable[[list[Any]], "list[tuple[str, str]] | None"]

@@ -138,7 +138,7 @@ def test_a_decoded_cursor_reveals_nothing(app, client, token_for, fixed_today):
 
 
 def test_an_expired_or_foreign_key_cursor_is_refused(app, client, token_for, fixed_today, monkeypatch):
-    from api import plumbing
+    from mobile_service import pagination as plumbing
 
     headers, _ = build_caseload(app, token_for, 3)
     cursor = client.get(URL, query_string={"limit": 1}, headers=headers).json["next_cursor"]

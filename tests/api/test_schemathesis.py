@@ -21,7 +21,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api.plumbing import STUDENT_KEY_EXAMPLE
+from api.fields import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_user

@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from schemathesis import GenerationMode
 
-from api.plumbing import STUDENT_KEY_EXAMPLE
+from api.fields import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.api.test_schemathesis import _fuzz

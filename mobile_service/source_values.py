@@ -1,4 +1,4 @@
-"""Strict parsers of single CSV values; each returns the clean value or raises :class:`FieldError`.
+"""Strict parsers of single source values (CSV cells, registry input); each returns the clean value or raises :class:`FieldError`.
 
 Code sets come from the CALPADS Data Guide (see docs/reference calpads-digest sections 3 and 8)
 and the data design (data.md). Every parser rejects NUL bytes and over-long values, so nothing

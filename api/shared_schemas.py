@@ -1,0 +1,45 @@
+"""Schemas every resource shares: the problem document, the freshness stamp, paging arguments."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
+
+from api.fields import Text, UTCDateTimeField
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error of the API is rendered."""
+
+    type = fields.String(required=True, metadata={"description": "Stable URI naming the kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    request_id = fields.String(allow_none=True, metadata={"description": "Also in X-Request-ID and the logs"})
+    errors = fields.Dict(metadata={"description": "Validation errors by location and field"})
+
+
+class FreshnessSchema(Schema):
+    """When each source was last loaded (UTC), or null if never."""
+
+    calpads = UTCDateTimeField(allow_none=True, required=True)
+    dcfs = UTCDateTimeField(allow_none=True, required=True)
+    district = UTCDateTimeField(allow_none=True, required=True)
+
+
+class PaginationArgsSchema(Schema):
+    """``limit`` and ``cursor`` query arguments; subclasses set LIMIT_DEFAULT / LIMIT_MAX."""
+
+    LIMIT_DEFAULT = 25
+    LIMIT_MAX = 100
+
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                           metadata={"description": "Page size; values above the cap are clamped to it."})
+    cursor = Text(strict=True, load_default=None, validate=validate.Length(min=1, max=1024),
+                           metadata={"description": "Opaque `next_cursor` from the previous page."})
+
+    @post_load
+    def _apply_caps(self, data: dict, **_: Any) -> dict:
+        limit = data.get("limit")
+        data["limit"] = self.LIMIT_DEFAULT if limit is None else min(limit, self.LIMIT_MAX)
+        return data

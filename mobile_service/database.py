@@ -1,0 +1,58 @@
+"""The database binding: engine options per backend, SQLite pragmas and the migrations' head."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from mobile_service.extensions import db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def init_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Flask-Migrate to ``app`` with the options its database needs."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            "pool_pre_ping": True,
+            "pool_size": app.config["DB_POOL_SIZE"],
+            "max_overflow": 2,
+            "pool_timeout": app.config["DB_POOL_TIMEOUT"],
+            "connect_args": {
+                "connect_timeout": 3,
+                "options": f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}",
+            },
+        })
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
+    app.extensions["migrations_head"] = migrations_head()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the dev server read while an import writes; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migrations_head() -> str | None:
+    """The newest revision among this code's migrations (None when there are none)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    try:
+        return ScriptDirectory.from_config(cfg).get_current_head()
+    except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
+        return None
