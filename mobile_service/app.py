@@ -23,8 +23,19 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     """
     import auth
     import web
-    from api import announcements, audit, caseload, feedback, health, issues, manual_adds, me, pilot, students
-    from api import supervisees
+    from api import (
+        announcements,
+        audit,
+        caseload,
+        feedback,
+        health,
+        issues,
+        manual_adds,
+        me,
+        pilot,
+        students,
+        supervisees,
+    )
     from api.smorest import api as smorest_api
     from auth import routes as auth_routes
     from auth import web as auth_web

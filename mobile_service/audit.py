@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from flask import g, has_request_context, request
 from sqlalchemy import BigInteger, String, bindparam, func, insert, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mobile_service import clock
 from mobile_service.errors import unavailable
@@ -158,4 +158,22 @@ def _failing_closed(action: str) -> Iterator[None]:
         # Fail closed: without its audit row, the disclosure or change must not happen either.
         db.session.rollback()
         log.error("audit write failed", extra={"error_class": type(exc).__name__, "event": action})
+        raise unavailable("The service cannot record this access right now; retry shortly.") from exc
+
+
+def commit() -> None:
+    """Commit the request's changes with its audit row (and usage event), failing closed.
+
+    Every service ends with this one commit. A database error rolls back and answers 503 +
+    Retry-After, so nothing is disclosed or changed without its audit row; an integrity error
+    (a concurrent writer won a unique index) is re-raised for the caller, which knows the answer.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.error("audit commit failed; disclosure refused", extra={"error_class": type(exc).__name__})
         raise unavailable("The service cannot record this access right now; retry shortly.") from exc

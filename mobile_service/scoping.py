@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Date, Integer, Select, String, and_, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -41,6 +40,8 @@ BASIS_ORDER = ("caseload", "dcfs_assignment", "supervision")
 
 
 class PrincipalLike(Protocol):
+    """What the domain needs of the caller (``auth.principal.Principal`` is one)."""
+
     user_id: int
     role: str
     dcfs_employee_id: str | None
@@ -109,24 +110,31 @@ def reviewable_add_filter(principal: PrincipalLike):
     return literal(False)
 
 
+def team(supervisor_id, today: dt.date | BindParameter | None = None) -> Select:
+    """The one team query: the users ``supervisor_id`` actively supervises ``today`` (an SCSW's CSWs)."""
+    return (
+        select(User)
+        .join(Supervision, Supervision.worker_id == User.id)
+        .where(Supervision.supervisor_id == supervisor_id, active_supervision_filter(today))
+    )
+
+
 def supervisees(principal: PrincipalLike) -> Select:
     """Select the users an SCSW actively supervises (nothing for other roles)."""
     if principal.role != ROLE_SCSW:
         return select(User).where(literal(False))
-    return (
-        select(User)
-        .join(Supervision, Supervision.worker_id == User.id)
-        .where(Supervision.supervisor_id == principal.user_id, active_supervision_filter())
-    )
+    return team(principal.user_id)
 
 
 # The access subquery is built once per shape of principal, with the principal's values as bind
 # parameters (``access_params``): it is part of every record read, and building it per request
 # cost more CPU than the database spent running it.
-_USER = bindparam("access_user_id", type_=Integer)
-_EMPLOYEE = bindparam("access_employee_id", type_=String)
-_TODAY = bindparam("access_today", type_=Date)
-_NOW = bindparam("access_now", type_=UTCDateTime)
+# The caseload list (``caseload_list``) runs its statements with the same parameters.
+USER_PARAM = bindparam("access_user_id", type_=Integer)
+EMPLOYEE_PARAM = bindparam("access_employee_id", type_=String)
+TODAY_PARAM = bindparam("access_today", type_=Date)
+NOW_PARAM = bindparam("access_now", type_=UTCDateTime)
+_USER, _EMPLOYEE, _TODAY, _NOW = USER_PARAM, EMPLOYEE_PARAM, TODAY_PARAM, NOW_PARAM
 
 
 def _added_by(user_ids) -> Select:
@@ -150,12 +158,10 @@ def _access_subquery(field_role: bool, has_employee_id: bool, scsw: bool) -> Sub
     if has_employee_id:
         parts.append(_assigned_to(_EMPLOYEE).add_columns(literal("dcfs_assignment").label("basis")))
     if scsw:
-        team = (select(User.id, User.dcfs_employee_id)
-                .join(Supervision, Supervision.worker_id == User.id)
-                .where(Supervision.supervisor_id == _USER, active_supervision_filter(_TODAY))).subquery()
-        parts.append(_added_by(select(team.c.id)).add_columns(literal("supervision").label("basis")))
+        members = team(_USER, _TODAY).with_only_columns(User.id, User.dcfs_employee_id).subquery()
+        parts.append(_added_by(select(members.c.id)).add_columns(literal("supervision").label("basis")))
         parts.append(
-            _assigned_to(select(team.c.dcfs_employee_id).where(team.c.dcfs_employee_id.is_not(None)))
+            _assigned_to(select(members.c.dcfs_employee_id).where(members.c.dcfs_employee_id.is_not(None)))
             .add_columns(literal("supervision").label("basis"))
         )
     return union_all(*parts).subquery("student_access")
@@ -189,121 +195,6 @@ def basis_for(principal: PrincipalLike, student_id: int) -> str | None:
     bases = set(db.session.execute(select(access.c.basis).where(access.c.student_id == student_id),
                                    access_params(principal)).scalars())
     return next((basis for basis in BASIS_ORDER if basis in bases), None)
-
-
-# --- the mobile caseload (the list), as opposed to access (the basis) ----------------------------
-
-@dataclass
-class Membership:
-    """Why a student is on a worker's caseload list: the DCFS feed, an open add, or both."""
-
-    student_id: int
-    assigned_in_feed: bool = False
-    entry: CaseloadEntry | None = None  # the open "added" entry that holds now, if any
-
-
-@dataclass
-class _Facts:
-    assignment_start: dt.date | None = None  # newest open assignment to the worker
-    feed_removed_at: dt.datetime | None = None  # newest removal of a feed-assigned student
-    entry: CaseloadEntry | None = None
-
-
-@functools.cache
-def _feed_statement(some_students: bool) -> Select:
-    # Built once per variant; the lists travel as expanding parameters.
-    stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
-            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)), open_case_filter(_TODAY))
-            .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
-    return stmt.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
-
-
-@functools.cache
-def _entries_statement(some_students: bool) -> Select:
-    stmt = (select(CaseloadEntry)
-            .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
-                   or_(open_add_filter(_NOW),
-                       and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
-    return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
-
-
-def caseload_members(workers: Sequence[tuple[int, str | None]],
-                     student_ids: Sequence[int] | None = None) -> dict[int, dict[int, Membership]]:
-    """The caseload list of each ``(user_id, dcfs_employee_id)``, keyed by user then student id.
-
-    Feed-assigned students (open case) appear by themselves, plus open adds, minus feed-assigned
-    students the worker removed, until the feed brings an assignment starting after the removal.
-    Two queries whatever the number of workers and students (no N+1). A removal hides a student
-    from the list only: the DCFS assignment stays a basis for access (see :func:`student_access`).
-    """
-    users_by_employee = {emp: uid for uid, emp in workers if emp}
-    facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
-    now = clock.utcnow()
-    params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
-                              "access_today": clock.today(), "access_now": now}
-    if student_ids is not None:
-        params["student_ids"] = list(student_ids)
-    if users_by_employee:
-        for employee_id, student_id, start in db.session.execute(_feed_statement(student_ids is not None), params):
-            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
-    for entry in db.session.execute(_entries_statement(student_ids is not None), params).scalars():
-        fact = facts[entry.user_id].setdefault(entry.student_id, _Facts())
-        if entry.origin == "added":
-            fact.entry = entry
-        elif fact.feed_removed_at is None or entry.removed_at > fact.feed_removed_at:
-            fact.feed_removed_at = entry.removed_at
-    result: dict[int, dict[int, Membership]] = {}
-    for uid, by_student in facts.items():
-        members = result.setdefault(uid, {})
-        for student_id, fact in by_student.items():
-            if _listed(fact.assignment_start, fact.feed_removed_at, open_add=fact.entry is not None):
-                members[student_id] = Membership(student_id, assigned_in_feed=fact.assignment_start is not None,
-                                                 entry=fact.entry)
-    return result
-
-
-def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
-    # The list rule for one worker and student: an open add, or an open assignment that did not
-    # start before the worker's last removal of it.
-    in_feed = assignment_start is not None and (feed_removed_at is None or assignment_start > feed_removed_at.date())
-    return in_feed or open_add
-
-
-_STUDENT = bindparam("student_id", type_=Integer)
-
-
-@functools.cache
-def _membership_statement() -> Select:
-    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
-    assigned = (select(func.max(DcfsCase.assignment_start))
-                .where(DcfsCase.student_id == _STUDENT, DcfsCase.csw_employee_id == _EMPLOYEE, open_case_filter(_TODAY))
-                .scalar_subquery())
-    removed = (select(func.max(CaseloadEntry.removed_at))
-               .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT,
-                      CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None))
-               .scalar_subquery())
-    added = (select(CaseloadEntry.id)
-             .where(CaseloadEntry.user_id == _USER, CaseloadEntry.student_id == _STUDENT, open_add_filter(_NOW))
-             .exists())
-    return select(assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add"))
-
-
-def on_caseload(principal: PrincipalLike, student_id: int) -> bool:
-    """Whether one student is on the principal's own caseload list (the rule of :func:`caseload_members`)."""
-    row = db.session.execute(_membership_statement(), {**access_params(principal), "student_id": student_id}).one()
-    return _listed(row.assignment_start, row.feed_removed_at, open_add=bool(row.open_add))
-
-
-def feed_assigned(principal: PrincipalLike, student_id: int) -> bool:
-    """Whether the DCFS feed assigns this student to the principal in an open case today."""
-    if not principal.dcfs_employee_id:
-        return False
-    found = db.session.execute(
-        select(DcfsCase.id).where(DcfsCase.student_id == student_id,
-                                  DcfsCase.csw_employee_id == principal.dcfs_employee_id,
-                                  open_case_filter()).limit(1)
-    ).first()
-    return found is not None
 
 
 # --- who a search may find (issue 11, api.md "Who may see what") ----------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from auth.principal import Principal
-from mobile_service import scoping
+from mobile_service import caseload_list, scoping
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
 from tests.factories import make_case, make_student, make_supervision, make_user
@@ -86,12 +86,12 @@ def test_one_student_membership_agrees_with_the_caseload_list(world, frozen_cloc
     students += [removed, readded, removed_later]
     for user in (csw, world["other"], world["scsw"]):
         p = principal(user)
-        listed = scoping.caseload_members([(user.id, user.dcfs_employee_id)])[user.id]
+        listed = caseload_list.caseload_members([(user.id, user.dcfs_employee_id)])[user.id]
         for student in students:
-            assert scoping.on_caseload(p, student.id) is (student.id in listed), (user.role, student.id)
+            assert caseload_list.on_caseload(p, student.id) is (student.id in listed), (user.role, student.id)
     p = principal(csw)
     expected = {world["assigned"].id, world["added"].id, readded.id}
-    assert {s.id for s in students if scoping.on_caseload(p, s.id)} == expected
+    assert {s.id for s in students if caseload_list.on_caseload(p, s.id)} == expected
 
 
 @pytest.mark.parametrize("criteria, rule", [

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 
 from auth.principal import Principal
-from mobile_service import clock
+from mobile_service import audit, clock
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
 from mobile_service.models import Announcement
@@ -40,5 +40,5 @@ def publish(principal: Principal, *, kind: str, title: str, body: str,
     row = Announcement(created_by=principal.user_id, created_at=now, kind=kind, title=title, body=body,
                        published_at=published_at or now, expires_at=expires_at)
     db.session.add(row)
-    db.session.commit()
+    audit.commit()
     return row

@@ -60,9 +60,9 @@ def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
         for row in rows:
             click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
         click.echo(f"{len(rows)} event(s)", err=True)
-    from api.audit.service import find_student
+    from mobile_service.student_lookup import find_student_by_ssid
 
-    student = find_student(ssid)
+    student = find_student_by_ssid(ssid)
     audit_log.record(None, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
                      role="operator", details={"count": len(rows), "via": "cli", "format": fmt})
     db.session.commit()

@@ -10,18 +10,9 @@ from sqlalchemy import Select, and_, select, union
 from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
-from mobile_service.identifiers import is_ssid
 from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
 from mobile_service.pagination import paginate
-
-
-def find_student(ssid: str) -> Student | None:
-    """The student known by ``ssid`` (current or retired SSID), or None (admins look up by SSID)."""
-    if not is_ssid(ssid):
-        return None
-    return db.session.execute(
-        select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)
-    ).scalar_one_or_none()
+from mobile_service.student_lookup import find_student_by_ssid
 
 
 def history_query(student: Student, since: dt.date | None) -> Select:
@@ -61,7 +52,7 @@ def event_payload(event: AuditEvent, display_name: str | None, email: str | None
 
 def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, cursor: str | None) -> dict[str, Any]:
     """One page of who accessed this student's record, newest first; writes an ``audit.view`` row."""
-    student = find_student(ssid)
+    student = find_student_by_ssid(ssid)
     if student is None:
         raise not_found()
     page = paginate(history_query(student, since), [AuditEvent.occurred_at, AuditEvent.id], limit=limit,
@@ -70,13 +61,13 @@ def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, c
     items = [event_payload(row[0], row[1], row[2], row[3]) for row in page.rows]
     audit.record(principal, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
                  details={"count": len(items)})
-    db.session.commit()
+    audit.commit()
     return {"ssid": student.ssid, "items": items, "next_cursor": page.next_cursor}
 
 
 def iter_history(ssid: str, since: dt.date | None, batch: int = 500) -> Iterator[dict[str, Any]] | None:
     """Every access-history item of a student, newest first (CLI); None if no such student."""
-    student = find_student(ssid)
+    student = find_student_by_ssid(ssid)
     if student is None:
         return None
     stmt = history_query(student, since).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

@@ -10,13 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.caseload.cards import card_page
 from auth.principal import Principal
-from mobile_service import audit, clock, manual_adds, scoping, usage
+from mobile_service import audit, caseload_list, clock, manual_adds, scoping, usage
+from mobile_service.caseload_cards import card_page
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
-from mobile_service.identifiers import is_student_key
 from mobile_service.models import (
     REVIEW_CONFIRMED,
     REVIEW_DENIED,
@@ -25,13 +24,14 @@ from mobile_service.models import (
     Student,
 )
 from mobile_service.models.registry import manual_add_days
+from mobile_service.student_lookup import find_student
 
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
 
 
 def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """The principal's own caseload cards (one page), audited as one ``caseload.view``."""
-    members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+    members = caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
     cards, next_cursor, shown = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
                                           scope=f"caseload:{principal.user_id}", user_id=principal.user_id)
     payload = {"items": cards, "total": len(members), "next_cursor": next_cursor, "freshness": freshness()}
@@ -39,23 +39,16 @@ def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> di
                       shown=[(i, "dcfs_assignment" if members[i].assigned_in_feed else "caseload") for i in shown],
                       details={"count": len(cards), "total": len(members), "page": bool(cursor)})
     usage.record_event("caseload_view", principal, result_count=len(cards), detail="own")
-    db.session.commit()
+    audit.commit()
     return payload
 
 
-def find_student(student_key: str) -> Student | None:
-    """The student known by ``student_key`` (from a card or search result), or None."""
-    if not is_student_key(student_key):
-        return None
-    return db.session.execute(select(Student).where(Student.student_key == student_key)).scalar_one_or_none()
-
-
-def _membership(principal: Principal, student_id: int) -> scoping.Membership | None:
-    members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)], student_ids=[student_id])
+def _membership(principal: Principal, student_id: int) -> caseload_list.Membership | None:
+    members = caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)], student_ids=[student_id])
     return members[principal.user_id].get(student_id)
 
 
-def _entry_payload(student: Student, member: scoping.Membership) -> dict[str, Any]:
+def _entry_payload(student: Student, member: caseload_list.Membership) -> dict[str, Any]:
     entry = member.entry
     return {"student_key": student.student_key, "ssid": student.ssid, "on_caseload": True, "assigned_in_dcfs_feed": member.assigned_in_feed,
             "added_at": entry.added_at if entry is not None else None,
@@ -80,9 +73,9 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
         audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
                      basis="dcfs_assignment" if member.assigned_in_feed else "caseload",
                      details={"result": "already_on_caseload", "reason_given": reason is not None})
-        db.session.commit()
+        audit.commit()
         return _entry_payload(student, member), False
-    assigned = scoping.feed_assigned(principal, student.id)
+    assigned = caseload_list.feed_assigned(principal, student.id)
     if not assigned and not reason:
         raise APIError(422, "A reason is required to add a student not assigned to you in the DCFS feed.",
                        errors={"json": {"reason": [REASON_REQUIRED]}})
@@ -104,7 +97,7 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
                  details={"result": "added", "flagged": not assigned, "reason_given": reason is not None})
     usage.record_event("caseload_add", principal, detail="flagged" if not assigned else "assigned")
     try:
-        db.session.commit()
+        audit.commit()
     except IntegrityError:
         # A concurrent add won the one-open-entry index: answer as the idempotent repeat.
         db.session.rollback()
@@ -112,7 +105,7 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
         if member is None:
             raise
         return _entry_payload(student, member), False
-    return _entry_payload(student, scoping.Membership(student.id, assigned, entry)), True
+    return _entry_payload(student, caseload_list.Membership(student.id, assigned, entry)), True
 
 
 def remove_from_caseload(principal: Principal, *, student_key: str, reason: str | None) -> None:
@@ -133,7 +126,7 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
         audit.record(principal, "caseload.remove", student_id=student.id, ssid=student.ssid,
                      basis=scoping.basis_for(principal, student.id) or "caseload",
                      details={"result": "not_on_caseload", "reason_given": reason is not None})
-        db.session.commit()
+        audit.commit()
         return
     if member.entry is not None:
         member.entry.removed_at = now
@@ -147,7 +140,7 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
                  basis="dcfs_assignment" if visible_by_feed else "caseload",
                  details={"result": "removed", "feed_assigned": visible_by_feed, "reason_given": reason is not None})
     usage.record_event("caseload_remove", principal)
-    db.session.commit()
+    audit.commit()
 
 
 def _last_add_denied(principal: Principal, student_id: int) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auth.principal import Principal
-from mobile_service import usage
+from mobile_service import audit, usage
 from mobile_service.extensions import db
 from mobile_service.models import Feedback
 from mobile_service.pilot.domain import sus_score
@@ -22,6 +22,6 @@ def create_feedback(principal: Principal, *, rating: int, category: str, comment
     )
     db.session.add(row)
     usage.record_event("feedback", principal, detail=category)
-    db.session.commit()
+    audit.commit()
     return row
 

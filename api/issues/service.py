@@ -38,7 +38,7 @@ def create_issue(principal: Principal, *, kind: str, description: str, request_i
         audit.record(principal, "student.issue_report", student_id=student_id, ssid=ssid,
                      basis=basis_for(principal, student_id), details={"kind": kind})
     usage.record_event("issue_report", principal, detail=kind)
-    db.session.commit()
+    audit.commit()
     return row
 
 

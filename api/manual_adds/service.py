@@ -55,7 +55,7 @@ def manual_add_report(principal, *, state: str | None, limit: int, cursor: str |
     items = [item(row[0], row[1], row[2], now) for row in page.rows]
     audit.record(principal, "caseload.manual_adds.report", basis="admin",
                  details={"count": len(items), "state": state, "page": bool(cursor)})
-    db.session.commit()
+    audit.commit()
     return {"items": items, "next_cursor": page.next_cursor}
 
 

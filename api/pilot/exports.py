@@ -128,7 +128,7 @@ def export_csv(principal: Principal, *, table: str, cohort: str | None = None) -
         count += 1
     audit.record(principal, "export", details={"table": f"pilot.{table}", "cohort": window.cohort.name,
                                                "rows": count})
-    db.session.commit()
+    audit.commit()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", window.cohort.name).strip("-") or "cohort"
     filename = f"pilot-{slug}-{table}-{clock.today().isoformat()}.csv"
     response = current_app.response_class(buffer.getvalue(), mimetype="text/csv")

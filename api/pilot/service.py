@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from auth.principal import Principal
-from mobile_service import clock
+from mobile_service import audit, clock
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, PilotCohort, User
@@ -96,7 +96,7 @@ def update_issue(principal: Principal, *, issue_id: int, status: str | None = No
         issue.status_changed_at = clock.utcnow()
     if note is not None:
         issue.status_note = note or None
-    db.session.commit()
+    audit.commit()
     return issue_view(issue, row[1], row[2], row[3])
 
 

@@ -5,14 +5,12 @@ schemas in ``schemas.py`` serialize; derived figures come from ``mobile_service.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 
 from auth.principal import Principal
-from mobile_service import clock, education, scoping
+from mobile_service import caseload_list, clock, education
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import (
@@ -41,33 +39,6 @@ _REPORTS = (select(ProgressReport, School).join(School, School.id == ProgressRep
             .order_by(ProgressReport.report_date.desc(), ProgressReport.id.desc()))
 _MARKS = (select(ProgressMark).where(ProgressMark.progress_report_id.in_(bindparam("report_ids", expanding=True)))
           .order_by(ProgressMark.progress_report_id, ProgressMark.course_code))
-
-
-# Plain rows (span columns plus the school's identity), not ORM entities: lists of students
-# (search cards, caseload cards) need only these, and entity loading was their largest cost.
-_ENROLLMENT_ROWS = (select(Enrollment.student_id, Enrollment.school_id, Enrollment.enrollment_status,
-                           Enrollment.exit_reason_code, Enrollment.grade_level, Enrollment.start_date,
-                           Enrollment.exit_date, School.cds_code, School.name, School.district_name)
-                    .join(School, School.id == Enrollment.school_id)
-                    .where(Enrollment.student_id.in_(bindparam("student_ids", expanding=True))))
-
-
-def enrollment_rows(student_ids: list[int]) -> dict[int, list[Row]]:
-    """Per student, each enrollment as a plain row carrying its school's cds_code, name and district."""
-    found: dict[int, list[Row]] = defaultdict(list)
-    if student_ids:
-        for row in db.session.execute(_ENROLLMENT_ROWS, {"student_ids": student_ids}):
-            found[row.student_id].append(row)
-    return found
-
-
-def on_my_caseload(principal: Principal, student_ids: Iterable[int]) -> set[int]:
-    """Which of ``student_ids`` are on the caller's own caseload list (``scoping.caseload_members``)."""
-    ids = list(set(student_ids))
-    if not ids:
-        return set()
-    members = scoping.caseload_members([(principal.user_id, principal.dcfs_employee_id)], ids)
-    return set(members.get(principal.user_id, {}))
 
 
 def load_enrollments(student_ids: list[int]) -> dict[int, list[tuple[Enrollment, School]]]:
@@ -110,7 +81,7 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
         "foster_status": student.foster_status, "case_type": student.case_type, "homeless": bool(student.homeless),
         "education_rights_holder": student.education_rights_holder,
         "current_school": school, "grade_level": now[0].grade_level if now else None,
-        "on_my_caseload": scoping.on_caseload(principal, student.id),
+        "on_my_caseload": caseload_list.on_caseload(principal, student.id),
         "access_basis": basis, "freshness": freshness(),
     }
 

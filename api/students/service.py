@@ -11,16 +11,15 @@ import logging
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Subquery
 
 from api.students import records as record_data
-from api.students.records import enrollment_rows, on_my_caseload
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
-from mobile_service import audit, clock, scoping, usage
+from mobile_service import audit, caseload_list, clock, scoping, usage
 from mobile_service.education import current_enrollment
-from mobile_service.errors import not_found, unavailable
+from mobile_service.enrollments import enrollment_rows
+from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.identifiers import is_student_key
 from mobile_service.models import Student
@@ -29,16 +28,6 @@ log = logging.getLogger("mobile_service.security")
 
 
 # --- shared -------------------------------------------------------------------------------------
-
-def commit_disclosure() -> None:
-    """Commit the audit row (and usage event); on failure disclose nothing: 503 + Retry-After."""
-    try:
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.error("audit commit failed; disclosure refused", extra={"error_class": type(exc).__name__})
-        raise unavailable("The service cannot record this access right now; retry shortly.") from exc
-
 
 @functools.cache
 def _resolve_statement(access: Subquery) -> Select:
@@ -93,7 +82,7 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     rule, rows, in_scope = find_visible(principal, criteria)
     ids = [row.id for row in rows]
     enrollments = enrollment_rows(ids)
-    mine = on_my_caseload(principal, [i for i in ids if i in in_scope])
+    mine = caseload_list.on_my_caseload(principal, [i for i in ids if i in in_scope])
     today = clock.today()
     cards = []
     for row in rows:
@@ -115,7 +104,7 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
                       details={"criteria": kinds, "rule": rule, "result_count": len(cards),
                                "full_cards": full, "reduced_cards": len(cards) - full})
     usage.record_event("search", principal, result_count=len(cards), detail=",".join(kinds))
-    commit_disclosure()
+    audit.commit()
     return {"results": cards, "count": len(cards), "limit": criteria.limit, "rule": rule}
 
 
@@ -126,7 +115,7 @@ def _view(principal: Principal, student_key: str, action: str, tab: str, build) 
     payload = build(principal, student, basis)
     audit.record(principal, action, student_id=student.id, ssid=student.ssid, basis=basis)
     usage.record_event("record_view", principal, detail=tab)
-    commit_disclosure()
+    audit.commit()
     return payload
 
 

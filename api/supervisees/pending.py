@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.students.records import enrollment_rows
 from auth.principal import Principal
 from mobile_service import audit, clock, education, manual_adds, scoping
+from mobile_service.enrollments import enrollment_rows
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.models import (
@@ -63,7 +63,7 @@ def pending_adds(principal: Principal, *, limit: int, cursor: str | None) -> dic
         })
         audit.record(principal, "caseload.pending_adds.view", student_id=row.student_id, ssid=row.ssid,
                      basis=_basis(principal), details={"add_id": row.id, "worker_id": row.user_id})
-    db.session.commit()
+    audit.commit()
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -95,5 +95,5 @@ def review_add(principal: Principal, add_id: int, *, approve: bool, note: str | 
                  student_id=entry.student_id, ssid=ssid, basis=_basis(principal),
                  details={"add_id": entry.id, "worker_id": entry.user_id, "note_given": note is not None})
     payload = {"add_id": entry.id, "review_state": entry.review_state, "reviewed_at": now}
-    db.session.commit()
+    audit.commit()
     return payload

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api.caseload.cards import card_page
 from auth.principal import Principal
-from mobile_service import audit, clock, scoping, usage
+from mobile_service import audit, caseload_list, clock, scoping, usage
+from mobile_service.caseload_cards import card_page
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
@@ -29,7 +29,7 @@ def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) ->
         [User.display_name, User.id], limit=limit, cursor=cursor,
         scope=f"supervisees:{principal.user_id}", user_id=principal.user_id,
     )
-    members = scoping.caseload_members([(row.id, row.dcfs_employee_id) for row in page.rows])
+    members = caseload_list.caseload_members([(row.id, row.dcfs_employee_id) for row in page.rows])
     items = []
     for row in page.rows:
         caseload = members.get(row.id, {})
@@ -38,7 +38,7 @@ def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) ->
             "supervision_start": row.start, "caseload_size": len(caseload),
             "flagged_adds": sum(1 for m in caseload.values() if m.entry is not None and m.entry.flagged),
         })
-    db.session.commit()
+    audit.commit()
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -51,7 +51,7 @@ def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cur
         ).scalar_one_or_none()
     if worker is None:
         raise not_found()
-    members = scoping.caseload_members([(worker.id, worker.dcfs_employee_id)])[worker.id]
+    members = caseload_list.caseload_members([(worker.id, worker.dcfs_employee_id)])[worker.id]
     cards, next_cursor, shown = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
                                           scope=f"supervisee-caseload:{worker.id}", user_id=principal.user_id)
     payload = {"worker_id": worker.id, "items": cards, "total": len(members), "next_cursor": next_cursor,
@@ -60,5 +60,5 @@ def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cur
                       details={"worker_id": worker.id, "count": len(cards), "total": len(members),
                                "flagged": sum(1 for c in cards if c["flagged"])})
     usage.record_event("caseload_view", principal, result_count=len(cards), detail="supervisee")
-    db.session.commit()
+    audit.commit()
     return payload

@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
-from api.students.records import enrollment_rows
 from mobile_service import education
+from mobile_service.enrollments import enrollment_rows
 from mobile_service.extensions import db
 from mobile_service.models import (
     FOSTER_ACTIVE,

@@ -1,7 +1,7 @@
 """Caseload summary cards: one page of cards in a constant number of queries (no N+1).
 
 Used by the own-caseload list and the SCSW's read-only view of a supervisee's caseload. The
-caller has already decided membership (``scoping.caseload_members``); this module only reads.
+caller has already decided membership (``caseload_list.caseload_members``); this module only reads.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
 
-from api.students.records import enrollment_rows
 from mobile_service import education
+from mobile_service.caseload_list import Membership
+from mobile_service.enrollments import enrollment_rows
 from mobile_service.extensions import db
 from mobile_service.models import AttendanceSummary, ProgressMark, ProgressReport, Student
 from mobile_service.pagination import Page, paginate
-from mobile_service.scoping import Membership
 
 
 def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, cursor: str | None,

@@ -1,0 +1,142 @@
+"""The mobile caseload list (who is *on* a worker's caseload), as opposed to access (``scoping``).
+
+A worker's list: feed-assigned students (open DCFS case), plus open manual adds, minus
+feed-assigned students the worker removed, until the feed brings an assignment that starts
+after the removal. Being listed is not a basis for access by itself; ``scoping`` decides that.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+
+from mobile_service import clock, scoping
+from mobile_service.extensions import db
+from mobile_service.models import CaseloadEntry, DcfsCase
+from mobile_service.scoping import EMPLOYEE_PARAM, NOW_PARAM, TODAY_PARAM, USER_PARAM, PrincipalLike
+
+
+@dataclass
+class Membership:
+    """Why a student is on a worker's caseload list: the DCFS feed, an open add, or both."""
+
+    student_id: int
+    assigned_in_feed: bool = False
+    entry: CaseloadEntry | None = None  # the open "added" entry that holds now, if any
+
+
+@dataclass
+class _Facts:
+    assignment_start: dt.date | None = None  # newest open assignment to the worker
+    feed_removed_at: dt.datetime | None = None  # newest removal of a feed-assigned student
+    entry: CaseloadEntry | None = None
+
+
+@functools.cache
+def _feed_statement(some_students: bool) -> Select:
+    # Built once per variant; the lists travel as expanding parameters.
+    stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
+            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)), scoping.open_case_filter(TODAY_PARAM))
+            .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
+    return stmt.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+
+
+@functools.cache
+def _entries_statement(some_students: bool) -> Select:
+    stmt = (select(CaseloadEntry)
+            .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
+                   or_(scoping.open_add_filter(NOW_PARAM),
+                       and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
+    return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+
+
+def caseload_members(workers: Sequence[tuple[int, str | None]],
+                     student_ids: Sequence[int] | None = None) -> dict[int, dict[int, Membership]]:
+    """The caseload list of each ``(user_id, dcfs_employee_id)``, keyed by user then student id.
+
+    Feed-assigned students (open case) appear by themselves, plus open adds, minus feed-assigned
+    students the worker removed, until the feed brings an assignment starting after the removal.
+    Two queries whatever the number of workers and students (no N+1). A removal hides a student
+    from the list only: the DCFS assignment stays a basis for access (see :func:`scoping.student_access`).
+    """
+    users_by_employee = {emp: uid for uid, emp in workers if emp}
+    facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
+    now = clock.utcnow()
+    params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
+                              "access_today": clock.today(), "access_now": now}
+    if student_ids is not None:
+        params["student_ids"] = list(student_ids)
+    if users_by_employee:
+        for employee_id, student_id, start in db.session.execute(_feed_statement(student_ids is not None), params):
+            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
+    for entry in db.session.execute(_entries_statement(student_ids is not None), params).scalars():
+        fact = facts[entry.user_id].setdefault(entry.student_id, _Facts())
+        if entry.origin == "added":
+            fact.entry = entry
+        elif fact.feed_removed_at is None or entry.removed_at > fact.feed_removed_at:
+            fact.feed_removed_at = entry.removed_at
+    result: dict[int, dict[int, Membership]] = {}
+    for uid, by_student in facts.items():
+        members = result.setdefault(uid, {})
+        for student_id, fact in by_student.items():
+            if _listed(fact.assignment_start, fact.feed_removed_at, open_add=fact.entry is not None):
+                members[student_id] = Membership(student_id, assigned_in_feed=fact.assignment_start is not None,
+                                                 entry=fact.entry)
+    return result
+
+
+def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
+    # The list rule for one worker and student: an open add, or an open assignment that did not
+    # start before the worker's last removal of it.
+    in_feed = assignment_start is not None and (feed_removed_at is None or assignment_start > feed_removed_at.date())
+    return in_feed or open_add
+
+
+_STUDENT = bindparam("student_id", type_=Integer)
+
+
+@functools.cache
+def _membership_statement() -> Select:
+    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+    assigned = (select(func.max(DcfsCase.assignment_start))
+                .where(DcfsCase.student_id == _STUDENT, DcfsCase.csw_employee_id == EMPLOYEE_PARAM, scoping.open_case_filter(TODAY_PARAM))
+                .scalar_subquery())
+    removed = (select(func.max(CaseloadEntry.removed_at))
+               .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == _STUDENT,
+                      CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None))
+               .scalar_subquery())
+    added = (select(CaseloadEntry.id)
+             .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == _STUDENT, scoping.open_add_filter(NOW_PARAM))
+             .exists())
+    return select(assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add"))
+
+
+def on_caseload(principal: PrincipalLike, student_id: int) -> bool:
+    """Whether one student is on the principal's own caseload list (the rule of :func:`caseload_members`)."""
+    row = db.session.execute(_membership_statement(), {**scoping.access_params(principal), "student_id": student_id}).one()
+    return _listed(row.assignment_start, row.feed_removed_at, open_add=bool(row.open_add))
+
+
+def feed_assigned(principal: PrincipalLike, student_id: int) -> bool:
+    """Whether the DCFS feed assigns this student to the principal in an open case today."""
+    if not principal.dcfs_employee_id:
+        return False
+    found = db.session.execute(
+        select(DcfsCase.id).where(DcfsCase.student_id == student_id,
+                                  DcfsCase.csw_employee_id == principal.dcfs_employee_id,
+                                  scoping.open_case_filter()).limit(1)
+    ).first()
+    return found is not None
+
+
+def on_my_caseload(principal: PrincipalLike, student_ids: Iterable[int]) -> set[int]:
+    """Which of ``student_ids`` are on the caller's own caseload list (:func:`caseload_members`)."""
+    ids = list(set(student_ids))
+    if not ids:
+        return set()
+    members = caseload_members([(principal.user_id, principal.dcfs_employee_id)], ids)
+    return set(members.get(principal.user_id, {}))
