@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from auth import registry, sessions
+from auth import registry_gate, sessions
 from auth.app_tokens import InvalidAppToken, issue_access_token, verify_access_token
 from auth.entra import EntraTokenError, KeysUnavailable, validate_subject_token
 from auth.graph import sync_profile
@@ -85,7 +85,7 @@ def _sign_in(token: str) -> tuple[User, dict[str, Any]]:
                          reason="stale_token")
     for attempt in (1, 2):
         try:
-            user = registry.resolve_user(identity)
+            user = registry_gate.resolve_user(identity)
             family, refresh = sessions.start_session(user, entra_issued_at=identity.issued_at)
             body = _token_response(user, family, refresh)
             user_id, role = user.id, user.role  # read now: the commit expires them (a reload query)

@@ -26,7 +26,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, redirect, render_template_string, request, session, url_for
 from sqlalchemy import select
 
-from auth import registry, sessions
+from auth import registry_gate, sessions
 from auth.entra import MAX_ID_LENGTH, EntraIdentity, EntraTokenError, KeysUnavailable, validate_subject_token
 from auth.graph import MsalUnavailable, msal_client
 from auth.oauth import OAuthError
@@ -181,7 +181,7 @@ def _safe_next(value: str | None) -> str:
 
 def _complete_sign_in(identity: EntraIdentity) -> Response:
     try:
-        user = registry.resolve_user(identity, roles=DASHBOARD_ROLES)
+        user = registry_gate.resolve_user(identity, roles=DASHBOARD_ROLES)
     except OAuthError as exc:
         db.session.rollback()
         log.info("dashboard sign-in refused", extra={"event": "web_sign_in", "outcome": "failed", "kind": exc.reason})

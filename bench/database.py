@@ -120,7 +120,7 @@ def vacuum(url: str) -> None:
 
 def migrations_head() -> str | None:
     """The head revision of the service's migrations."""
-    from mobile_service.database import migrations_head
+    from mobile_service.database_setup import migrations_head
 
     return migrations_head()
 

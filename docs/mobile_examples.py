@@ -6,7 +6,11 @@ Usage (from the repository root, on a scratch database)::
     .venv/bin/flask --app wsgi db upgrade && .venv/bin/flask --app wsgi seed --students 300 --no-progress
     .venv/bin/python docs/mobile_examples.py > /tmp/examples.md   # then paste below the section 9 intro
 """
-import json, os, subprocess, sys
+import json
+import os
+import subprocess
+import sys
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from mobile_service import create_app
 from mobile_service.extensions import db
@@ -109,8 +113,8 @@ show("Exact first + last name + date of birth of a student in your scope (the ex
      "/api/v1/students/search", r, req_headers=shown_auth, body=body)
 
 with app.app_context():
-    from mobile_service import scoping
     from auth.principal import Principal
+    from mobile_service import scoping
     from mobile_service.models import User
     me = db.session.execute(db.select(User).where(User.email == "csw.demo@dcfs.lacounty.gov")).scalar_one()
     p = Principal(user_id=me.id, role=me.role, sid="x", dcfs_employee_id=me.dcfs_employee_id)
@@ -176,6 +180,7 @@ show("A role without access to student data: 403", "GET", f"/api/v1/students/{ke
      req_headers={"Authorization": "Bearer <pilot coordinator's app token>"})
 
 from mobile_service import audit as audit_module
+
 real = audit_module.record
 def broken(principal, *a, **k):
     # No such user: the audit INSERT fails (foreign key), as a full disk or a lost database would.

@@ -40,7 +40,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     from auth import routes as auth_routes
     from auth import web as auth_web
     from mobile_service import errors, metrics, ratelimit, requestlog
-    from mobile_service.database import init_database
+    from mobile_service.database_setup import init_database
     from mobile_service.extensions import limiter
     from mobile_service.identifiers import AsciiIntegerConverter
     from mobile_service.pilot import request_events
@@ -85,17 +85,22 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
 
 def _register_commands(app: Flask) -> None:
     """``flask --app wsgi <command>``: every CLI group, each defined next to its code."""
-    from api.audit import commands as audit_commands
-    from api.manual_adds import commands as manual_add_commands
+    from api.audit import cli as audit_commands
+    from api.manual_adds import cli as manual_add_commands
     from auth import cli as auth_commands
     from mobile_service import cli
     from mobile_service.importing import cli as import_commands
     from mobile_service.importing import users_cli as user_commands
     from mobile_service.pilot import cli as pilot_commands
-    from mobile_service.seed import cli as seed_commands
 
-    modules = (cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands,
-               user_commands, seed_commands)
+    modules = [cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands, user_commands]
+    try:  # development checkouts only: the production image ships neither tools/ nor Faker
+        from tools.seed import cli as seed_commands
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tools", "tools.seed", "faker"):
+            raise
+    else:
+        modules.append(seed_commands)
     for module in modules:
         for command in module.commands:
             app.cli.add_command(command)

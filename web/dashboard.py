@@ -20,7 +20,7 @@ from api.pilot import service as pilot_service
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
 from mobile_service.errors import APIError
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS, NOTE_MAX
-from mobile_service.pilot.metrics import summary
+from mobile_service.pilot.kpis import summary
 from mobile_service.pilot.window import resolve_cohort, window_for
 from mobile_service.requestlog import HTML_CSP
 from mobile_service.text import has_refused_characters

@@ -23,7 +23,7 @@ from mobile_service.models import (
     CaseloadEntry,
     Student,
 )
-from mobile_service.models.registry import manual_add_days
+from mobile_service.models.accounts import manual_add_days
 from mobile_service.student_lookup import find_student
 
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."

@@ -23,7 +23,7 @@ from mobile_service import audit, clock
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, UsageEvent, User
-from mobile_service.pilot import metrics
+from mobile_service.pilot import kpis
 from mobile_service.pilot.feedback_metrics import iso
 from mobile_service.pilot.window import PilotWindow, resolve_cohort, window_for
 
@@ -44,7 +44,7 @@ def _cell(value: Any) -> Any:
 
 def participants(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
     """One row per participant: who, office, role, activation and active days."""
-    events = metrics._events(window, UsageEvent.user_id)
+    events = kpis._events(window, UsageEvent.user_id)
     active_days = Counter(user_id for _, user_id in db.session.execute(select(events.c.day, events.c.user_id).distinct()))
     users = db.session.execute(select(User).where(User.pilot_cohort == window.cohort.name)
                                .order_by(User.office, User.display_name, User.id)).scalars()
@@ -56,9 +56,9 @@ def participants(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
 
 def daily_metrics(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
     """One row per pilot day: active users, cumulative activations, requests, latency and error rates."""
-    _, adoption = metrics.participants(window)
-    activity = metrics.activity(window, 0)["daily"]
-    perf = metrics.performance(window)["daily"]
+    _, adoption = kpis.participants(window)
+    activity = kpis.activity(window, 0)["daily"]
+    perf = kpis.performance(window)["daily"]
     header = ["date", "pilot_day", "active_users", "activated_cumulative", "requests", "p50_ms", "p95_ms",
               "errors_5xx", "error_rate", "client_errors_4xx", "client_error_rate"]
     return header, ([a["date"], a["pilot_day"], act["active_users"], a["activated_cumulative"], p["requests"],
@@ -68,8 +68,8 @@ def daily_metrics(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
 
 def feature_use(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
     """One row per pilot day with each feature's event count."""
-    days = metrics.feature_use_daily(window)
-    header = ["date", "pilot_day", *[name for name, _, _ in metrics.FEATURE_COLUMNS], "zero_result_searches"]
+    days = kpis.feature_use_daily(window)
+    header = ["date", "pilot_day", *[name for name, _, _ in kpis.FEATURE_COLUMNS], "zero_result_searches"]
     return header, ([day[name] for name in header] for day in days)
 
 

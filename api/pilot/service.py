@@ -15,7 +15,7 @@ from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, PilotCohort, User
 from mobile_service.pagination import paginate
-from mobile_service.pilot import metrics
+from mobile_service.pilot import kpis
 from mobile_service.pilot.domain import can_transition
 from mobile_service.pilot.window import resolve_cohort, window_for
 
@@ -39,7 +39,7 @@ def cohorts() -> dict[str, Any]:
 
 def pilot_summary(principal: Principal, *, cohort: str | None = None) -> dict[str, Any]:
     """All figures of one cohort (default: the most recently started)."""
-    return metrics.summary(window_for(resolve_cohort(cohort)))
+    return kpis.summary(window_for(resolve_cohort(cohort)))
 
 
 def reporter(display_name: str, office: str | None, role: str) -> dict[str, Any]:

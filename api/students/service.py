@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.sql import Subquery
 
-from api.students import records as record_data
+from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, clock, scoping, usage

@@ -2,7 +2,7 @@
 
 Pure functions of the records and ``today``; the CALPADS codes they read are data in
 ``codes.py``, and each rule cites the CALPADS Data Guide v11.0 passage it follows. The caseload
-card (mobile_service/caseload_cards.py), the record tabs (api/students/records.py) and search call only these.
+card (mobile_service/caseload_cards.py), the record tabs (api/students/record_tabs.py) and search call only these.
 """
 from mobile_service.education.alerts import (
     ALERT_CHRONIC_ABSENCE,

@@ -77,7 +77,7 @@ def load(rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
 
 def _apply(parsed: list[tuple], existing: dict[str, User]) -> Counts:
     # Imported here: the registry module uses this package's field parsers.
-    from mobile_service.registry import REVOKED_DEACTIVATED, end_open_links, revoke_sessions
+    from mobile_service.user_registry import REVOKED_DEACTIVATED, end_open_links, revoke_sessions
 
     now, today = clock.utcnow(), clock.today()
     new_rows, updates, changed_fields = [], [], {}

@@ -1,14 +1,14 @@
 """``flask --app wsgi users ...``: manage the EPS Portal user registry by hand.
 
 Bulk changes go through ``flask --app wsgi import users FILE``; both paths use
-:mod:`mobile_service.registry`, so deactivation ends sessions and every change is audited.
+:mod:`mobile_service.user_registry`, so deactivation ends sessions and every change is audited.
 """
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from mobile_service import registry
+from mobile_service import user_registry
 from mobile_service.models import ROLES
 
 
@@ -34,9 +34,9 @@ def add(email: str, display_name: str, role: str, employee_id: str | None, offic
         cohort: str | None, supervisor: str | None) -> None:
     """Register a new active user."""
     try:
-        user = registry.add_user(email=email, display_name=display_name, role=role, dcfs_employee_id=employee_id,
+        user = user_registry.add_user(email=email, display_name=display_name, role=role, dcfs_employee_id=employee_id,
                                  office=office, pilot_cohort=cohort, supervisor_email=supervisor)
-    except registry.RegistryError as exc:
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"added user {user.id} {user.email} ({user.role})")
 
@@ -46,7 +46,7 @@ def add(email: str, display_name: str, role: str, employee_id: str | None, offic
 @click.option("--inactive", is_flag=True, help="Include inactive users.")
 def list_(role: str | None, inactive: bool) -> None:
     """List users: id, e-mail, role, employee id, office, cohort, active, supervisor."""
-    rows = registry.list_users(role=role, include_inactive=inactive)
+    rows = user_registry.list_users(role=role, include_inactive=inactive)
     click.echo("id\temail\trole\temployee_id\toffice\tcohort\tactive\ttoken_version\tsupervisor")
     for user, supervisor in rows:
         click.echo("\t".join(str(v) if v is not None else "-" for v in (
@@ -60,8 +60,8 @@ def list_(role: str | None, inactive: bool) -> None:
 def deactivate(email: str) -> None:
     """Deactivate a user; their tokens and sessions stop working at once."""
     try:
-        user = registry.deactivate_user(email)
-    except registry.RegistryError as exc:
+        user = user_registry.deactivate_user(email)
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"deactivated {user.email}; sessions ended, token version now {user.token_version}")
 
@@ -71,8 +71,8 @@ def deactivate(email: str) -> None:
 def activate(email: str) -> None:
     """Re-activate a user (they sign in again)."""
     try:
-        user = registry.activate_user(email)
-    except registry.RegistryError as exc:
+        user = user_registry.activate_user(email)
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"activated {user.email}")
 
@@ -83,8 +83,8 @@ def activate(email: str) -> None:
 def set_supervisor(worker_email: str, supervisor_email: str) -> None:
     """Make SUPERVISOR_EMAIL (an scsw) the supervisor of WORKER_EMAIL (a csw) from today."""
     try:
-        registry.set_supervisor(worker_email, supervisor_email)
-    except registry.RegistryError as exc:
+        user_registry.set_supervisor(worker_email, supervisor_email)
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"{worker_email.strip().lower()} is now supervised by {supervisor_email.strip().lower()}")
 
@@ -94,8 +94,8 @@ def set_supervisor(worker_email: str, supervisor_email: str) -> None:
 def end_supervision(worker_email: str) -> None:
     """End the current supervision link of WORKER_EMAIL now (not at midnight)."""
     try:
-        registry.end_supervision(worker_email)
-    except registry.RegistryError as exc:
+        user_registry.end_supervision(worker_email)
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"ended the supervision of {worker_email.strip().lower()}")
 
@@ -106,8 +106,8 @@ def end_supervision(worker_email: str) -> None:
 def bump_token_version(email: str, end_sessions: bool) -> None:
     """Invalidate every app token of the user now."""
     try:
-        user = registry.bump_token_version(email, end_sessions=end_sessions)
-    except registry.RegistryError as exc:
+        user = user_registry.bump_token_version(email, end_sessions=end_sessions)
+    except user_registry.RegistryError as exc:
         _fail(exc)
     click.echo(f"token version of {user.email} is now {user.token_version}"
                + ("; sessions ended" if end_sessions else ""))

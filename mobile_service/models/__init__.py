@@ -1,4 +1,22 @@
 """Every model, imported here so the metadata Alembic sees is complete."""
+from mobile_service.models.accounts import (
+    FIELD_ROLES,
+    REVIEW_APPROVED,
+    REVIEW_CONFIRMED,
+    REVIEW_DENIED,
+    REVIEW_HOLDING,
+    REVIEW_LAPSED,
+    REVIEW_PENDING,
+    REVIEW_STATES,
+    ROLE_ADMIN,
+    ROLE_COORDINATOR,
+    ROLE_CSW,
+    ROLE_SCSW,
+    ROLES,
+    CaseloadEntry,
+    Supervision,
+    User,
+)
 from mobile_service.models.base import Base
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
@@ -19,24 +37,6 @@ from mobile_service.models.education import (
 )
 from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
-from mobile_service.models.registry import (
-    FIELD_ROLES,
-    REVIEW_APPROVED,
-    REVIEW_CONFIRMED,
-    REVIEW_DENIED,
-    REVIEW_HOLDING,
-    REVIEW_LAPSED,
-    REVIEW_PENDING,
-    REVIEW_STATES,
-    ROLE_ADMIN,
-    ROLE_COORDINATOR,
-    ROLE_CSW,
-    ROLE_SCSW,
-    ROLES,
-    CaseloadEntry,
-    Supervision,
-    User,
-)
 from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
 
 __all__ = [

@@ -95,7 +95,7 @@ def unenroll(emails: tuple[str, ...]) -> None:
 def status(cohort: str | None) -> None:
     """Print a cohort's headline figures."""
     from mobile_service.errors import APIError
-    from mobile_service.pilot.metrics import summary
+    from mobile_service.pilot.kpis import summary
     from mobile_service.pilot.window import resolve_cohort, window_for
 
     try:

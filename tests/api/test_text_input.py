@@ -139,7 +139,7 @@ def _string_fields(schema_class):
 
 def test_every_string_field_of_every_request_schema_is_the_shared_text_field(app):
     """One rule: no request schema declares a plain marshmallow String (which would accept "\\udfff")."""
-    from api.common import Text
+    from api.fields import Text
 
     schemas = _request_schemas(app)
     assert len(schemas) >= 15

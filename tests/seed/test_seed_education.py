@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from mobile_service import education
-from mobile_service.seed import write_csvs
-from mobile_service.seed.calendar import SchoolYear
+from tools.seed import write_csvs
+from tools.seed.calendar import SchoolYear
 
 EARLY = dt.date(2026, 9, 1)
 YEAR = SchoolYear.of(2026)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mobile_service.importing import KINDS
-from mobile_service.seed import COLUMNS, KIND_ORDER, MIN_STUDENTS, write_csvs
-from mobile_service.seed.calendar import SchoolYear, weekdays_between
+from tools.seed import COLUMNS, KIND_ORDER, MIN_STUDENTS, write_csvs
+from tools.seed.calendar import SchoolYear, weekdays_between
 
 TODAY = dt.date(2026, 10, 15)
 

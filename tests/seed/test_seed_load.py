@@ -28,12 +28,12 @@ from mobile_service.models import (
     User,
 )
 from mobile_service.pilot.domain import sus_score
-from mobile_service.seed import KIND_ORDER
-from mobile_service.seed.demo import DEMO_STUDENTS
-from mobile_service.seed.pilot_content import ROUTES
-from mobile_service.seed.workforce import UNREGISTERED_WORKER
 from tests.factories import app_token_for
 from tests.seed.seed_helpers import SCALE, table_counts, wipe
+from tools.seed import KIND_ORDER
+from tools.seed.demo import DEMO_STUDENTS
+from tools.seed.pilot_content import ROUTES
+from tools.seed.workforce import UNREGISTERED_WORKER
 
 TODAY = dt.date(2026, 10, 15)  # the frozen clock's day
 CURRENT_YEAR = "2026-27"

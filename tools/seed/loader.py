@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mobile_service import clock
 from mobile_service.importing import ImportResult, run_import
-from mobile_service.seed.pilot import seed_pilot
-from mobile_service.seed.writer import KIND_ORDER, write_csvs
+from tools.seed.pilot_demo import seed_pilot
+from tools.seed.writer import KIND_ORDER, write_csvs
 
 
 def seed_database(*, students: int, seed: int, echo: Callable[[str], None] = print,

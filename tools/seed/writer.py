@@ -20,14 +20,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobile_service.seed.calendar import year_start_for
-from mobile_service.seed.demo import CSW2_STUDENTS, DEMO_STUDENTS, demo_plans
-from mobile_service.seed.people import NamePools, build_pools
-from mobile_service.seed.places import School, grade_code, make_schools
-from mobile_service.seed.rand import SeedRandom
-from mobile_service.seed.records import RecordBuilder
-from mobile_service.seed.students import ACTIVE_SHARE, Plan, StudentFactory
-from mobile_service.seed.workforce import Workforce, build_workforce
+from tools.seed.calendar import year_start_for
+from tools.seed.demo import CSW2_STUDENTS, DEMO_STUDENTS, demo_plans
+from tools.seed.people import NamePools, build_pools
+from tools.seed.places import School, grade_code, make_schools
+from tools.seed.rand import SeedRandom
+from tools.seed.school_records import RecordBuilder
+from tools.seed.student_plans import ACTIVE_SHARE, Plan, StudentFactory
+from tools.seed.workforce import Workforce, build_workforce
 
 # Dependency order: each kind refers only to kinds loaded before it.
 KIND_ORDER = ("schools", "users", "students", "dcfs-cases", "enrollments", "attendance", "progress-reports")

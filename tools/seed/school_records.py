@@ -14,10 +14,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from mobile_service.seed.calendar import SchoolYear, next_school_day, weekday_on_or_before
-from mobile_service.seed.places import DISTRICTS, HIGH, School, level_of
-from mobile_service.seed.rand import SeedRandom, cumulative
-from mobile_service.seed.students import DISTRICT_CUM, Plan
+from tools.seed.calendar import SchoolYear, next_school_day, weekday_on_or_before
+from tools.seed.places import DISTRICTS, HIGH, School, level_of
+from tools.seed.rand import SeedRandom, cumulative
+from tools.seed.student_plans import DISTRICT_CUM, Plan
 
 MARK_WEIGHTS = {  # cumulative weights of A, B, C, D, F by the student's ability
     "strong": cumulative((0.50, 0.35, 0.12, 0.03, 0.00)),
@@ -64,7 +64,7 @@ class RecordBuilder:
 
     def __init__(self, rng: SeedRandom, schools: list[School], today: dt.date) -> None:
         self.rng, self.today = rng, today
-        from mobile_service.seed.calendar import year_start_for
+        from tools.seed.calendar import year_start_for
 
         start = year_start_for(today)
         self.prev, self.cur = SchoolYear.of(start - 1), SchoolYear.of(start)

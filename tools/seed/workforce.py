@@ -10,9 +10,9 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from mobile_service.seed.people import NamePools
-from mobile_service.seed.places import OFFICES
 from mobile_service.text import fold
+from tools.seed.people import NamePools
+from tools.seed.places import OFFICES
 
 PILOT_COHORT = "Pomona pilot"
 PILOT_OFFICES = ["Pomona", "LACOE FYS"]

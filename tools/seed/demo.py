@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mobile_service.seed.calendar import SchoolYear, weekday_on_or_before, year_start_for
-from mobile_service.seed.places import POMONA
-from mobile_service.seed.students import DEMO_BASE, Plan, StudentFactory
-from mobile_service.seed.workforce import DEMO_CSW, DEMO_CSW2, UNREGISTERED_WORKER
+from tools.seed.calendar import SchoolYear, weekday_on_or_before, year_start_for
+from tools.seed.places import POMONA
+from tools.seed.student_plans import DEMO_BASE, Plan, StudentFactory
+from tools.seed.workforce import DEMO_CSW, DEMO_CSW2, UNREGISTERED_WORKER
 
 # key, first, middle, last, alias first, gender, grade index, language, case type
 DEMO_STUDENTS = (

@@ -28,8 +28,8 @@ from mobile_service.models import (
     User,
 )
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, sus_score
-from mobile_service.seed.demo import DEMO_STUDENTS
-from mobile_service.seed.pilot_content import (
+from tools.seed.demo import DEMO_STUDENTS
+from tools.seed.pilot_content import (
     COMMENTS,
     ISSUES,
     ROUTES,
@@ -38,7 +38,7 @@ from mobile_service.seed.pilot_content import (
     STATUS_NOTES,
     TABS,
 )
-from mobile_service.seed.workforce import DEMO_COORDINATOR, DEMO_CSW2, PILOT_COHORT, PILOT_OFFICES
+from tools.seed.workforce import DEMO_COORDINATOR, DEMO_CSW2, PILOT_COHORT, PILOT_OFFICES
 
 PILOT_DAYS_ELAPSED = 18
 PILOT_LENGTH = 30

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from mobile_service.pilot.metrics import percentile
+from mobile_service.pilot.kpis import percentile
 from mobile_service.pilot.window import PilotWindow
 from tests.pilot import fixture_data
 

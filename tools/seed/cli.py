@@ -12,8 +12,8 @@ from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.importing import ImportRejected
 from mobile_service.models import Student
-from mobile_service.seed.loader import seed_database
-from mobile_service.seed.writer import DEFAULT_STUDENTS, MIN_STUDENTS, write_csvs
+from tools.seed.loader import seed_database
+from tools.seed.writer import DEFAULT_STUDENTS, MIN_STUDENTS, write_csvs
 
 
 @click.command("seed")

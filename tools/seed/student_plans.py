@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from mobile_service.identifiers import is_ssid
-from mobile_service.seed.people import NICKNAMES, OTHER_LANGUAGES, RELATIONSHIPS, NamePools
-from mobile_service.seed.places import DISTRICT_WEIGHTS, DISTRICTS, District
-from mobile_service.seed.rand import SeedRandom, cumulative
-from mobile_service.seed.workforce import Workforce
+from tools.seed.people import NICKNAMES, OTHER_LANGUAGES, RELATIONSHIPS, NamePools
+from tools.seed.places import DISTRICT_WEIGHTS, DISTRICTS, District
+from tools.seed.rand import SeedRandom, cumulative
+from tools.seed.workforce import Workforce
 
 ACTIVE_SHARE = 0.20
 ACTIVE_TYPES, ACTIVE_CUM = ("FR", "FM", "PP"), cumulative((0.40, 0.25, 0.35))

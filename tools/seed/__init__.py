@@ -4,7 +4,7 @@
 loads those files through the importer (``run_import``), in dependency order, then adds the
 pilot demo data. Same ``--seed``, ``--students`` and day: byte-identical files.
 """
-from mobile_service.seed.loader import seed_database
-from mobile_service.seed.writer import COLUMNS, DEFAULT_STUDENTS, KIND_ORDER, MIN_STUDENTS, write_csvs
+from tools.seed.loader import seed_database
+from tools.seed.writer import COLUMNS, DEFAULT_STUDENTS, KIND_ORDER, MIN_STUDENTS, write_csvs
 
 __all__ = ["COLUMNS", "DEFAULT_STUDENTS", "KIND_ORDER", "MIN_STUDENTS", "seed_database", "write_csvs"]
