@@ -1,12 +1,10 @@
 """Sign-in: Entra token exchange, app tokens, the ``require_auth`` gate, dashboard web sign-in."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
 from auth.decorators import current_principal, require_auth
+from auth.dev_secrets import instance_secret
 from auth.principal import Principal
 from mobile_service.readiness import add_degraded_check, add_readiness_check
 
@@ -69,14 +67,4 @@ def _dev_secret_key(app: Flask) -> str:
     """Outside production (which refuses a missing SECRET_KEY), one persisted random key."""
     import secrets
 
-    path = Path(app.instance_path) / "dev-secret-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return instance_secret(app, "dev-secret-key", lambda: secrets.token_urlsafe(48).encode()).decode().strip()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from flask import Flask, current_app
 from jwt.algorithms import RSAAlgorithm
 from jwt.utils import base64url_encode
 
+from auth.dev_secrets import instance_secret
 from mobile_service.config import DEV_API_AUDIENCE, DEV_CLIENT_ID, DEV_TENANT_ID
 
 __all__ = ["DEV_API_AUDIENCE", "DEV_CLIENT_ID", "DEV_TENANT_ID", "DevIssuer", "build_dev_issuer", "dev_issuer"]
@@ -75,22 +75,14 @@ class DevIssuer:
 
 
 def _load_or_create_key(app: Flask) -> rsa.RSAPrivateKey:
-    path = Path(app.instance_path) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def make() -> bytes:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker won the race; read its key below
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    loaded = serialization.load_pem_private_key(instance_secret(app, KEY_FILE, make), password=None)
     if not isinstance(loaded, rsa.RSAPrivateKey):
-        raise TypeError(f"{path} is not an RSA private key")
+        raise TypeError(f"{Path(app.instance_path) / KEY_FILE} is not an RSA private key")
     return loaded
 
 

@@ -6,9 +6,7 @@ Keys come from configuration (PEM). In development a key is generated once and k
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,6 +14,7 @@ from flask import Flask
 from jwt.algorithms import ECAlgorithm
 from jwt.utils import base64url_encode
 
+from auth.dev_secrets import instance_secret
 from mobile_service.config import ConfigError
 
 ALGORITHM = "ES256"
@@ -82,13 +81,7 @@ def generate_pem() -> str:
 
 
 def _dev_key(app: Flask) -> str:
-    path = Path(app.instance_path) / "dev-app-token-key.pem"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(generate_pem())
-    return path.read_text()
+    return instance_secret(app, "dev-app-token-key.pem", lambda: generate_pem().encode()).decode()
 
 
 def build_keyring(app: Flask) -> KeyRing:

@@ -5,37 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import mobile_service
-import mobile_service.app
 from auth.keys import generate_pem
-from mobile_service import clock
+from mobile_service import clock, create_app
 from mobile_service.extensions import db
 from mobile_service.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
-# Tests build extra apps (other settings) with create_app. Their pooled PostgreSQL connections
-# would be closed only by garbage collection, which warns (and warnings are errors); keep a
-# strong reference to each extra app so its engines are disposed right after the test.
+# Apps a test builds with ``make_app`` (other settings). Their pooled PostgreSQL connections
+# would be closed only by garbage collection, which warns (and warnings are errors); a strong
+# reference to each lets ``_clean_database`` dispose their engines right after the test.
 _extra_apps: list[Flask] = []
-_real_create_app = mobile_service.create_app
-
-
-def _tracking_create_app(env=None):
-    application = _real_create_app(env)
-    _extra_apps.append(application)
-    return application
-
-
-mobile_service.create_app = _tracking_create_app
-mobile_service.app.create_app = _tracking_create_app
 
 
 def pytest_addoption(parser):
@@ -107,9 +94,24 @@ def base_env(database_url, signing_key_pem, tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def make_app() -> Callable[..., Flask]:
+    """The one app factory of the tests: ``make_app(env)`` builds an app with other settings.
+
+    The database is the suite's (when ``env`` names it); the app's engines are disposed after
+    the test that built it.
+    """
+    def make(env: Mapping[str, str] | None = None) -> Flask:
+        application = create_app(env)
+        _extra_apps.append(application)
+        return application
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def app(base_env) -> Iterator[Flask]:
     """The app under test, with its schema built by the real migrations."""
-    application = _real_create_app(base_env)
+    application = create_app(base_env)
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -170,13 +172,50 @@ def runner(app):
 
 
 FROZEN_NOW = dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC)
+FIXED_TODAY = FROZEN_NOW.date()
+
+
+class ServiceClock:
+    """The service clock (``mobile_service.clock``) under a test's control; undone after the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._patch = monkeypatch
+        self.now: dt.datetime | None = None
+
+    def freeze(self, instant: dt.datetime) -> dt.datetime:
+        """Stop ``clock.utcnow`` at ``instant`` (move it on with :meth:`advance`)."""
+        self.now = instant
+        self._patch.setattr(clock, "utcnow", lambda: self.now)
+        return instant
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """Move a frozen ``clock.utcnow`` on by ``delta``."""
+        assert self.now is not None, "freeze the clock first"
+        self.now += delta
+        return self.now
+
+    def fix_today(self, day: dt.date) -> dt.date:
+        """Fix ``clock.today`` only (token times and audit timestamps stay real)."""
+        self._patch.setattr(clock, "today", lambda: day)
+        return day
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch) -> dt.datetime:
-    """Freeze the service clock (``mobile_service.clock.utcnow``) at a fixed instant."""
-    monkeypatch.setattr(clock, "utcnow", lambda: FROZEN_NOW)
-    return FROZEN_NOW
+def service_clock(monkeypatch) -> ServiceClock:
+    """The one clock fixture: freeze, advance or fix today's date of the service clock."""
+    return ServiceClock(monkeypatch)
+
+
+@pytest.fixture
+def frozen_clock(service_clock) -> dt.datetime:
+    """Freeze the service clock (``mobile_service.clock.utcnow``) at :data:`FROZEN_NOW`."""
+    return service_clock.freeze(FROZEN_NOW)
+
+
+@pytest.fixture
+def fixed_today(service_clock) -> dt.date:
+    """Fix ``clock.today`` at :data:`FIXED_TODAY`; ``utcnow`` stays real."""
+    return service_clock.fix_today(FIXED_TODAY)
 
 
 @pytest.fixture

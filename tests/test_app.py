@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from mobile_service import create_app
 from mobile_service.config import ConfigError, load_config
 
 
@@ -22,9 +21,9 @@ def test_readyz_ready_when_database_migrated(client):
     assert response.get_json()["status"] == "ready"
 
 
-def test_readyz_503_when_database_unreachable(base_env, tmp_path):
+def test_readyz_503_when_database_unreachable(make_app, base_env, tmp_path):
     env = dict(base_env, DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'nowhere' / 'x.db'}")
-    app = create_app(env)
+    app = make_app(env)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     body = response.get_json()
@@ -32,8 +31,8 @@ def test_readyz_503_when_database_unreachable(base_env, tmp_path):
     assert response.headers["Retry-After"]
 
 
-def test_readyz_503_when_not_migrated(base_env, tmp_path):
-    app = create_app(dict(base_env, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}"))
+def test_readyz_503_when_not_migrated(make_app, base_env, tmp_path):
+    app = make_app(dict(base_env, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}"))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert "database" in response.get_json()["checks"]
@@ -84,8 +83,8 @@ def test_nul_in_json_is_400(client, payload):
     assert "NUL" in response.get_json()["detail"]
 
 
-def test_unexpected_exception_is_generic_500(base_env):
-    app = create_app(base_env)
+def test_unexpected_exception_is_generic_500(make_app, base_env):
+    app = make_app(base_env)
 
     @app.get("/__boom")
     def boom():

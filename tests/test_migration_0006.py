@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-import mobile_service
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
 from tests import conftest
@@ -15,14 +14,14 @@ from tests.factories import make_case, make_student, make_user
 
 
 @pytest.fixture
-def blank_app(base_env, tmp_path):
+def blank_app(make_app, base_env, tmp_path):
     """An app on its own empty database (a private one on PostgreSQL runs)."""
     drop = None
     if (conftest.PG_URL or "").startswith("postgres"):
         url, drop = conftest._private_pg_database(conftest.PG_URL)
     else:
         url = f"sqlite:///{tmp_path / 'migrate.db'}"
-    application = mobile_service.create_app({**base_env, "DATABASE_URL": url})
+    application = make_app({**base_env, "DATABASE_URL": url})
     yield application
     with application.app_context():
         db.session.remove()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import PG_URL, _private_pg_database, _real_create_app
+from tests.conftest import PG_URL, _private_pg_database
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
@@ -24,10 +24,10 @@ def fresh_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
 
 
-def test_upgrade_backfills_unique_keys_and_downgrade_drops_them(base_env, fresh_url):
+def test_upgrade_backfills_unique_keys_and_downgrade_drops_them(make_app, base_env, fresh_url):
     from flask_migrate import downgrade, upgrade
 
-    application = _real_create_app({**base_env, "DATABASE_URL": fresh_url})
+    application = make_app({**base_env, "DATABASE_URL": fresh_url})
     with application.app_context():
         upgrade(revision="0004")
         engine = create_engine(fresh_url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -1,14 +1,11 @@
-"""Fixtures shared by the caseload, supervisee and access-history tests (imported, not a conftest)."""
+"""Helpers shared by the caseload, supervisee and access-history tests (fixtures: ``conftest.py``)."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import event, select
 
-from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import (
     AttendanceSummary,
@@ -17,13 +14,11 @@ from mobile_service.models import (
     Enrollment,
     ProgressMark,
     ProgressReport,
-    SourceLoad,
     Student,
     UsageEvent,
 )
-from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
-# Only clock.today is fixed; utcnow (token times, audit timestamps) stays real.
+# The ``fixed_today`` fixture's date (tests/conftest.py): only clock.today is fixed.
 TODAY = dt.date(2026, 10, 15)
 UNKNOWN_SSID = "9999999999"
 UNKNOWN_KEY = "AAAAAAAAAAAAAAAAAAAAAA"  # well formed, no such student
@@ -55,57 +50,6 @@ def full_record(student, school, *, chronic: bool = False, failing: bool = False
         db.session.add(ProgressMark(progress_report_id=report.id, course_code=code, course_title=code, mark=mark,
                                     credits_attempted=Decimal(5), credits_earned=Decimal(5)))
     db.session.flush()
-
-
-@pytest.fixture
-def fixed_today(monkeypatch) -> dt.date:
-    """Fix ``clock.today`` at :data:`TODAY`."""
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return TODAY
-
-
-@pytest.fixture
-def world(app, fixed_today):
-    """Users of every role and relationship, students with records, real tokens; ids only."""
-    with app.app_context():
-        csw = make_user("csw", display_name="Carla Worker")
-        peer = make_user("csw", display_name="Pablo Peer")
-        scsw = make_user("scsw", display_name="Sofia Supervisor")
-        scsw_other = make_user("scsw", display_name="Otto Other")
-        scsw_ended = make_user("scsw", display_name="Edna Ended")
-        coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
-        make_supervision(scsw, csw)
-        make_supervision(scsw_other, peer)
-        make_supervision(scsw_ended, csw, start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 6, 30))
-        school = make_school(name="Garey High", district_name="Pomona Unified")
-        assigned = make_student(legal_first_name="Ana", legal_last_name="Alvarez")
-        added = make_student(legal_first_name="Beto", legal_last_name="Bravo")
-        foreign = make_student(legal_first_name="Cruz", legal_last_name="Castro")
-        unrelated = make_student(legal_first_name="Dora", legal_last_name="Diaz")
-        inactive = make_student(legal_first_name="Eli", legal_last_name="Estrada", foster_status="inactive")
-        make_case(assigned, csw)
-        make_case(foreign, peer)
-        db.session.add(CaseloadEntry(user_id=csw.id, student_id=added.id, origin="added", added_reason="covering",
-                                     flagged=True, added_at=clock.utcnow()))
-        full_record(assigned, school, chronic=True)
-        full_record(added, school, failing=True)
-        db.session.add(SourceLoad(source="dcfs", kind="dcfs-cases", file_name="cases.csv", file_sha256="0" * 64,
-                                  loaded_at=dt.datetime(2026, 10, 12, 9, 30, tzinfo=dt.UTC)))
-        db.session.commit()
-        users = {"csw": csw, "peer": peer, "scsw": scsw, "scsw_other": scsw_other, "scsw_ended": scsw_ended,
-                 "coordinator": coordinator, "admin": admin}
-        students = {"assigned": assigned, "added": added, "foreign": foreign, "unrelated": unrelated,
-                    "inactive": inactive}
-        ns = SimpleNamespace(
-            id={k: u.id for k, u in users.items()},
-            student_id={k: s.id for k, s in students.items()},
-            ssid={k: s.ssid for k, s in students.items()},
-            key={k: s.student_key for k, s in students.items()},
-            school_id=school.id,
-        )
-        ns.headers = {k: bearer(app_token_for(u)) for k, u in users.items()}
-        db.session.remove()
-    return ns
 
 
 def audit_rows(app, action: str | None = None) -> list[AuditEvent]:

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import (
     AttendanceSummary,
@@ -25,12 +24,6 @@ TODAY = dt.date(2026, 10, 15)
 STUDENT_ROUTES = ("", "/enrollments", "/attendance", "/progress-reports")
 ROUTE_ACTIONS = {"": "student.view", "/enrollments": "student.enrollments.view",
                  "/attendance": "student.attendance.view", "/progress-reports": "student.progress_reports.view"}
-
-
-def fix_today(monkeypatch) -> dt.date:
-    """Fix the service's ``clock.today`` (not ``utcnow``) at :data:`TODAY` for one test."""
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return TODAY
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """The API's identifiers are ASCII digits too (issue 12, item 3): student keys in paths and bodies, SSIDs
 in search, and integer ids in URLs. Non-ASCII digits get the same 404 or 422 as any other malformed value."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import pytest
 
-from tests.api.caseload_helpers import UNKNOWN_KEY, fixed_today, without_request_id, world  # noqa: F401  (fixtures)
+from tests.api.caseload_helpers import UNKNOWN_KEY, without_request_id
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

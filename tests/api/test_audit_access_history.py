@@ -1,5 +1,5 @@
 """The record of access: admin endpoint and the ``audit student`` CLI."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ import io
 from mobile_service import audit
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent
-from tests.api.caseload_helpers import UNKNOWN_SSID, audit_rows, fixed_today, world  # noqa: F401
+from tests.api.caseload_helpers import UNKNOWN_SSID, audit_rows
 
 ITEM_KEYS = {"occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "action_description",
              "basis", "shown_in_list", "endpoint", "request_id", "client_request_id", "details"}

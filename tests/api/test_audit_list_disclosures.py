@@ -3,7 +3,7 @@
 Search results, caseload cards and a supervisee's caseload write one ``audit_event_students`` row
 per student shown, with the parent row, in one statement (PostgreSQL) and the same transaction.
 """
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from mobile_service import audit
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent
-from tests.api.caseload_helpers import audit_rows, fixed_today, world  # noqa: F401
+from tests.api.caseload_helpers import audit_rows
 
 
 def children(app, event_id: int | None = None) -> set[tuple[int, str]]:

@@ -1,5 +1,5 @@
 """GET/POST/DELETE /api/v1/caseload: cards, adds, removals, audit, idempotency."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,15 +9,13 @@ import pytest
 from mobile_service import scoping
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+from tests.api.caseload_helpers import (
     UNKNOWN_KEY,
     UNKNOWN_SSID,
     audit_rows,
     entries,
-    fixed_today,
     usage_rows,
     without_request_id,
-    world,
 )
 from tests.factories import make_case
 

@@ -1,15 +1,13 @@
 """Who may call the caseload, supervisee and access-history routes: 401, 403, 404 matrix."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import pytest
 
-from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+from tests.api.caseload_helpers import (
     UNKNOWN_KEY,
     UNKNOWN_SSID,
-    fixed_today,
     without_request_id,
-    world,
 )
 
 # (method, url template, json body); {key} / {ssid} / {worker} are filled from the world.

@@ -1,5 +1,5 @@
 """The caseload list at size: constant SQL statements, cursor pagination, cursor binding."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +9,7 @@ import pytest
 
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests.api.caseload_helpers import StatementCounter, entries, fixed_today, full_record  # noqa: F401
+from tests.api.caseload_helpers import StatementCounter, entries, full_record
 from tests.factories import make_case, make_school, make_student, make_supervision, make_user
 
 URL = "/api/v1/caseload"

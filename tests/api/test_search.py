@@ -14,7 +14,7 @@ import pytest
 from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
-from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll, fix_today, usage_rows
+from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll, usage_rows
 from tests.factories import app_token_for, make_case, make_school, make_student, make_user
 
 URL = "/api/v1/students/search"
@@ -23,9 +23,8 @@ CARD_KEYS = {"student_key", "in_scope", "ssid", "legal_first_name", "legal_last_
 
 
 @pytest.fixture
-def people(app, monkeypatch):
+def people(fixed_today, app, monkeypatch):
     """A CSW and a handful of foster youth with tricky names, SSIDs and statuses."""
-    fix_today(monkeypatch)
     with app.app_context():
         csw = make_user("csw")
         school = make_school(name="Garey High")

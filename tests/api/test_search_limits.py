@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from mobile_service import create_app
 from mobile_service.extensions import db, limiter
 from tests.api.student_helpers import audit_rows, bearer
 from tests.factories import app_token_for, make_student, make_user
@@ -12,10 +11,10 @@ URL = "/api/v1/students/search"
 
 
 @pytest.fixture
-def limited_app(app, base_env):
+def limited_app(make_app, app, base_env):
     """A second app on the same database with a tiny search quota (restores the shared limiter)."""
     saved = limiter.enabled
-    limited = create_app(dict(base_env, RATELIMIT_ENABLED="true", SEARCH_RATE_LIMIT="3 per minute"))
+    limited = make_app(dict(base_env, RATELIMIT_ENABLED="true", SEARCH_RATE_LIMIT="3 per minute"))
     yield limited
     limiter.reset()
     limiter.enabled = saved

@@ -7,15 +7,17 @@ from sqlalchemy import event
 
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
-from tests.api.student_helpers import bearer, fix_today
+from tests.api.student_helpers import bearer
 from tests.factories import app_token_for, make_student, make_user
 
 URL = "/api/v1/students/search"
 
 
-def _world(app, monkeypatch):
-    """A CSW token and a function making students in (or, with ``mine=False``, outside) the scope."""
-    fix_today(monkeypatch)
+def _world(app):
+    """A CSW token and a function making students in (or, with ``mine=False``, outside) the scope.
+
+    Callers take the ``fixed_today`` fixture.
+    """
     with app.app_context():
         csw = make_user("csw")
         db.session.commit()
@@ -41,8 +43,8 @@ def _names(response) -> list[tuple[str, str]]:
     return [(c["legal_first_name"], c["legal_last_name"]) for c in response.get_json()["results"]]
 
 
-def test_exact_names_outrank_a_cap_full_of_earlier_prefixes(app, client, monkeypatch):
-    token, student = _world(app, monkeypatch)
+def test_exact_names_outrank_a_cap_full_of_earlier_prefixes(fixed_today, app, client, monkeypatch):
+    token, student = _world(app)
     with app.app_context():
         for n in range(10):  # ten prefix matches whose last names sort first; the exact ones still lead
             student(legal_first_name="Anna", legal_last_name=f"Aaron{n}")
@@ -53,8 +55,8 @@ def test_exact_names_outrank_a_cap_full_of_earlier_prefixes(app, client, monkeyp
     assert names == [("Ann", "Xu"), ("Ann", "Young"), ("Ann", "Zulu"), ("Anna", "Aaron0"), ("Anna", "Aaron1")]
 
 
-def test_prefix_matches_fill_the_cap_by_last_name_and_only_from_the_scope(app, client, monkeypatch):
-    token, student = _world(app, monkeypatch)
+def test_prefix_matches_fill_the_cap_by_last_name_and_only_from_the_scope(fixed_today, app, client, monkeypatch):
+    token, student = _world(app)
     with app.app_context():
         student(legal_first_name="Gabe", legal_last_name="Zamora")
         student(legal_first_name="Gaby", legal_last_name="Adams")
@@ -68,8 +70,8 @@ def test_prefix_matches_fill_the_cap_by_last_name_and_only_from_the_scope(app, c
     assert every == [("Gaby", "Adams"), ("Gala", "Baker"), ("Gael", "Moss"), ("Gabe", "Zamora")]
 
 
-def test_a_student_matching_many_parts_appears_once(app, client, monkeypatch):
-    token, student = _world(app, monkeypatch)
+def test_a_student_matching_many_parts_appears_once(fixed_today, app, client, monkeypatch):
+    token, student = _world(app)
     with app.app_context():
         student(legal_first_name="Maa Mab Mac", legal_last_name="Mad Mae Maf")
         student(legal_first_name="Mazz", legal_last_name="Other")
@@ -78,8 +80,8 @@ def test_a_student_matching_many_parts_appears_once(app, client, monkeypatch):
     assert names == [("Maa Mab Mac", "Mad Mae Maf"), ("Mazz", "Other")]
 
 
-def test_every_word_must_match_in_its_field(app, client, monkeypatch):
-    token, student = _world(app, monkeypatch)
+def test_every_word_must_match_in_its_field(fixed_today, app, client, monkeypatch):
+    token, student = _world(app)
     with app.app_context():
         student(legal_first_name="María", legal_last_name="García")
         student(legal_first_name="Mario", legal_last_name="Lopez")
@@ -92,8 +94,8 @@ def test_every_word_must_match_in_its_field(app, client, monkeypatch):
     assert _names(client.post(URL, json={"first_name": "gus"}, headers=bearer(token))) == [("Garth", "Marsh")]
 
 
-def test_birth_dates_still_narrow_name_searches(app, client, monkeypatch):
-    token, student = _world(app, monkeypatch)
+def test_birth_dates_still_narrow_name_searches(fixed_today, app, client, monkeypatch):
+    token, student = _world(app)
     with app.app_context():
         student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2012, 1, 1))
         student(legal_first_name="Ana", legal_last_name="Ruiz", birth_date=dt.date(2013, 1, 1))
@@ -102,9 +104,9 @@ def test_birth_dates_still_narrow_name_searches(app, client, monkeypatch):
     assert [c["birth_date"] for c in response.get_json()["results"]] == ["2013-01-01"]
 
 
-def test_a_common_prefix_costs_the_same_whatever_the_county_holds(app, client, monkeypatch):
+def test_a_common_prefix_costs_the_same_whatever_the_county_holds(fixed_today, app, client, monkeypatch):
     """One statement per search shape: 200 out-of-scope "Ma..." students add no statement and no row."""
-    token, student = _world(app, monkeypatch)
+    token, student = _world(app)
     with app.app_context():
         student(legal_first_name="Mateo", legal_last_name="Cruz")
         db.session.commit()

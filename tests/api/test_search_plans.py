@@ -15,7 +15,7 @@ from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
 from mobile_service.models import Student
-from tests.api.student_helpers import add_to_caseload, bearer, enroll, fix_today
+from tests.api.student_helpers import add_to_caseload, bearer, enroll
 from tests.factories import app_token_for, make_school, make_student, make_user
 
 CASES = {
@@ -110,8 +110,7 @@ def test_name_words_are_probed_per_scoped_student_not_walked_across_the_county(c
     db.session.rollback()
 
 
-def test_search_costs_a_constant_number_of_statements(app, client, monkeypatch):
-    fix_today(monkeypatch)
+def test_search_costs_a_constant_number_of_statements(fixed_today, app, client, monkeypatch):
     with app.app_context():
         csw = make_user("csw")
         school = make_school()

@@ -16,7 +16,7 @@ import pytest
 
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
-from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll, fix_today
+from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
 URL = "/api/v1/students/search"
@@ -27,9 +27,8 @@ LAST = ("Martinez", "Garcia", "Hernandez", "Lopez", "Gonzalez", "Ramirez", "Torr
 
 
 @pytest.fixture
-def county(app, monkeypatch):
+def county(fixed_today, app, monkeypatch):
     """Two CSWs with small, disjoint caseloads in a county of 80 foster youth, an SCSW over one."""
-    fix_today(monkeypatch)
     with app.app_context():
         carla, pablo, sofia, ines = make_user("csw"), make_user("csw"), make_user("scsw"), make_user("csw")
         make_supervision(sofia, carla)

@@ -16,7 +16,6 @@ from tests.api.student_helpers import (
     add_to_caseload,
     audit_rows,
     bearer,
-    fix_today,
     usage_rows,
 )
 from tests.factories import app_token_for, make_case, make_student, make_supervision, make_user
@@ -25,9 +24,8 @@ BASE = "/api/v1/students/"
 
 
 @pytest.fixture
-def world(app, monkeypatch):
+def world(fixed_today, app, monkeypatch):
     """Workers, supervisors and students in every relationship the matrix needs."""
-    fix_today(monkeypatch)
     with app.app_context():
         csw, peer = make_user("csw"), make_user("csw")
         scsw, ex_scsw, other_scsw = make_user("scsw"), make_user("scsw"), make_user("scsw")

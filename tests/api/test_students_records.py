@@ -13,7 +13,6 @@ from tests.api.student_helpers import (
     audit_rows,
     bearer,
     enroll,
-    fix_today,
     progress_report,
     source_load,
 )
@@ -23,9 +22,8 @@ UTC = dt.UTC
 
 
 @pytest.fixture
-def record(app, monkeypatch):
+def record(fixed_today, app, monkeypatch):
     """One DCFS-assigned student with a known history; today is 2026-10-15."""
-    fix_today(monkeypatch)
     with app.app_context():
         csw = make_user("csw")
         a = make_school(name="Pomona High", district_name="Pomona Unified", cds_code="19649071932334")
@@ -141,8 +139,7 @@ def test_progress_reports_per_term(client, record):
 
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
-def test_empty_record_tabs(client, app, route, monkeypatch):
-    fix_today(monkeypatch)
+def test_empty_record_tabs(fixed_today, client, app, route, monkeypatch):
     with app.app_context():
         csw = make_user("csw")
         kid = make_student()

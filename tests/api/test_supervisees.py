@@ -1,5 +1,5 @@
 """GET /api/v1/supervisees and a supervisee's read-only caseload."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api.caseload_helpers)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +8,10 @@ import pytest
 
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests.api.caseload_helpers import (  # noqa: F401  (fixtures)
+from tests.api.caseload_helpers import (
     StatementCounter,
     audit_rows,
-    fixed_today,
     usage_rows,
-    world,
 )
 from tests.factories import make_case, make_student, make_supervision, make_user
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from mobile_service import create_app
 from mobile_service.extensions import db, limiter
 from mobile_service.models import CaseloadEntry, Feedback, IssueReport
 from tests.api.student_helpers import audit_rows, bearer
@@ -17,10 +16,10 @@ from tests.factories import app_token_for, make_student, make_user
 
 
 @pytest.fixture
-def limited_app(app, base_env):
+def limited_app(make_app, app, base_env):
     """A second app on the same database with tiny write quotas (restores the shared limiter)."""
     saved = limiter.enabled
-    limited = create_app(dict(base_env, RATELIMIT_ENABLED="true", CASELOAD_CHANGE_RATE_LIMIT="2 per minute",
+    limited = make_app(dict(base_env, RATELIMIT_ENABLED="true", CASELOAD_CHANGE_RATE_LIMIT="2 per minute",
                               REPORT_RATE_LIMIT="2 per minute"))
     yield limited
     limiter.reset()

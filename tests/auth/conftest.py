@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mobile_service import clock, create_app
+from mobile_service import clock
 from mobile_service.extensions import db
 from tests.auth.support import API_AUDIENCE, MOBILE_CLIENT, TENANT, IdP, MovableClock
 
@@ -33,9 +33,9 @@ def entra_env(base_env, idp_server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def entra_app(app, entra_env):
+def entra_app(make_app, app, entra_env):
     """A second app on the same (migrated) database, pointed at the loopback provider."""
-    application = create_app(entra_env)
+    application = make_app(entra_env)
     yield application
     with application.app_context():
         db.engine.dispose()

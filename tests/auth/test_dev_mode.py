@@ -8,7 +8,6 @@ import pytest
 from flask import Blueprint
 
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
-from mobile_service import create_app
 from mobile_service.config import DEV_API_AUDIENCE, DEV_TENANT_ID, ConfigError, load_config
 from mobile_service.extensions import db
 from mobile_service.models import RefreshFamily, User
@@ -17,10 +16,10 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def dev_app(app, database_url, tmp_path, monkeypatch):
+def dev_app(make_app, app, database_url, tmp_path, monkeypatch):
     """A development app with no ENTRA_* variables at all, like `make run`."""
     monkeypatch.chdir(tmp_path)  # instance/ (dev keys, secret) goes to a temp dir
-    application = create_app({"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": database_url})
+    application = make_app({"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": database_url})
     page = Blueprint("dashboard_probe", __name__)
 
     @page.route("/pilot-probe", methods=["GET", "POST"])

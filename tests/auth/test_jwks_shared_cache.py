@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from auth import build_key_client
-from mobile_service import create_app
 from mobile_service.config import ConfigError, load_config
 from mobile_service.extensions import db
 from mobile_service.models import IdpKeyCache
@@ -156,7 +155,7 @@ def test_key_cache_windows_are_bounded(base_env, name, value):
         load_config(dict(base_env, **{name: value}))
 
 
-def test_dev_issuer_app_keeps_its_static_keys(app, base_env):
-    dev = create_app(dict(base_env, AUTH_MODE="dev"))
+def test_dev_issuer_app_keeps_its_static_keys(make_app, app, base_env):
+    dev = make_app(dict(base_env, AUTH_MODE="dev"))
     assert dev.extensions["entra_key_client"].state.static
     assert dev.extensions["entra_key_client"].degraded() is None

@@ -11,7 +11,6 @@ import uuid
 import pytest
 import responses
 
-from mobile_service import create_app
 from mobile_service.extensions import db
 from mobile_service.models import RefreshFamily, User
 from tests.auth.support import TENANT, exchange, register
@@ -31,8 +30,8 @@ def mock_discovery(mock: responses.RequestsMock) -> None:
 
 
 @pytest.fixture
-def msal_app(entra_app, entra_env, idp):
-    application = create_app(dict(entra_env, ENTRA_CLIENT_ID=CLIENT_ID, ENTRA_CLIENT_SECRET="test-secret-not-real",
+def msal_app(make_app, entra_app, entra_env, idp):
+    application = make_app(dict(entra_env, ENTRA_CLIENT_ID=CLIENT_ID, ENTRA_CLIENT_SECRET="test-secret-not-real",
                                   GRAPH_PROFILE_SYNC="true"))
     application.extensions["entra_key_client"] = entra_app.extensions["entra_key_client"]
     yield application

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from mobile_service import create_app
 from mobile_service.extensions import db, limiter
 
 
 @pytest.fixture
-def limited_app(app, entra_env):
+def limited_app(make_app, app, entra_env):
     was_enabled = limiter.enabled
-    application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", TOKEN_RATE_LIMIT="3 per minute"))
+    application = make_app(dict(entra_env, RATELIMIT_ENABLED="true", TOKEN_RATE_LIMIT="3 per minute"))
     yield application
     # The limiter is process-global: leave it as the other apps of this test run expect it.
     limiter.reset()

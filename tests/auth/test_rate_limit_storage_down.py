@@ -19,7 +19,6 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from bench.drills.redis_proc import PrivateRedis
-from mobile_service import create_app
 from mobile_service.extensions import db, limiter
 from mobile_service.models import CaseloadEntry, Feedback
 from tests.api.student_helpers import audit_rows, bearer
@@ -34,10 +33,10 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def redis_down_app(app, entra_env):
+def redis_down_app(make_app, app, entra_env):
     """An app whose rate-limit storage is a Redis URL nobody answers (restores the shared limiter)."""
     saved = limiter.enabled
-    application = create_app(dict(entra_env, RATELIMIT_ENABLED="true",
+    application = make_app(dict(entra_env, RATELIMIT_ENABLED="true",
                                   REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0",
                                   SEARCH_RATE_LIMIT="3 per minute", REPORT_RATE_LIMIT="2 per minute"))
     yield application
@@ -68,9 +67,9 @@ def test_sign_in_exchange_and_refresh_carry_on_when_redis_is_down(redis_down_app
     assert any(r.getMessage().startswith("rate-limit storage unreachable") and r.name == "mobile_service.ratelimit" for r in caplog.records)
 
 
-def test_token_limit_still_applies_per_process_while_redis_is_down(app, entra_env):
+def test_token_limit_still_applies_per_process_while_redis_is_down(make_app, app, entra_env):
     saved = limiter.enabled
-    application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", TOKEN_RATE_LIMIT="2 per minute",
+    application = make_app(dict(entra_env, RATELIMIT_ENABLED="true", TOKEN_RATE_LIMIT="2 per minute",
                                   REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0"))
     try:
         client = application.test_client()
@@ -132,13 +131,13 @@ def test_readyz_plain_ready_with_memory_storage(client):
 
 
 @pytest.mark.skipif(not PrivateRedis.available(), reason="redis-server is not installed")
-def test_redis_stopped_then_restarted_limits_go_to_memory_and_back(app, entra_env):
+def test_redis_stopped_then_restarted_limits_go_to_memory_and_back(make_app, app, entra_env):
     """A private redis-server on a spare port (never the shared 6379): stop it, start it again."""
     redis = PrivateRedis()
     redis.start()
     saved = limiter.enabled
     try:
-        application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url,
+        application = make_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url,
                                       TOKEN_RATE_LIMIT="100 per minute"))
         client = application.test_client()
 
@@ -166,13 +165,13 @@ def test_redis_stopped_then_restarted_limits_go_to_memory_and_back(app, entra_en
 
 
 @pytest.mark.skipif(not PrivateRedis.available(), reason="redis-server is not installed")
-def test_hung_redis_costs_at_most_the_socket_timeout_then_carries_on(app, entra_env):
+def test_hung_redis_costs_at_most_the_socket_timeout_then_carries_on(make_app, app, entra_env):
     """Redis that accepts connections but never answers (SIGSTOP): bounded wait, then memory."""
     redis = PrivateRedis()
     redis.start()
     saved = limiter.enabled
     try:
-        application = create_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url))
+        application = make_app(dict(entra_env, RATELIMIT_ENABLED="true", REDIS_URL=redis.url))
         client = application.test_client()
         form = {"grant_type": "refresh_token", "refresh_token": "x" * 43}
         assert client.post("/auth/token", data=form).status_code == 400

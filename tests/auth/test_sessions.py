@@ -51,10 +51,8 @@ def test_reuse_of_spent_token_revokes_the_family(entra_app, eclient, idp):
         assert family.revoked_reason == "refresh_reuse"
 
 
-def test_reuse_grace_window(entra_app, idp, base_env, entra_env, movable_clock):
-    from mobile_service import create_app
-
-    grace_app = create_app(dict(entra_env, REFRESH_REUSE_GRACE_SECONDS="30"))
+def test_reuse_grace_window(make_app, entra_app, idp, base_env, entra_env, movable_clock):
+    grace_app = make_app(dict(entra_env, REFRESH_REUSE_GRACE_SECONDS="30"))
     grace_app.extensions["entra_key_client"] = entra_app.extensions["entra_key_client"]
     client = grace_app.test_client()
     user = register(grace_app)
@@ -68,11 +66,9 @@ def test_reuse_grace_window(entra_app, idp, base_env, entra_env, movable_clock):
         db.engine.dispose()
 
 
-def test_idle_expiry(entra_app, idp, entra_env, movable_clock):
+def test_idle_expiry(make_app, entra_app, idp, entra_env, movable_clock):
     # With the defaults idle (12 h) equals the absolute lifetime; a shorter idle still applies.
-    from mobile_service import create_app
-
-    idle_app = create_app(dict(entra_env, REFRESH_IDLE_SECONDS="7200"))
+    idle_app = make_app(dict(entra_env, REFRESH_IDLE_SECONDS="7200"))
     idle_app.extensions["entra_key_client"] = entra_app.extensions["entra_key_client"]
     client = idle_app.test_client()
     body = exchange(client, idp.token_for(register(idle_app))).get_json()
@@ -159,15 +155,13 @@ def test_rfc6750_challenges(entra_app, eclient, idp):
     assert response.status_code == 401
 
 
-def test_role_restricted_route_answers_403_insufficient_scope(entra_app, entra_env, idp):
+def test_role_restricted_route_answers_403_insufficient_scope(make_app, entra_app, entra_env, idp):
     from flask import Blueprint
 
     from auth import require_auth
 
     # A throw-away app with one admin-only route (the real ones belong to other modules).
-    from mobile_service import create_app
-
-    restricted = create_app(entra_env)
+    restricted = make_app(entra_env)
     bp = Blueprint("admin_only", __name__)
 
     @bp.get("/test/admin-only")

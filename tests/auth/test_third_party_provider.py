@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from mobile_service import create_app
 from mobile_service.extensions import db
 from tests.auth.support import exchange, register
 
@@ -59,11 +58,11 @@ def provider():
         process.stderr.close()
 
 
-def test_third_party_provider_token_is_exchanged(app, base_env, provider):
+def test_third_party_provider_token_is_exchanged(make_app, app, base_env, provider):
     # Only environment variables point the service at the provider: no code path differs.
     env = dict(base_env, AUTH_MODE="entra", OIDC_METADATA_URL=f"{provider['url']}/.well-known/openid-configuration",
                ENTRA_TENANT_IDS=TENANT, ENTRA_API_AUDIENCES=AUDIENCE, ENTRA_ALLOWED_CLIENT_IDS=CLIENT)
-    service = create_app(env)
+    service = make_app(env)
     try:
         user = register(service, "csw", bound=False, email="third.party@dcfs.lacounty.gov")
         issued = requests.post(f"{provider['url']}/token", data={"grant_type": "client_credentials",
@@ -82,7 +81,7 @@ def test_third_party_provider_token_is_exchanged(app, base_env, provider):
             bound = db.session.get(User, user.id)
             assert (bound.entra_tenant_id, bound.entra_object_id) == (TENANT, provider["oid"])
         # The same provider's token for another audience is still refused.
-        wrong = create_app(dict(env, ENTRA_API_AUDIENCES="api://someone-else"))
+        wrong = make_app(dict(env, ENTRA_API_AUDIENCES="api://someone-else"))
         refused = exchange(wrong.test_client(), subject)
         assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_request"
         with wrong.app_context():

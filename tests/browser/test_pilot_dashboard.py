@@ -50,16 +50,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _seed(env: dict[str, str]) -> str:
+def _seed(make_app, env: dict[str, str]) -> str:
     """Migrate a fresh SQLite database and insert a running pilot; return a coordinator app token."""
     from flask_migrate import upgrade
 
-    from mobile_service import create_app
     from mobile_service.extensions import db
     from mobile_service.models import Feedback, IssueReport, PilotCohort, UsageEvent
     from tests.factories import app_token_for, make_user
 
-    app = create_app(env)
+    app = make_app(env)
     with app.app_context():
         upgrade()
         tz = ZoneInfo(app.config["PILOT_TIMEZONE"])

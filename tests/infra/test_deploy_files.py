@@ -81,12 +81,11 @@ def test_gunicorn_hooks_reset_and_clean_the_metrics_directory(tmp_path, monkeypa
     assert remaining == ["counter_4242.db"]   # counters survive a worker; its live gauges do not
 
 
-def test_post_fork_gives_each_worker_fresh_database_pools(tmp_path, monkeypatch, base_env, app):
-    from mobile_service import create_app
+def test_post_fork_gives_each_worker_fresh_database_pools(make_app, tmp_path, monkeypatch, base_env, app):
     from mobile_service.extensions import db
 
     cfg = _gunicorn_settings(tmp_path, monkeypatch)
-    preloaded = create_app(base_env)
+    preloaded = make_app(base_env)
     with preloaded.app_context():
         engine = db.engine
         with engine.connect() as conn:   # a connection the master would have pooled

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from mobile_service import create_app, metrics
+from mobile_service import metrics
 
 METRICS_TOKEN = "metrics-test-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def token_app(base_env, app):
+def token_app(make_app, base_env, app):
     """A second app on the same database with METRICS_TOKEN configured."""
-    return create_app({**base_env, "METRICS_TOKEN": METRICS_TOKEN})
+    return make_app({**base_env, "METRICS_TOKEN": METRICS_TOKEN})
 
 
 def _scrape(client, **kwargs) -> str:

@@ -60,15 +60,13 @@ def bearer(app, people, token_for):
 
 
 @pytest.fixture(scope="session")
-def dev_app(app, base_env):
+def dev_app(make_app, app, base_env):
     """The same database served with AUTH_MODE=dev, for the dashboard's development sign-in."""
-    from mobile_service import create_app
-
     env = dict(base_env, AUTH_MODE="dev", APP_ENV="development")
     env.pop("ENTRA_TENANT_IDS", None)
     env.pop("ENTRA_API_AUDIENCES", None)
     env.pop("OIDC_METADATA_URL", None)
-    application = create_app(env)
+    application = make_app(env)
     yield application
     with application.app_context():
         db.engine.dispose()  # its own pool: close it before the database is dropped
