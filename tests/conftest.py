@@ -188,10 +188,10 @@ class ServiceClock:
         self._patch.setattr(clock, "utcnow", lambda: self.now)
         return instant
 
-    def advance(self, delta: dt.timedelta) -> dt.datetime:
-        """Move a frozen ``clock.utcnow`` on by ``delta``."""
+    def advance(self, delta: dt.timedelta | None = None, **parts: float) -> dt.datetime:
+        """Move a frozen ``clock.utcnow`` on by ``delta`` (or ``timedelta(**parts)``)."""
         assert self.now is not None, "freeze the clock first"
-        self.now += delta
+        self.now += delta if delta is not None else dt.timedelta(**parts)
         return self.now
 
     def fix_today(self, day: dt.date) -> dt.date:

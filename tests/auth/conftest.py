@@ -3,14 +3,14 @@ whose RSA keys are generated here, an app configured to use it only through envi
 variables, and a movable service clock."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from mobile_service import clock
 from mobile_service.extensions import db
-from tests.auth.support import API_AUDIENCE, MOBILE_CLIENT, TENANT, IdP, MovableClock
+from tests.auth.support import API_AUDIENCE, MOBILE_CLIENT, TENANT, IdP
 
 
 @pytest.fixture(scope="session")
@@ -72,10 +72,9 @@ def ectx(entra_app) -> Iterator[None]:
 
 
 @pytest.fixture
-def movable_clock(monkeypatch) -> MovableClock:
-    """The service clock, starting at real time, moved forward by tests."""
-    holder = MovableClock()
-    monkeypatch.setattr(clock, "utcnow", lambda: holder.now)
-    return holder
+def movable_clock(service_clock):
+    """The service clock, starting at real time, moved forward by tests (``advance(minutes=...)``)."""
+    service_clock.freeze(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return service_clock
 
 

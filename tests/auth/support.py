@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import time
 import uuid
@@ -121,14 +120,6 @@ class IdP:
 
 
 DROP = object()
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 def exchange(client, token: str, **extra: str):

@@ -151,12 +151,8 @@ def test_dashboard_refuses_field_roles_and_unknown_users(dev_app):
     assert client.get("/pilot-probe").status_code == 302
 
 
-def test_dashboard_session_ends_on_deactivation_role_change_and_idle(dev_app, monkeypatch):
-    from mobile_service import clock
-    from tests.auth.support import MovableClock
-
-    moving = MovableClock()
-    monkeypatch.setattr(clock, "utcnow", lambda: moving.now)
+def test_dashboard_session_ends_on_deactivation_role_change_and_idle(dev_app, movable_clock):
+    moving = movable_clock
     admin = add_user(dev_app, "admin")
 
     def signed_in_client():

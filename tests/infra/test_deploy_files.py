@@ -247,7 +247,16 @@ def test_nginx_buffers_limits_and_logs_without_query_strings():
 def test_dockerfile_copies_every_application_package():
     text = (ROOT / "Dockerfile").read_text()
     packages = sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
-                      if p.parent.name not in ("tests", "bench") and not p.parent.name.startswith("."))
+                      if p.parent.name not in ("tests", "bench", "tools") and not p.parent.name.startswith("."))
     for package in packages:
         assert f"COPY --chown=root:root {package} ./{package}" in text, f"the image lacks {package}/"
     assert "COPY --chown=root:root wsgi.py" in text
+
+
+def test_the_image_ships_no_development_tools():
+    """The seed generator (tools/) and Faker are for development checkouts only."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert "tools" not in text.split("COPY --chown=root:root mobile_service", 1)[1]
+    requirements = (ROOT / "requirements.txt").read_text().lower()
+    assert "faker" not in requirements
+    assert "faker==" in (ROOT / "requirements-dev.txt").read_text().lower()

@@ -17,10 +17,9 @@ REAL_UTCNOW = clock.utcnow  # the dev issuer's Entra-shaped tokens are checked a
 
 
 @pytest.fixture
-def pilot_clock(monkeypatch) -> dt.datetime:
+def pilot_clock(service_clock) -> dt.datetime:
     """Freeze the service clock at noon Pacific on pilot day 15."""
-    monkeypatch.setattr(clock, "utcnow", lambda: PILOT_NOW)
-    return PILOT_NOW
+    return service_clock.freeze(PILOT_NOW)
 
 
 @pytest.fixture
