@@ -82,7 +82,7 @@ def _apply(parsed: list[tuple], existing: dict[str, User]) -> Counts:
     now, today = clock.utcnow(), clock.today()
     new_rows, updates, changed_fields = [], [], {}
     deactivated: list[int] = []
-    for line, email, name, role, employee_id, office, _sup, cohort, active in parsed:
+    for _line, email, name, role, employee_id, office, _sup, cohort, active in parsed:
         values = {"display_name": name, "role": role, "dcfs_employee_id": employee_id, "office": office,
                       "pilot_cohort": cohort, "active": active}
         user = existing.get(email)

@@ -170,8 +170,9 @@ def _csv(response) -> list[dict[str, str]]:
 
 
 def test_csv_exports(client, app, bearer, seeded):
-    get = lambda t: client.get(f"/api/v1/pilot/export/{t}.csv?cohort=pomona-2026",
-                               headers=bearer("coordinator"))
+    def get(table):
+        return client.get(f"/api/v1/pilot/export/{table}.csv?cohort=pomona-2026", headers=bearer("coordinator"))
+
     participants = _csv(get("participants"))
     assert {p["display_name"] for p in participants} >= {"Casey Worker", "Robin Field", "Sam Supervisor"}
     assert "email" not in participants[0]

@@ -173,10 +173,7 @@ class StudentFactory:
         district = rng.weighted(DISTRICTS, DISTRICT_CUM)
         office = rng.choice(district.offices)
         active = rng.random() < ACTIVE_SHARE
-        if active:
-            case_type = rng.weighted(ACTIVE_TYPES, ACTIVE_CUM)
-        else:
-            case_type = rng.weighted(INACTIVE_TYPES, INACTIVE_CUM)
+        case_type = rng.weighted(ACTIVE_TYPES, ACTIVE_CUM) if active else rng.weighted(INACTIVE_TYPES, INACTIVE_CUM)
         last = self.pools.last(rng, hispanic)
         holder = self.rights_holder(last, hispanic) if rng.random() < 0.85 else None
         return _Family(min(size, remaining), last, hispanic, district, office, self.wf.assign(rng, office),
