@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import BigInteger, String, bindparam, func, insert, select, true
@@ -26,6 +26,7 @@ from mobile_service import clock
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent
+from mobile_service.scoping import PrincipalLike
 
 log = logging.getLogger("mobile_service.security")
 
@@ -81,11 +82,6 @@ def _list_statement():
 
 
 _INSERT_LIST = _list_statement()
-
-
-class PrincipalLike(Protocol):
-    user_id: int
-    role: str
 
 
 def _row(principal: PrincipalLike | None, action: str, *, student_id: int | None, ssid: str | None,

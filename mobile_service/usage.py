@@ -6,8 +6,6 @@ it with the rest of the request.
 """
 from __future__ import annotations
 
-from typing import Protocol
-
 from flask import has_request_context, request
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import UsageEvent
+from mobile_service.scoping import PrincipalLike
 
 EVENTS = {
     "sign_in": "successful token exchange (first one activates a participant)",
@@ -32,11 +31,6 @@ EVENTS = {
 
 # Built once and executed with the row as parameters (no per-call construction; see audit.py).
 _INSERT = insert(UsageEvent.__table__)
-
-
-class PrincipalLike(Protocol):
-    user_id: int
-    role: str
 
 
 def client_info() -> tuple[str | None, str | None]:

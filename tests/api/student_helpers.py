@@ -1,21 +1,17 @@
-"""Builders and fixtures shared by the student search/record tests (imported, not a conftest)."""
+"""Builders shared by the student search/record tests (audit and usage rows: ``caseload_helpers``)."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from mobile_service.extensions import db
 from mobile_service.models import (
     AttendanceSummary,
-    AuditEvent,
     CaseloadEntry,
     Enrollment,
     ProgressMark,
     ProgressReport,
     SourceLoad,
-    UsageEvent,
 )
 
 # "Today" for the record tests. Only ``clock.today`` is fixed; ``clock.utcnow`` (token times,
@@ -24,11 +20,6 @@ TODAY = dt.date(2026, 10, 15)
 STUDENT_ROUTES = ("", "/enrollments", "/attendance", "/progress-reports")
 ROUTE_ACTIONS = {"": "student.view", "/enrollments": "student.enrollments.view",
                  "/attendance": "student.attendance.view", "/progress-reports": "student.progress_reports.view"}
-
-
-def bearer(token: str) -> dict[str, str]:
-    """The Authorization header for an app token."""
-    return {"Authorization": f"Bearer {token}"}
 
 
 def add_to_caseload(user, student, **overrides) -> CaseloadEntry:
@@ -87,22 +78,3 @@ def source_load(source: str, loaded_at: dt.datetime) -> SourceLoad:
     db.session.flush()
     return row
 
-
-def audit_rows(app, action: str | None = None) -> list[AuditEvent]:
-    """Audit rows written so far (optionally of one action), oldest first."""
-    with app.app_context():
-        stmt = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            stmt = stmt.where(AuditEvent.action == action)
-        rows = list(db.session.execute(stmt).scalars())
-        db.session.expunge_all()
-        return rows
-
-
-def usage_rows(app, event: str) -> list[UsageEvent]:
-    """Usage events of one kind written so far."""
-    with app.app_context():
-        rows = list(db.session.execute(select(UsageEvent).where(UsageEvent.event == event)
-                                       .order_by(UsageEvent.id)).scalars())
-        db.session.expunge_all()
-        return rows

@@ -14,7 +14,8 @@ import pytest
 
 from mobile_service import clock
 from mobile_service.extensions import db
-from tests.api.student_helpers import attendance_row, bearer, enroll
+from tests.api.caseload_helpers import bearer
+from tests.api.student_helpers import attendance_row, enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_user
 
 D = dt.date

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mobile_service.extensions import db, limiter
-from tests.api.student_helpers import audit_rows, bearer
+from tests.api.caseload_helpers import audit_rows, bearer
 from tests.factories import app_token_for, make_student, make_user
 
 URL = "/api/v1/students/search"

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
-from tests.api.student_helpers import bearer
+from tests.api.caseload_helpers import bearer
 from tests.factories import app_token_for, make_student, make_user
 
 URL = "/api/v1/students/search"

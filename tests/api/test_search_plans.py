@@ -15,7 +15,8 @@ from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
 from mobile_service.models import Student
-from tests.api.student_helpers import add_to_caseload, bearer, enroll
+from tests.api.caseload_helpers import bearer
+from tests.api.student_helpers import add_to_caseload, enroll
 from tests.factories import app_token_for, make_school, make_student, make_user
 
 CASES = {

@@ -16,7 +16,8 @@ import pytest
 
 from mobile_service.extensions import db
 from mobile_service.models import FOSTER_INACTIVE
-from tests.api.student_helpers import add_to_caseload, audit_rows, bearer, enroll
+from tests.api.caseload_helpers import audit_rows, bearer
+from tests.api.student_helpers import add_to_caseload, enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
 URL = "/api/v1/students/search"

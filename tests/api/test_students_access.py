@@ -10,14 +10,8 @@ from mobile_service import audit as audit_module
 from mobile_service import usage as usage_module
 from mobile_service.extensions import db
 from mobile_service.models import new_student_key
-from tests.api.student_helpers import (
-    ROUTE_ACTIONS,
-    STUDENT_ROUTES,
-    add_to_caseload,
-    audit_rows,
-    bearer,
-    usage_rows,
-)
+from tests.api.caseload_helpers import audit_rows, bearer, usage_rows
+from tests.api.student_helpers import ROUTE_ACTIONS, STUDENT_ROUTES, add_to_caseload
 from tests.factories import app_token_for, make_case, make_student, make_supervision, make_user
 
 BASE = "/api/v1/students/"

@@ -7,15 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from mobile_service.extensions import db
-from tests.api.student_helpers import (
-    STUDENT_ROUTES,
-    attendance_row,
-    audit_rows,
-    bearer,
-    enroll,
-    progress_report,
-    source_load,
-)
+from tests.api.caseload_helpers import audit_rows, bearer
+from tests.api.student_helpers import STUDENT_ROUTES, attendance_row, enroll, progress_report, source_load
 from tests.factories import app_token_for, make_case, make_school, make_student, make_user
 
 UTC = dt.UTC

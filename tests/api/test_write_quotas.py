@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from mobile_service.extensions import db, limiter
 from mobile_service.models import CaseloadEntry, Feedback, IssueReport
-from tests.api.student_helpers import audit_rows, bearer
+from tests.api.caseload_helpers import audit_rows, bearer
 from tests.factories import app_token_for, make_student, make_user
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from bench.drills.redis_proc import PrivateRedis
 from mobile_service.extensions import db, limiter
 from mobile_service.models import CaseloadEntry, Feedback
-from tests.api.student_helpers import audit_rows, bearer
+from tests.api.caseload_helpers import audit_rows, bearer
 from tests.auth.support import exchange, refresh, register
 from tests.factories import app_token_for, make_student, make_user
 
