@@ -136,7 +136,14 @@ def _dispose_extra_apps() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
-    """Give every test that uses the app an empty database; dispose apps a test built."""
+    """Give every test that uses the app an empty database; dispose apps a test built.
+
+    Pilot ``request`` events a test left buffered (an app built with batching on) are dropped:
+    the per-process timer would write them later, into another test's database.
+    """
+    from mobile_service.pilot import request_events
+
+    request.addfinalizer(request_events._buffer.take)
     if "app" not in request.fixturenames:
         yield
         _dispose_extra_apps()

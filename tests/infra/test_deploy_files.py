@@ -252,3 +252,15 @@ def test_dockerfile_copies_every_application_package():
     for package in packages:
         assert f"COPY --chown=root:root {package} ./{package}" in text, f"the image lacks {package}/"
     assert "COPY --chown=root:root wsgi.py" in text
+
+
+def test_the_fleet_shares_rate_limits_through_redis():
+    """Issue 18: several pods need REDIS_URL (production refuses to start without it) and do not
+    claim to be a single instance."""
+    config = _kind("ConfigMap")[0]["data"]
+    assert config["SINGLE_INSTANCE"] == "false"
+    (deployment,) = _kind("Deployment")
+    assert deployment["spec"]["replicas"] > 1 or _kind("HorizontalPodAutoscaler")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container.get("env", [])}
+    assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["key"] == "REDIS_URL"
