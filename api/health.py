@@ -7,7 +7,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, jsonify, send_from_directory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from mobile_service.extensions import db
 
@@ -31,19 +31,60 @@ def add_degraded_check(app: Flask, name: str, check: ReadinessCheck) -> None:
 
 
 def database_check() -> str | None:
-    """Check that the database answers and its schema is at the migrations' head."""
+    """Check that the database answers and its schema serves this code (at or ahead of its head)."""
     try:
         current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        head = current_app.extensions.get("migrations_head")
+        known = current_app.extensions.get("migrations_known") or frozenset()
+        recorded = None
+        if head and current != head and current not in known:
+            recorded = _recorded_history_has(head)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with a reason
         db.session.rollback()
         log.warning("readiness: database check failed", extra={"error_class": type(exc).__name__})
         return "database unreachable or not migrated"
     finally:
         db.session.remove()
-    head = current_app.extensions.get("migrations_head")
-    if head and current != head:
-        return f"database schema at {current}, migrations head is {head}"
-    return None
+    return schema_verdict(current, head, known, recorded)
+
+
+def schema_verdict(current: str | None, head: str | None, known: frozenset[str],
+                   head_recorded: bool | None) -> str | None:
+    """None when a database at ``current`` serves code whose migrations end at ``head``, else why not.
+
+    Expand, then contract (infra/RUNBOOK.md): a migration only adds what old code ignores, so
+    a pod stays ready while the database is at its head or AHEAD of it, as long as this code's
+    migrations are a prefix of the database's history. History is linear, so a revision this
+    code knows, other than its head, is behind (not ready: its tables may be missing); an
+    unknown revision is ahead only if the database recorded our head on the way there
+    (``alembic_version_history``, kept by the migrations' env.py), else it is another history.
+    """
+    if not head or current == head:
+        return None
+    if current is None:
+        return f"database schema not migrated, this code needs {head}"
+    if current in known:
+        return f"database schema at {current} is behind this code's head {head}"
+    if head_recorded:
+        return None
+    return f"database schema at {current} is unknown and its history does not include this code's head {head}"
+
+
+def _recorded_history_has(revision: str) -> bool:
+    """Whether the database's applied-revision history holds ``revision`` (False without the table)."""
+    if not inspect(db.session.connection()).has_table("alembic_version_history"):
+        return False
+    found = db.session.execute(text("SELECT 1 FROM alembic_version_history WHERE revision = :r"),
+                               {"r": revision}).first()
+    return found is not None
+
+
+def _status(checks: dict[str, ReadinessCheck]) -> dict[str, dict[str, str | bool]]:
+    out: dict[str, dict[str, str | bool]] = {}
+    for name, check in checks.items():
+        reason = check()
+        out[name] = {"ok": False, "reason": reason} if reason else {"ok": True}
+    return out
 
 
 @bp.get("/healthz")
@@ -82,6 +123,27 @@ def _run(checks: dict[str, ReadinessCheck]) -> dict[str, str]:
         if reason:
             reasons[name] = reason
     return reasons
+
+
+@bp.get("/healthz/details")
+def healthz_details():
+    """Report every check by name, degraded dependencies and the identity provider: for operators, no secrets.
+
+    Always 200 (the verdict is ``/readyz``'s); the identity provider is reported here and in
+    ``/metrics`` but never pulls the pod: cached keys keep serving sign-ins, app tokens need it not at all.
+    """
+    readiness = _status(current_app.extensions.get("readiness_checks", {}))
+    degraded = _status(current_app.extensions.get("degraded_checks", {}))
+    details = {name: reporter() for name, reporter in current_app.extensions.get("health_details", {}).items()}
+    failing = any(not c["ok"] for c in readiness.values())
+    status = "unavailable" if failing else ("degraded" if any(not c["ok"] for c in degraded.values()) else "ready")
+    return jsonify(status=status, readiness=readiness, degraded=degraded,
+                   migrations={"code_head": current_app.extensions.get("migrations_head")}, **details)
+
+
+def add_health_detail(app: Flask, name: str, reporter: Callable[[], dict]) -> None:
+    """Register a PII- and secret-free summary shown under ``name`` in ``/healthz/details``."""
+    app.extensions.setdefault("health_details", {})[name] = reporter
 
 
 @bp.get("/docs")

@@ -19,8 +19,8 @@ def init_app(app: Flask) -> None:
     issuer's key in AUTH_MODE=dev, otherwise fed by OpenID discovery) and the MSAL holder. All
     live in ``app.extensions`` so tests can replace them.
     """
-    from api.health import add_degraded_check, add_readiness_check
-    from auth import routes, web
+    from api.health import add_degraded_check, add_health_detail, add_readiness_check
+    from auth import provider_health, routes, web
     from auth.graph import MsalClient
     from auth.jwks import KeyClient
     from auth.keys import build_keyring
@@ -42,8 +42,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(web.bp)
     app.add_template_global(web.csrf_token, "csrf_token")
+    # Readiness is this pod's own signing key; the identity provider is reported, never a
+    # failed probe (issue 18): its cached keys keep serving, app tokens never need it.
     add_readiness_check(app, "signing_keys", _signing_keys_check(app))
-    add_degraded_check(app, "identity_provider", lambda: app.extensions["entra_key_client"].degraded())
+    add_degraded_check(app, "identity_provider",
+                       lambda: provider_health.degraded_reason(app.extensions.get("entra_key_client")))
+    add_health_detail(app, "identity_provider", lambda: provider_health.status(app.extensions.get("entra_key_client")))
+    app.extensions.setdefault("metrics_refreshers", []).append(lambda: provider_health.refresh_gauges(app))
 
 
 def build_key_client(cfg):
@@ -61,10 +66,7 @@ def _signing_keys_check(app: Flask):
         ring = app.extensions.get("app_token_keyring")
         if ring is None or ring.signing_key is None:
             return "app-token signing key not loaded"
-        client = app.extensions.get("entra_key_client")
-        if client is None:
-            return "identity provider key client missing"
-        return client.readiness()
+        return None
 
     return check
 

@@ -53,6 +53,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     api_package.register(app)
     add_readiness_check(app, "database", database_check)
     app.extensions["migrations_head"] = _migrations_head()
+    app.extensions["migrations_known"] = _migration_revisions()
     errors.register_error_handlers(app)
 
     from mobile_service import cli
@@ -107,3 +108,16 @@ def _migrations_head() -> str | None:
         return ScriptDirectory.from_config(cfg).get_current_head()
     except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
         return None
+
+
+def _migration_revisions() -> frozenset[str]:
+    """Every revision this code's migrations define (readiness tells "behind" from "ahead" with it)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    try:
+        return frozenset(script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions())
+    except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
+        return frozenset()
