@@ -115,3 +115,14 @@ def test_every_schema_and_body_has_an_example_that_validates(client):
                 assert not errors, (method, path, where, media_type, errors)
                 bodies += 1
     assert bodies > 150
+
+
+def test_docs_page_serves_swagger_ui_5_locally(client):
+    with client.get("/docs/assets/swagger-ui-bundle.js") as bundle:
+        assert bundle.status_code == 200
+        assert re.search(rb'PACKAGE_VERSION:"5\.\d+\.\d+"', bundle.data), "Swagger UI 5 reads OpenAPI 3.1"
+    with client.get("/docs/assets/swagger-ui.css") as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"
+    # Only the files the page uses are served from the package (not its editor bundles).
+    missing = client.get("/docs/assets/swagger-editor-bundle.js")
+    assert missing.status_code == 404 and missing.mimetype == PROBLEM_CONTENT_TYPE
