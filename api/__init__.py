@@ -22,7 +22,7 @@ RESOURCE_MODULES: tuple[str, ...] = (
 
 def register(app: Flask) -> None:
     """Register the health/docs routes and every resource blueprint."""
-    from api import health
+    from api import health, plain_routes_doc
     from mobile_service.extensions import api as smorest_api
 
     app.register_blueprint(health.bp)
@@ -31,3 +31,4 @@ def register(app: Flask) -> None:
         smorest_api.register_blueprint(module.blp)
         if hasattr(module, "init_app"):  # hooks and plain blueprints a resource brings along
             module.init_app(app)
+    plain_routes_doc.document(smorest_api.spec, app)  # OAuth, JWKS, probes and the HTML dashboard

@@ -1,20 +1,25 @@
 """Liveness and readiness probes, and the API docs page: the only unauthenticated routes."""
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, jsonify, send_from_directory
 from sqlalchemy import inspect, text
 
+from mobile_service.errors import problem_response
 from mobile_service.extensions import db
 
 log = logging.getLogger("mobile_service.health")
 bp = Blueprint("health", __name__)
 DOCS_DIR = Path(__file__).parent / "docs_assets"
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "docs"
+# Swagger UI 5 (reads OpenAPI 3.1) as shipped in the pinned swagger-ui-py package's static/ folder.
+# Located, not imported: the package's own Python handlers (and their PyYAML import) are not used.
+SWAGGER_UI_DIR = Path(importlib.util.find_spec("swagger_ui").submodule_search_locations[0]) / "static"
+SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"})
 
 # A readiness check returns None when fine, or a short PII-free reason.
 ReadinessCheck = Callable[[], "str | None"]
@@ -154,9 +159,11 @@ def docs():
 
 @bp.get("/docs/assets/<path:filename>")
 def docs_assets(filename: str):
-    """Serve Swagger UI's files from the swagger-ui-bundle package, and our init script."""
+    """Serve Swagger UI's files from the swagger-ui-py package, and our init script and styles."""
     if filename in ("init.js", "docs.css"):
         return send_from_directory(DOCS_DIR, filename)
     if filename == "mobile-integration.md":
         return send_from_directory(GUIDES_DIR, filename, mimetype="text/markdown")
-    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+    if filename in SWAGGER_UI_FILES:
+        return send_from_directory(SWAGGER_UI_DIR, filename)
+    return problem_response(404, "No such documentation asset.")
