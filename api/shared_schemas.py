@@ -11,12 +11,15 @@ from api.fields import Text, UTCDateTimeField
 class ProblemSchema(Schema):
     """RFC 9457 problem details, as every error of the API is rendered."""
 
-    type = fields.String(required=True, metadata={"description": "Stable URI naming the kind of problem"})
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String(required=True)
-    request_id = fields.String(allow_none=True, metadata={"description": "Also in X-Request-ID and the logs"})
-    errors = fields.Dict(metadata={"description": "Validation errors by location and field"})
+    type = fields.String(required=True, metadata={"description": "Stable URI naming the kind of problem",
+                                                  "example": "https://mobile.eps.lacoe.edu/problems/not-found"})
+    title = fields.String(required=True, metadata={"example": "Not found"})
+    status = fields.Integer(required=True, metadata={"example": 404})
+    detail = fields.String(required=True, metadata={"example": "No such resource, or it is outside your access."})
+    request_id = fields.String(allow_none=True, metadata={"description": "Also in X-Request-ID and the logs",
+                                                          "example": "4831f0578d284e0e9dce930dca4f6de0"})
+    errors = fields.Dict(metadata={"description": "Validation errors by location and field",
+                                   "example": {"json": {"last_name": ["Not a valid string."]}}})
 
 
 class FreshnessSchema(Schema):

@@ -1,6 +1,7 @@
 """The API's flask-smorest ``Api`` (problem+json errors, the bearer scheme) and ``Blueprint``."""
 from __future__ import annotations
 
+import http
 from typing import ClassVar
 
 import marshmallow as ma
@@ -8,8 +9,9 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
 
+from api.openapi_document import CompletionPlugin, shared_error_response
 from api.shared_schemas import ProblemSchema
-from mobile_service.errors import PROBLEM_CONTENT_TYPE, handle_http_exception
+from mobile_service.errors import handle_http_exception
 
 
 class Api(_Api):
@@ -21,13 +23,19 @@ class Api(_Api):
         """Render HTTP errors with the service's problem+json shape."""
         return handle_http_exception(error)
 
+    def _init_spec(self, **kwargs):
+        # The document is completed as it is built: error bodies, headers, examples.
+        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), CompletionPlugin()]
+        super()._init_spec(**kwargs)
+
     def _register_responses(self):
-        # Error responses are documented with the media type they are served with.
-        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
-        try:
-            super()._register_responses()
-        finally:
-            del self.DEFAULT_RESPONSE_CONTENT_TYPE
+        # flask-smorest's shared responses (one per status, plus DEFAULT_ERROR), registered lazily
+        # as it does, documented with the media type they are served with, an example and headers.
+        self.spec.components.schema("Problem", schema=ProblemSchema)
+        for status in http.HTTPStatus:
+            self.spec.components.response(status.name, shared_error_response(status, status.phrase), lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", shared_error_response("default", "Default error response"),
+                                      lazy=True)
         self.spec.components.security_scheme(
             "bearerAuth",
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",

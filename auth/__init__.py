@@ -6,7 +6,7 @@ from flask import Flask
 from auth.decorators import current_principal, require_auth
 from auth.dev_secrets import instance_secret
 from auth.principal import Principal
-from mobile_service.readiness import add_degraded_check, add_readiness_check
+from mobile_service.readiness import add_degraded_check, add_health_detail, add_readiness_check
 
 __all__ = ["Principal", "build_key_client", "current_principal", "init_app", "require_auth"]
 
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     issuer's key in AUTH_MODE=dev, otherwise fed by OpenID discovery) and the MSAL holder. All
     live in ``app.extensions`` so tests can replace them.
     """
+    from auth import provider_health
     from auth.graph import MsalClient
     from auth.jwks import KeyClient
     from auth.keys import build_keyring
@@ -36,8 +37,13 @@ def init_app(app: Flask) -> None:
                                         cfg["GRAPH_TIMEOUT_SECONDS"])
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _dev_secret_key(app)
+    # Readiness is this pod's own signing key; the identity provider is reported, never a
+    # failed probe (issue 18): its cached keys keep serving, app tokens never need it.
     add_readiness_check(app, "signing_keys", _signing_keys_check(app))
-    add_degraded_check(app, "identity_provider", lambda: app.extensions["entra_key_client"].degraded())
+    add_degraded_check(app, "identity_provider",
+                       lambda: provider_health.degraded_reason(app.extensions.get("entra_key_client")))
+    add_health_detail(app, "identity_provider", lambda: provider_health.status(app.extensions.get("entra_key_client")))
+    app.extensions.setdefault("metrics_refreshers", []).append(lambda: provider_health.refresh_gauges(app))
 
 
 def build_key_client(cfg):
@@ -55,10 +61,7 @@ def _signing_keys_check(app: Flask):
         ring = app.extensions.get("app_token_keyring")
         if ring is None or ring.signing_key is None:
             return "app-token signing key not loaded"
-        client = app.extensions.get("entra_key_client")
-        if client is None:
-            return "identity provider key client missing"
-        return client.readiness()
+        return None
 
     return check
 

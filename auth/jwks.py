@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKError, PyJWKSetError
 
+from auth import provider_health
 from mobile_service import clock
 
 log = logging.getLogger("mobile_service.auth.jwks")
@@ -176,6 +177,14 @@ class KeyClient:
         return (f"identity provider unreachable; serving last-known-good keys fetched {int(age)} s ago "
                 f"(valid up to {self.cache_seconds + self.stale_seconds} s)")
 
+    def key_age(self) -> float | None:
+        """Seconds since the held keys were fetched (by this worker or another), None without keys."""
+        return self._age()
+
+    def keys_usable(self) -> bool:
+        """True while the held keys may validate tokens (fresh, or last-known-good inside the window)."""
+        return bool(self.state.keys) and not self._expired_beyond_stale()
+
     def describe(self) -> dict[str, Any]:
         """A summary for logs and readiness (no key material)."""
         return {"keys": len(self.state.keys), "fetched_at": self.state.fetched_at,
@@ -226,10 +235,12 @@ class KeyClient:
             keys = _parse_keys(raw)
         except Exception as exc:  # noqa: BLE001 - network, HTTP, JSON and JWK errors all mean "keep old keys"
             self.state.last_error = type(exc).__name__
+            provider_health.record_fetch(False)
             log.warning("identity provider key fetch failed", extra={"event": "jwks_fetch", "outcome": "failed",
                                                                       "error_class": type(exc).__name__})
             return
         self.state = KeyState(keys=keys, issuer=issuer, jwks_uri=jwks_uri, fetched_at=now, attempted_at=now)
+        provider_health.record_fetch(True)
         log.info("identity provider keys fetched", extra={"event": "jwks_fetch", "outcome": "ok", "count": len(keys)})
         if self._store is not None:
             from auth.key_store import StoredKeys

@@ -3,12 +3,18 @@
 Look-up is by ``(tid, oid)`` only. A person pre-registered by e-mail (no Entra ids yet) is bound
 to the token's ``(tid, oid)`` once, at first sign-in, and the binding is audited; after that the
 e-mail is never used again, so a renamed or recycled address cannot take over an account.
+
+The binding is ONE conditional ``UPDATE ... WHERE entra_* IS NULL``, run before anything else
+touches the user's row: two first sign-ins racing on two pods serialise on that row lock, the
+loser's UPDATE matches nothing (PostgreSQL re-checks the condition after the winner commits)
+and it reads the winner's binding. One bind, one ``user.bind`` row. (The old ORM write flushed
+after the audit INSERT, whose foreign-key lock on the user row made the two writers deadlock.)
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from auth.entra import EntraIdentity
 from auth.oauth import OAuthError
@@ -35,6 +41,27 @@ def _unbound_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def _bind_by_email(identity: EntraIdentity) -> User | None:
+    """Bind the unbound user registered under the token's e-mail, exactly once; audit the bind."""
+    candidate = _unbound_by_email(identity.email)
+    if candidate is None:
+        return _by_entra_ids(identity.tenant_id, identity.object_id)  # bound since our first look
+    bound = db.session.execute(
+        update(User)
+        .where(User.id == candidate.id, User.entra_tenant_id.is_(None), User.entra_object_id.is_(None))
+        .values(entra_tenant_id=identity.tenant_id.lower(), entra_object_id=identity.object_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if bound == 1:
+        audit.record(None, "user.bind", user_id=candidate.id, role=candidate.role,
+                     details={"tenant_id": identity.tenant_id})
+        db.session.refresh(candidate)
+        return candidate
+    # A concurrent first sign-in bound the account first: read the winner's (committed) binding.
+    db.session.expire(candidate)
+    return _by_entra_ids(identity.tenant_id, identity.object_id)
+
+
 def resolve_user(identity: EntraIdentity, *, roles: Iterable[str] | None = None) -> User:
     """Find (or bind once) the registered user for a validated identity; refuse unknown/inactive.
 
@@ -42,12 +69,7 @@ def resolve_user(identity: EntraIdentity, *, roles: Iterable[str] | None = None)
     """
     user = _by_entra_ids(identity.tenant_id, identity.object_id)
     if user is None and identity.email:
-        user = _unbound_by_email(identity.email)
-        if user is not None:
-            user.entra_tenant_id = identity.tenant_id
-            user.entra_object_id = identity.object_id
-            audit.record(None, "user.bind", user_id=user.id, role=user.role,
-                         details={"tenant_id": identity.tenant_id})
+        user = _bind_by_email(identity)
     if user is None:
         raise OAuthError("invalid_request", NOT_ENROLLED, reason="not_enrolled")
     if not user.active:

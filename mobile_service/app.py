@@ -33,6 +33,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         manual_adds,
         me,
         pilot,
+        plain_routes_doc,
         students,
         supervisees,
     )
@@ -70,6 +71,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements, pilot):
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard
+    plain_routes_doc.document(smorest_api.spec, app)  # OAuth, JWKS, probes and the HTML dashboard in OpenAPI
 
     # Hooks, readiness and errors.
     request_events.init_app(app)  # the per-request usage event of the pilot metrics

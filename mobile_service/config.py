@@ -196,6 +196,9 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "PILOT_TIMEZONE": _timezone(env, "PILOT_TIMEZONE", "America/Los_Angeles"),
         # Rate limiting (flask-limiter reads RATELIMIT_*).
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Without Redis every process counts its own limits (3 pods allowed 40 of 40 searches
+        # against a limit of 20): production needs REDIS_URL unless this says one instance is meant.
+        "SINGLE_INSTANCE": _bool(env, "SINGLE_INSTANCE", False),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # Redis down (or hung): each call gives up within half a second and the limiter counts
         # in per-process memory until Redis answers again (mobile_service.ratelimit), so a
@@ -269,5 +272,8 @@ def validate(cfg: Mapping[str, Any]) -> None:
         problems.append("APP_TOKEN_ISSUER must be an https URL in production")
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if not cfg["REDIS_URL"] and not cfg["SINGLE_INSTANCE"]:
+        problems.append("REDIS_URL is required (rate limits shared by every instance), "
+                        "or SINGLE_INSTANCE=true if per-process limits on one instance are intended")
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))

@@ -34,6 +34,7 @@ def init_database(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     app.extensions["migrations_head"] = migrations_head()
+    app.extensions["migrations_known"] = migration_revisions()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -56,3 +57,16 @@ def migrations_head() -> str | None:
         return ScriptDirectory.from_config(cfg).get_current_head()
     except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
         return None
+
+
+def migration_revisions() -> frozenset[str]:
+    """Every revision this code's migrations define (readiness tells "behind" from "ahead" with it)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    try:
+        return frozenset(script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions())
+    except Exception:  # noqa: BLE001 - no migrations yet means nothing to compare
+        return frozenset()

@@ -272,6 +272,8 @@ def metrics_view() -> Response:
         return denied
     _refresh_pool_gauges()
     _maybe_refresh_rss(force=True)
+    for refresh in current_app.extensions.get("metrics_refreshers", ()):
+        refresh()  # gauges other layers own (identity-provider keys)
     if multiprocess_enabled():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)

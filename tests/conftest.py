@@ -121,6 +121,23 @@ def app(base_env) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture
+def blank_app(make_app, base_env, tmp_path):
+    """An app on its own empty database (a private one on PostgreSQL runs)."""
+    drop = None
+    if (PG_URL or "").startswith("postgres"):
+        url, drop = _private_pg_database(PG_URL)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrate.db'}"
+    application = make_app({**base_env, "DATABASE_URL": url})
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
 def _truncate_all() -> None:
     # DELETE, not TRUNCATE: PostgreSQL fsyncs new files on every TRUNCATE (~0.5 s a test).
     for table in reversed(Base.metadata.sorted_tables):
@@ -138,7 +155,14 @@ def _dispose_extra_apps() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
-    """Give every test that uses the app an empty database; dispose apps a test built."""
+    """Give every test that uses the app an empty database; dispose apps a test built.
+
+    Pilot ``request`` events a test left buffered (an app built with batching on) are dropped:
+    the per-process timer would write them later, into another test's database.
+    """
+    from mobile_service.pilot import request_events
+
+    request.addfinalizer(request_events._buffer.take)
     if "app" not in request.fixturenames:
         yield
         _dispose_extra_apps()

@@ -134,7 +134,8 @@ def test_production_refuses_missing_secrets():
 def test_production_refuses_dev_auth_mode(signing_key_pem):
     env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://db/x", "SECRET_KEY": "x" * 40,
            "APP_TOKEN_SIGNING_KEY": signing_key_pem, "ENTRA_TENANT_IDS": "t", "ENTRA_API_AUDIENCES": "a",
-           "ENTRA_ALLOWED_CLIENT_IDS": "c", "APP_TOKEN_ISSUER": "https://mobile.example", "AUTH_MODE": "dev"}
+           "ENTRA_ALLOWED_CLIENT_IDS": "c", "APP_TOKEN_ISSUER": "https://mobile.example", "AUTH_MODE": "dev",
+           "REDIS_URL": "redis://redis:6379/0"}
     with pytest.raises(ConfigError, match="AUTH_MODE=dev"):
         load_config(env)
     env["AUTH_MODE"] = "entra"

@@ -4,30 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select, text
 
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests import conftest
 from tests.factories import make_case, make_student, make_user
-
-
-@pytest.fixture
-def blank_app(make_app, base_env, tmp_path):
-    """An app on its own empty database (a private one on PostgreSQL runs)."""
-    drop = None
-    if (conftest.PG_URL or "").startswith("postgres"):
-        url, drop = conftest._private_pg_database(conftest.PG_URL)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrate.db'}"
-    application = make_app({**base_env, "DATABASE_URL": url})
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
 
 
 def test_existing_adds_get_expiry_and_state(blank_app):

@@ -19,6 +19,7 @@ class Announcements(MethodView):
     @require_auth()
     @blp.arguments(AnnouncementArgsSchema, location="query")
     @blp.response(200, AnnouncementListSchema)
+    @blp.doc(operationId="listAnnouncements")
     def get(self, args):
         """List current what's-new notes and known issues, newest first."""
         return service.current_announcements(**args)

@@ -23,6 +23,7 @@ class AccessHistory(MethodView):
     @blp.response(200, AccessHistoryPageSchema, description="Newest first; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description="No student with this SSID.")
+    @blp.doc(operationId="getStudentAccessHistory")
     def get(self, args, ssid: str):
         """List who accessed this student's record, when, what and on what basis (itself audited)."""
         return etag_response(service.access_history(current_principal(), ssid, **args), AccessHistoryPageSchema)

@@ -31,6 +31,7 @@ class Caseload(MethodView):
     @blp.arguments(CaseloadArgsSchema, location="query")
     @blp.response(200, CaseloadPageSchema, description="One summary card per student; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.doc(operationId="getCaseload")
     def get(self, args):
         """List my caseload: DCFS-assigned students plus those I added, minus those I removed."""
         return etag_response(service.list_caseload(current_principal(), **args), CaseloadPageSchema)
@@ -43,6 +44,7 @@ class Caseload(MethodView):
     @blp.alt_response(200, schema=CaseloadEntrySchema, description="Already on my caseload (no change).")
     @blp.alt_response(404, description="No student with this key (a malformed key answers the same).")
     @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
+    @blp.doc(operationId="addToCaseload")
     def post(self, body):
         """Add a student by the key of a card or search result; a reason is required unless the DCFS feed assigns them to me."""
         entry, created = service.add_to_caseload(current_principal(), **body)
@@ -65,6 +67,7 @@ class CaseloadStudent(MethodView):
     @blp.response(204, description="Removed, or was not on my caseload (idempotent).")
     @blp.alt_response(404, description="No such student, or outside my access.")
     @blp.alt_response(429, description="Too many caseload changes; retry after the Retry-After seconds")
+    @blp.doc(operationId="removeFromCaseload")
     def delete(self, body, student_key: str):
         """Remove a student from my caseload list (a DCFS assignment still allows access)."""
         service.remove_from_caseload(current_principal(), student_key=student_key, reason=(body or {}).get("reason"))

@@ -70,11 +70,7 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
         raise not_found()
     member = _membership(principal, student.id)
     if member is not None:
-        audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
-                     basis="dcfs_assignment" if member.assigned_in_feed else "caseload",
-                     details={"result": "already_on_caseload", "reason_given": reason is not None})
-        audit.commit()
-        return _entry_payload(student, member), False
+        return _already_on_caseload(principal, student, member, reason), False
     assigned = caseload_list.feed_assigned(principal, student.id)
     if not assigned and not reason:
         raise APIError(422, "A reason is required to add a student not assigned to you in the DCFS feed.",
@@ -99,13 +95,24 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
     try:
         audit.commit()
     except IntegrityError:
-        # A concurrent add won the one-open-entry index: answer as the idempotent repeat.
+        # A concurrent add won the one-open-entry index: answer as the idempotent repeat, and
+        # record the attempt like one (the rollback discarded this request's audit row).
         db.session.rollback()
         member = _membership(principal, student.id)
         if member is None:
             raise
-        return _entry_payload(student, member), False
+        return _already_on_caseload(principal, student, member, reason), False
     return _entry_payload(student, caseload_list.Membership(student.id, assigned, entry)), True
+
+
+def _already_on_caseload(principal: Principal, student: Student, member: caseload_list.Membership,
+                         reason: str | None) -> dict[str, Any]:
+    """Audit a repeated add of a student already on the list and answer with the entry as is."""
+    audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
+                 basis="dcfs_assignment" if member.assigned_in_feed else "caseload",
+                 details={"result": "already_on_caseload", "reason_given": reason is not None})
+    audit.commit()
+    return _entry_payload(student, member)
 
 
 def remove_from_caseload(principal: Principal, *, student_key: str, reason: str | None) -> None:

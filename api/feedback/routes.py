@@ -23,6 +23,7 @@ class FeedbackCollection(MethodView):
     @blp.arguments(FeedbackCreateSchema)
     @blp.response(201, FeedbackSchema, description="Saved.")
     @blp.alt_response(429, description="Too many reports; retry after the Retry-After seconds")
+    @blp.doc(operationId="submitFeedback")
     def post(self, body):
         """Send feedback: a 1-5 rating, a category, an optional comment and optional SUS answers."""
         return service.create_feedback(current_principal(), **body)

@@ -24,6 +24,7 @@ class Issues(MethodView):
     @blp.response(201, IssueSchema, description="Saved with status `new`.")
     @blp.alt_response(404, description="The SSID names no student within my caseload or assignments.")
     @blp.alt_response(429, description="Too many reports; retry after the Retry-After seconds")
+    @blp.doc(operationId="reportIssue")
     def post(self, body):
         """Report a problem or wrong data, optionally naming the failing request and the student."""
         return service.create_issue(current_principal(), **body)
@@ -36,6 +37,7 @@ class MyIssues(MethodView):
     @require_auth(roles=FIELD_ROLES)
     @blp.arguments(IssueArgsSchema, location="query")
     @blp.response(200, IssuePageSchema)
+    @blp.doc(operationId="listMyIssues")
     def get(self, args):
         """List my issue reports with their triage status, newest first."""
         return service.my_issues(current_principal(), **args)

@@ -22,6 +22,7 @@ class ManualAdds(MethodView):
     @blp.arguments(ManualAddArgsSchema, location="query")
     @blp.response(200, ManualAddPageSchema, description="Newest add first; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.doc(operationId="listManualAdds")
     def get(self, args):
         """List manual adds: worker, reason, age, expiry and review state (itself audited)."""
         return etag_response(service.manual_add_report(current_principal(), **args), ManualAddPageSchema)

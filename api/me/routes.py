@@ -12,6 +12,7 @@ blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in
 @blp.get("/me")
 @require_auth()
 @blp.response(200, MeSchema)
+@blp.doc(operationId="getMe")
 def me():
     """Return the signed-in user's profile, role, office, pilot cohort and supervisees."""
     return service.profile(current_principal())

@@ -37,6 +37,7 @@ class Cohorts(MethodView):
 
     @require_auth(roles=COORDINATORS)
     @blp.response(200, CohortListSchema)
+    @blp.doc(operationId="listPilotCohorts")
     def get(self):
         """List pilot cohorts, newest first, with enrolled participants."""
         return service.cohorts()
@@ -50,6 +51,7 @@ class Summary(MethodView):
     @blp.arguments(CohortArgsSchema, location="query")
     @blp.response(200, SummarySchema)
     @blp.alt_response(404, description="No such cohort (or no cohort at all).")
+    @blp.doc(operationId="getPilotSummary")
     def get(self, args):
         """Summarize one cohort: adoption, activity, feature use, feedback, SUS, issues, latency."""
         return service.pilot_summary(current_principal(), **args)
@@ -62,6 +64,7 @@ class Issues(MethodView):
     @require_auth(roles=COORDINATORS)
     @blp.arguments(IssueListArgsSchema, location="query")
     @blp.response(200, CoordinatorIssuePageSchema)
+    @blp.doc(operationId="listPilotIssues")
     def get(self, args):
         """List issue reports, newest first, filtered by status, kind and cohort."""
         return service.list_issues(current_principal(), **args)
@@ -76,6 +79,7 @@ class IssueById(MethodView):
     @blp.response(200, CoordinatorIssueSchema)
     @blp.alt_response(404, description="No such issue report.")
     @blp.alt_response(409, description="The status change is not allowed from the current status.")
+    @blp.doc(operationId="updatePilotIssue")
     def patch(self, body, issue_id: int):
         """Triage an issue: change its status and/or note."""
         return service.update_issue(current_principal(), issue_id=issue_id, **body)
@@ -88,6 +92,7 @@ class FeedbackList(MethodView):
     @require_auth(roles=COORDINATORS)
     @blp.arguments(FeedbackListArgsSchema, location="query")
     @blp.response(200, CoordinatorFeedbackPageSchema)
+    @blp.doc(operationId="listPilotFeedback")
     def get(self, args):
         """List feedback, newest first, filtered by category and cohort."""
         return service.list_feedback(current_principal(), **args)
@@ -99,6 +104,7 @@ class Announcements(MethodView):
 
     @require_auth(roles=COORDINATORS)
     @blp.response(200, AnnouncementAdminListSchema)
+    @blp.doc(operationId="listPilotAnnouncements")
     def get(self):
         """List every announcement, scheduled and expired ones included."""
         return {"items": announcements.all_announcements()}
@@ -106,6 +112,7 @@ class Announcements(MethodView):
     @require_auth(roles=COORDINATORS)
     @blp.arguments(AnnouncementCreateSchema)
     @blp.response(201, AnnouncementAdminSchema, description="Published (or scheduled).")
+    @blp.doc(operationId="publishPilotAnnouncement")
     def post(self, body):
         """Publish a what's-new note or a known issue (a future published_at schedules it)."""
         return announcements.publish(current_principal(), **body)
@@ -120,6 +127,7 @@ class Export(MethodView):
     @blp.response(200, description="A CSV attachment (header row, then one row per record).",
                   content_type="text/csv")
     @blp.alt_response(404, description="No such table or cohort.")
+    @blp.doc(operationId="exportPilotTable")
     def get(self, args, table: str):
         """Export a pilot table (participants, daily-metrics, feature-use, feedback, issues, announcements)."""
         return exports.export_csv(current_principal(), table=table, **args)

@@ -36,6 +36,7 @@ class StudentSearch(MethodView):
     @blp.response(200, schemas.SearchResponseSchema, example=schemas.SEARCH_EXAMPLE)
     @blp.alt_response(429, description="Too many searches; retry after the Retry-After seconds")
     @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="searchStudents")
     def post(self, criteria):
         """Search your scope by SSID, name and/or date of birth (AND); the exact lookup also finds others.
 
@@ -59,6 +60,7 @@ class StudentDemographics(MethodView):
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="getStudentDemographics")
     def get(self, student_key):
         """Demographics, current school and grade, and why you may see them."""
         return etag_response(service.demographics(current_principal(), student_key), schemas.DemographicsSchema)
@@ -73,6 +75,7 @@ class StudentEnrollments(MethodView):
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="getStudentEnrollments")
     def get(self, student_key):
         """Enrollment history, newest first, with mobility figures."""
         return etag_response(service.enrollments(current_principal(), student_key), schemas.EnrollmentsSchema)
@@ -87,6 +90,7 @@ class StudentAttendance(MethodView):
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="getStudentAttendance")
     def get(self, student_key):
         """Attendance per school year and school, with rate and chronic-absence flag."""
         return etag_response(service.attendance(current_principal(), student_key), schemas.AttendanceSchema)
@@ -101,6 +105,7 @@ class StudentProgressReports(MethodView):
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="getStudentProgressReports")
     def get(self, student_key):
         """Progress reports per term, newest first: courses, marks, credits, GPA, D/F count."""
         return etag_response(service.progress_reports(current_principal(), student_key), schemas.ProgressReportsSchema)

@@ -34,6 +34,7 @@ class Supervisees(MethodView):
     @blp.arguments(SuperviseeArgsSchema, location="query")
     @blp.response(200, SuperviseePageSchema, description="CSWs under my active supervision; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.doc(operationId="listSupervisees")
     def get(self, args):
         """List the CSWs I actively supervise, with caseload size and flagged adds."""
         return etag_response(service.list_supervisees(current_principal(), **args), SuperviseePageSchema)
@@ -47,6 +48,7 @@ class PendingAdds(MethodView):
     @blp.arguments(PendingAddArgsSchema, location="query")
     @blp.response(200, PendingAddPageSchema, description="Soonest to lapse first; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.doc(operationId="listPendingAdds")
     def get(self, args):
         """List the pending adds I review (SCSW: my supervisees'; admin: those of unsupervised workers)."""
         return etag_response(pending.pending_adds(current_principal(), **args), PendingAddPageSchema)
@@ -61,6 +63,7 @@ class ApproveAdd(MethodView):
     @blp.response(200, ReviewResultSchema, description="Approved: the access holds past the expiry.")
     @blp.alt_response(404, description="No such add, or not one I review.")
     @blp.alt_response(409, description="The add is no longer awaiting review (decided, lapsed or removed).")
+    @blp.doc(operationId="approvePendingAdd")
     def post(self, body, add_id: int):
         """Approve a pending add: the worker keeps access past its expiry."""
         return pending.review_add(current_principal(), add_id, approve=True, note=(body or {}).get("note"))
@@ -75,6 +78,7 @@ class DenyAdd(MethodView):
     @blp.response(200, ReviewResultSchema, description="Denied: the worker's access through the add ends now.")
     @blp.alt_response(404, description="No such add, or not one I review.")
     @blp.alt_response(409, description="The add is no longer awaiting review (decided, lapsed or removed).")
+    @blp.doc(operationId="denyPendingAdd")
     def post(self, body, add_id: int):
         """Deny a pending add: it leaves the worker's caseload and stops being a basis for access at once."""
         return pending.review_add(current_principal(), add_id, approve=False, note=(body or {}).get("note"))
@@ -89,6 +93,7 @@ class SuperviseeCaseload(MethodView):
     @blp.response(200, SupervisedCaseloadPageSchema, description="Read-only cards with flagged adds; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description="Not a CSW under my active supervision.")
+    @blp.doc(operationId="getSuperviseeCaseload")
     def get(self, args, user_id: int):
         """Show a supervisee's caseload, read-only (404 unless I actively supervise them)."""
         return etag_response(service.supervisee_caseload(current_principal(), user_id, **args),

@@ -1,12 +1,33 @@
 """Alembic environment: runs migrations on the app's engine with the models' metadata."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
 from mobile_service.models import Base
 
 config = context.config
+# Written by migration 0010 and kept here after each step: the revisions this database applied.
+HISTORY = sa.table("alembic_version_history", sa.column("revision", sa.String))
+
+
+def record_revision(ctx, step, heads, run_args) -> None:
+    """Keep ``alembic_version_history`` in step: add an applied revision, remove a reverted one.
+
+    ``/readyz`` of an older pod reads it to accept a database ahead of its code (see
+    infra/RUNBOOK.md, "Expand, then contract"). Before 0010 (and after its downgrade) the table
+    is absent and nothing is recorded.
+    """
+    connection = ctx.connection
+    if connection is None or not sa.inspect(connection).has_table("alembic_version_history"):
+        return
+    for rev in step.up_revision_ids:
+        known = connection.execute(sa.select(HISTORY.c.revision).where(HISTORY.c.revision == rev)).first()
+        if step.is_upgrade and known is None:
+            connection.execute(sa.insert(HISTORY).values(revision=rev))
+        elif not step.is_upgrade and known is not None:
+            connection.execute(sa.delete(HISTORY).where(HISTORY.c.revision == rev))
 
 
 def run_migrations_offline() -> None:
@@ -24,6 +45,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
+            on_version_apply=record_revision,
             **current_app.extensions["migrate"].configure_args,
         )
         with context.begin_transaction():

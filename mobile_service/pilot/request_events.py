@@ -2,7 +2,10 @@
 
 Recorded in an ``after_request`` hook into a per-process buffer, written as ONE multi-row INSERT
 every ``USAGE_EVENT_BATCH`` events or when the oldest buffered row is ``USAGE_EVENT_FLUSH_SECONDS``
-old (checked on the next request), and at worker exit (gunicorn ``worker_exit`` + ``atexit``).
+old, and at worker exit (gunicorn ``worker_exit`` + ``atexit``). The age is watched by a daemon
+timer thread per process (started with the first buffered row, so a preloading gunicorn master
+never owns it), not only by the next request: a quiet instance holds nothing older than the
+flush age (issue 18).
 A commit per read request was an extra WAL flush on every read (bench/RESULTS.md); batching
 trades that for at most one batch of metrics rows lost if a worker is killed hard. Tests run
 with a batch of 1 (written at once) or call :func:`flush`.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -42,17 +46,29 @@ class _Buffer:
         self.rows: list[dict[str, Any]] = []
         self.oldest: float | None = None
         self.app: Flask | None = None  # for the exit flush (no app context then)
+        self.target: Flask | None = None  # the app whose rows are buffered (the timer writes there)
+        self.max_age = 10.0
+        self.timer: threading.Thread | None = None
+        self.timer_pid: int | None = None
 
-    def add(self, row: dict[str, Any], *, batch: int, max_age: float) -> list[dict[str, Any]]:
+    def add(self, row: dict[str, Any], *, batch: int, max_age: float, app: Flask) -> list[dict[str, Any]]:
         """Buffer ``row``; return the rows to write now (empty while the batch is not due)."""
         now = time.monotonic()
         with self.lock:
             self.rows.append(row)
+            self.target, self.max_age = app, max_age
             if self.oldest is None:
                 self.oldest = now
             if len(self.rows) < batch and now - self.oldest < max_age:
                 return []
             return self._take()
+
+    def take_due(self) -> tuple[list[dict[str, Any]], Flask | None]:
+        """Empty the buffer if its oldest row reached the flush age; return the rows and their app."""
+        with self.lock:
+            if self.oldest is None or time.monotonic() - self.oldest < self.max_age:
+                return [], None
+            return self._take(), self.target
 
     def take(self) -> list[dict[str, Any]]:
         """Empty the buffer and return what it held."""
@@ -98,7 +114,8 @@ def flush(app: Flask | None = None) -> int:
     rows = _buffer.take()
     if not rows:
         return 0
-    target = app or (current_app._get_current_object() if has_app_context() else _buffer.app)  # type: ignore[attr-defined]
+    fallback = _buffer.target or _buffer.app
+    target = app or (current_app._get_current_object() if has_app_context() else fallback)  # type: ignore[attr-defined]
     if target is None:
         log.warning("request usage events dropped: no application", extra={"count": len(rows)})
         return len(rows)
@@ -109,6 +126,35 @@ def flush(app: Flask | None = None) -> int:
             _write(rows)
             db.session.remove()
     return len(rows)
+
+
+def _watch() -> None:
+    """The timer thread: write the buffer once its oldest row is as old as the flush age."""
+    while True:
+        # A quarter of the age between looks: a row waits at most 1.25 x the flush age.
+        time.sleep(max(0.05, min(_buffer.max_age / 4, 5.0)))
+        rows, target = _buffer.take_due()
+        if not rows or target is None:
+            continue
+        try:
+            with target.app_context():
+                _write(rows)
+                db.session.remove()
+        except Exception:  # the timer must outlive any fault (metrics only)
+            log.warning("request usage events not flushed by the timer", exc_info=True)
+
+
+def _ensure_timer() -> None:
+    """Start this process's timer thread once (again in a forked worker: threads do not survive fork)."""
+    pid = os.getpid()
+    if _buffer.timer_pid == pid and _buffer.timer is not None and _buffer.timer.is_alive():
+        return
+    with _buffer.lock:
+        if _buffer.timer_pid == pid and _buffer.timer is not None and _buffer.timer.is_alive():
+            return
+        _buffer.timer = threading.Thread(target=_watch, name="usage-event-flush", daemon=True)
+        _buffer.timer_pid = pid
+        _buffer.timer.start()
 
 
 def pending() -> int:
@@ -126,8 +172,12 @@ def record_request(response: Response) -> Response:
            "event": "request", "route": request.url_rule.rule[:120], "status": response.status_code,
            "latency_ms": _latency_ms(), "app_version": version, "platform": platform}
     config = current_app.config
-    due = _buffer.add(row, batch=config["USAGE_EVENT_BATCH"], max_age=config["USAGE_EVENT_FLUSH_SECONDS"])
-    _write(due)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    due = _buffer.add(row, batch=config["USAGE_EVENT_BATCH"], max_age=config["USAGE_EVENT_FLUSH_SECONDS"], app=app)
+    if due:
+        _write(due)
+    else:
+        _ensure_timer()  # rows stay buffered: make sure their age is watched
     return response
 
 

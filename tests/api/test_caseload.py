@@ -293,7 +293,8 @@ def test_failed_remove_keeps_entry_open(app, client, world, monkeypatch):
 def test_add_that_loses_a_race_answers_as_the_idempotent_repeat(app, client, world, monkeypatch):
     """A concurrent add of the same student commits first: this one hits the one-open-entry index
     at commit and answers 200 with the winner's entry, not a 5xx (the audit write must not flush
-    the losing entry early and turn the conflict into a refusal)."""
+    the losing entry early and turn the conflict into a refusal), and the record of access
+    shows the attempt (issue 18: the loser used to leave no audit row)."""
     from api.caseload import service as caseload_service
 
     with app.app_context():  # the winner's entry, committed while this request is in flight
@@ -313,4 +314,7 @@ def test_add_that_loses_a_race_answers_as_the_idempotent_repeat(app, client, wor
     assert response.status_code == 200, response.json
     assert response.json["on_caseload"] is True and response.json["flagged"] is True
     assert [e.added_reason for e in entries(app, world.id["csw"], world.student_id["unrelated"])] == ["won"]
-    assert audit_rows(app, "caseload.add") == []  # the losing add's audit row rolled back with it
+    # The losing add's own row rolled back with it; the attempt is recorded like a repeat add.
+    [row] = audit_rows(app, "caseload.add")
+    assert row.student_id == world.student_id["unrelated"] and row.user_id == world.id["csw"]
+    assert row.details == {"result": "already_on_caseload", "reason_given": True}

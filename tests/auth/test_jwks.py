@@ -45,8 +45,12 @@ def test_provider_down_with_warm_cache_keeps_working(entra_app, eclient, idp, mo
     response = exchange(eclient, idp.token_for(user))
     assert response.status_code == 503
     assert response.get_json()["error"] == "temporarily_unavailable" and response.headers["Retry-After"]
+    # Issue 18: the provider's fault is reported (degraded, /healthz/details, metrics), it does
+    # not pull the pod: app tokens and every data route keep working without the provider.
     ready = eclient.get("/readyz")
-    assert ready.status_code == 503 and "signing_keys" in ready.get_json()["checks"]
+    assert ready.status_code == 200 and ready.get_json()["status"] == "degraded"
+    assert "unavailable" in ready.get_json()["degraded"]["identity_provider"]
+    assert eclient.get("/healthz/details").get_json()["identity_provider"]["state"] == "unavailable"
     idp.down = False
     movable_clock.advance(seconds=31)
     assert exchange(eclient, idp.token_for(user)).status_code == 200

@@ -70,7 +70,7 @@ def _production_env(signing_key_pem, **overrides) -> dict[str, str]:
     env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://db/lacoe", "SECRET_KEY": "p" * 40,
            "APP_TOKEN_SIGNING_KEY": signing_key_pem, "ENTRA_TENANT_IDS": "11111111-1111-1111-1111-111111111111",
            "ENTRA_API_AUDIENCES": "api://lacoe", "ENTRA_ALLOWED_CLIENT_IDS": "33333333-3333-3333-3333-333333333333",
-           "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu"}
+           "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu", "REDIS_URL": "redis://redis:6379/0"}
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -97,3 +97,25 @@ def test_production_refuses_sessions_longer_than_a_working_day(signing_key_pem):
 def test_production_refuses_an_idle_limit_beyond_the_absolute_one(signing_key_pem):
     with pytest.raises(ConfigError, match="REFRESH_IDLE_SECONDS"):
         load_config(_production_env(signing_key_pem, REFRESH_ABSOLUTE_SECONDS="28800"))
+
+
+def test_production_refuses_to_start_without_redis(signing_key_pem):
+    """Issue 18: without REDIS_URL every instance counted its own limits (40 of 40 searches
+    allowed by 3 pods against a limit of 20)."""
+    with pytest.raises(ConfigError, match="REDIS_URL is required.*SINGLE_INSTANCE=true"):
+        load_config(_production_env(signing_key_pem, REDIS_URL=None))
+    with pytest.raises(ConfigError, match="REDIS_URL is required"):
+        load_config(_production_env(signing_key_pem, REDIS_URL=None, SINGLE_INSTANCE="false"))
+
+
+def test_single_instance_says_per_process_limits_are_intended(signing_key_pem):
+    cfg = load_config(_production_env(signing_key_pem, REDIS_URL=None, SINGLE_INSTANCE="true"))
+    assert cfg["SINGLE_INSTANCE"] is True and cfg["RATELIMIT_STORAGE_URI"] == "memory://"
+    cfg = load_config(_production_env(signing_key_pem))
+    assert cfg["SINGLE_INSTANCE"] is False and cfg["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+    with pytest.raises(ConfigError, match="SINGLE_INSTANCE must be true or false"):
+        load_config(_production_env(signing_key_pem, SINGLE_INSTANCE="maybe"))
+
+
+def test_outside_production_redis_stays_optional(base_env):
+    assert load_config(dict(base_env, REDIS_URL=""))["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -189,9 +189,9 @@ def test_dashboard_in_chromium(server):
 def test_docs_work_under_their_csp(server):
     """/docs runs Swagger UI from local files under the strict HTML policy, with no violation.
 
-    Swagger UI's script builds the page and its stylesheet and ours apply: nothing the policy
-    blocks. (The bundled Swagger UI 4.15 predates OpenAPI 3.1 and says so in the page; that is
-    the package's limit, not the policy's.)
+    Swagger UI 5 (swagger-ui-py) reads the OpenAPI 3.1 document: the operations are listed by
+    their operationIds, no "Unable to render this definition", and its stylesheet and ours apply
+    with nothing the policy blocks.
     """
     from playwright.sync_api import sync_playwright
 
@@ -209,6 +209,14 @@ def test_docs_work_under_their_csp(server):
             page.wait_for_selector("#swagger-ui .swagger-ui", timeout=15000)  # built by swagger-ui-bundle.js
             page.wait_for_function("document.querySelector('#swagger-ui').innerText.length > 20", timeout=15000)
             assert page.evaluate("typeof window.ui") == "object"  # init.js ran
+            page.wait_for_selector(".opblock-summary", timeout=15000)
+            listed = page.locator(".opblock").count()
+            spec = page.evaluate("window.ui.specSelectors.specJson().toJS()")
+            documented = sum(1 for ops in spec["paths"].values() for m in ops if m != "parameters")
+            assert listed == documented > 30, (listed, documented)
+            text = page.inner_text("#swagger-ui")
+            assert "Unable to render" not in text and "getCaseload" in text and "searchStudents" in text
+            assert "3.1" in page.inner_text(".info"), "the OAS 3.1 badge is shown"
             assert page.evaluate("getComputedStyle(document.querySelector('.swagger-ui')).color") == "rgb(59, 65, 81)"
             assert page.evaluate("getComputedStyle(document.querySelector('p.guide')).marginLeft") != "0px"
             assert [line for line in console if "Content Security Policy" in line] == [], console

@@ -260,3 +260,15 @@ def test_the_image_ships_no_development_tools():
     requirements = (ROOT / "requirements.txt").read_text().lower()
     assert "faker" not in requirements
     assert "faker==" in (ROOT / "requirements-dev.txt").read_text().lower()
+
+
+def test_the_fleet_shares_rate_limits_through_redis():
+    """Issue 18: several pods need REDIS_URL (production refuses to start without it) and do not
+    claim to be a single instance."""
+    config = _kind("ConfigMap")[0]["data"]
+    assert config["SINGLE_INSTANCE"] == "false"
+    (deployment,) = _kind("Deployment")
+    assert deployment["spec"]["replicas"] > 1 or _kind("HorizontalPodAutoscaler")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container.get("env", [])}
+    assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["key"] == "REDIS_URL"

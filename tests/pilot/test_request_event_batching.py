@@ -1,6 +1,8 @@
 """``request`` events are buffered per process and written as one INSERT per batch (perf pass)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event, select
 
@@ -63,6 +65,7 @@ def test_flush_outside_an_app_context_uses_the_given_app(client, app, bearer, pe
 
 def test_old_events_are_written_by_the_next_request(client, app, bearer, people, batched, monkeypatch):
     monkeypatch.setitem(app.config, "USAGE_EVENT_FLUSH_SECONDS", 1)
+    monkeypatch.setattr(request_events, "_ensure_timer", lambda: None)  # this path only, no timer
     now = [100.0]
     monkeypatch.setattr(request_events.time, "monotonic", lambda: now[0])
     headers = bearer("csw")
@@ -73,6 +76,29 @@ def test_old_events_are_written_by_the_next_request(client, app, bearer, people,
     now[0] += 2
     client.get("/api/v1/announcements", headers=headers)  # the oldest is now 2.2 s old
     assert len(_routes(app)) == 3
+
+
+def test_a_quiet_instance_writes_old_events_without_another_request(client, app, bearer, people, batched,
+                                                                      monkeypatch):
+    """Issue 18: the age was checked only on the next request, so a quiet instance kept events in
+    memory indefinitely. The timer thread writes them once they reach the flush age."""
+    monkeypatch.setitem(app.config, "USAGE_EVENT_FLUSH_SECONDS", 1)
+    assert client.get("/api/v1/announcements", headers=bearer("csw")).status_code == 200
+    assert _routes(app) == [] and request_events.pending() == 1
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not _routes(app):
+        time.sleep(0.1)  # no request in between: only the timer can write it
+    assert _routes(app) == ["/api/v1/announcements"] and request_events.pending() == 0
+    waited = time.monotonic() - (deadline - 5)
+    assert waited >= 0.9  # not before its age: batching still holds
+
+
+def test_exit_flush_writes_what_is_buffered(client, app, bearer, people, batched):
+    """The atexit hook (and gunicorn's worker_exit) still write the buffer at a clean shutdown."""
+    client.get("/api/v1/announcements", headers=bearer("csw"))
+    assert _routes(app) == []
+    request_events._flush_at_exit()  # no app context, as at interpreter exit
+    assert _routes(app) == ["/api/v1/announcements"] and request_events.pending() == 0
 
 
 def test_a_failed_batch_is_dropped_without_breaking_the_response(client, app, bearer, people, batched,
