@@ -101,14 +101,14 @@ def _seed(make_app, env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, signing_key_pem):
+def server(make_app, tmp_path_factory, signing_key_pem):
     _require_browser()
     workdir = tmp_path_factory.mktemp("browser")
     port = _free_port()
     env = {"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{workdir / 'pilot.db'}",
            "SECRET_KEY": "browser-test-secret-key-0123456789abcdef", "APP_TOKEN_SIGNING_KEY": signing_key_pem,
            "APP_TOKEN_ISSUER": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
-    token = _seed(env)
+    token = _seed(make_app, env)
     proc_env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")}, **env,
                 "PYTHONPATH": str(ROOT)}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
