@@ -23,20 +23,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     """
     import auth
     import web
-    from api import (
-        announcements,
-        audit,
-        caseload,
-        feedback,
-        health,
-        issues,
-        manual_adds,
-        me,
-        pilot,
-        plain_routes_doc,
-        students,
-        supervisees,
-    )
+    from api import audit, caseload, health, manual_adds, me, pilot, plain_routes_doc, students, supervisees
+    from api.pilot import announcements, feedback, issues
     from api.smorest import api as smorest_api
     from auth import routes as auth_routes
     from auth import web as auth_web

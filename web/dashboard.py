@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from api.announcements import service as announcements
-from api.announcements.schemas import AnnouncementCreateSchema
 from api.fields import COHORT_RE
 from api.pilot import exports
 from api.pilot import service as pilot_service
+from api.pilot.announcements import service as announcements
+from api.pilot.announcements.schemas import AnnouncementCreateSchema
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
 from mobile_service.errors import APIError
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS, NOTE_MAX

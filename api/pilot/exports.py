@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, current_app
 from sqlalchemy import select
 
-from api.announcements.service import all_announcements
+from api.pilot.announcements.service import all_announcements
 from api.pilot.service import issue_view
 from auth.principal import Principal
 from mobile_service import audit, clock

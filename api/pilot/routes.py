@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.announcements import service as announcements
-from api.announcements.schemas import AnnouncementCreateSchema
 from api.pilot import exports, service
+from api.pilot.announcements import service as announcements
+from api.pilot.announcements.schemas import AnnouncementCreateSchema
 from api.pilot.schemas import (
     AnnouncementAdminListSchema,
     AnnouncementAdminSchema,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.announcements import service
-from api.announcements.schemas import AnnouncementArgsSchema, AnnouncementListSchema
+from api.pilot.announcements import service
+from api.pilot.announcements.schemas import AnnouncementArgsSchema, AnnouncementListSchema
 from api.smorest import Blueprint
 from auth.decorators import require_auth
 

@@ -1,4 +1,4 @@
 """In-app feedback from CSWs and SCSWs (``POST /api/v1/feedback``)."""
-from api.feedback.routes import blp
+from api.pilot.feedback.routes import blp
 
 __all__ = ["blp"]

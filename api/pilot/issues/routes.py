@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.issues import service
-from api.issues.schemas import IssueArgsSchema, IssueCreateSchema, IssuePageSchema, IssueSchema
+from api.pilot.issues import service
+from api.pilot.issues.schemas import IssueArgsSchema, IssueCreateSchema, IssuePageSchema, IssueSchema
 from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth

@@ -1,4 +1,4 @@
 """Problem and wrong-data reports from the field (``/api/v1/issues``)."""
-from api.issues.routes import blp
+from api.pilot.issues.routes import blp
 
 __all__ = ["blp"]

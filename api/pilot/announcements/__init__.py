@@ -1,4 +1,4 @@
 """What's new and known issues, as the app shows them (``GET /api/v1/announcements``)."""
-from api.announcements.routes import blp
+from api.pilot.announcements.routes import blp
 
 __all__ = ["blp"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.feedback import service
-from api.feedback.schemas import FeedbackCreateSchema, FeedbackSchema
+from api.pilot.feedback import service
+from api.pilot.feedback.schemas import FeedbackCreateSchema, FeedbackSchema
 from api.quotas import per_user
 from api.smorest import Blueprint
 from auth.decorators import current_principal, require_auth
