@@ -83,6 +83,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     "description": "Degraded dependencies (the pod stays in service)."}},
         "examples": [{"status": "degraded", "degraded": {"rate_limit_storage": "counting in process memory"}}],
     },
+    "HealthDetails": {
+        "type": "object", "required": ["status", "readiness", "degraded", "migrations"],
+        "description": "Every check by name, for operators: no secrets, no personal data.",
+        "properties": {
+            "status": {"type": "string", "enum": ["ready", "degraded", "unavailable"]},
+            "readiness": {"type": "object", "description": "Checks that decide /readyz.",
+                          "additionalProperties": {"type": "object"}},
+            "degraded": {"type": "object", "description": "Dependencies that degrade service but never pull the pod.",
+                         "additionalProperties": {"type": "object"}},
+            "migrations": {"type": "object", "properties": {"code_head": {"type": ["string", "null"]}}},
+            "identity_provider": {"type": "object", "description": "Key cache state, key age, last fetch error type."},
+        },
+        "examples": [{"status": "ready", "readiness": {"database": {"ok": True}, "signing_keys": {"ok": True}},
+                      "degraded": {"rate_limit_storage": {"ok": True}, "identity_provider": {"ok": True}},
+                      "migrations": {"code_head": "0010"},
+                      "identity_provider": {"state": "fresh", "keys": 2, "key_age_seconds": 120,
+                                            "last_fetch_error": None, "cache_seconds": 21600,
+                                            "stale_seconds": 86400}}],
+    },
 }
 HTML = {"text/html": {"schema": {"type": "string"}, "example": "<!doctype html><html lang=\"en\">...</html>"}}
 CSV = {"text/csv": {"schema": {"type": "string"}, "example": "id,created_at,rating\r\n1,2026-09-02,5\r\n"}}
@@ -157,6 +176,9 @@ def operations() -> dict[str, dict[str, Any]]:
                             "summary": "Report whether the service can serve traffic (ready, degraded or unavailable).",
                             "responses": {"200": _json("Readiness", "Ready, or serving degraded."),
                                           "503": _json("Readiness", "Not ready: the failing checks are named.")}}},
+        "/healthz/details": {"get": {"operationId": "getHealthDetails", "tags": ["health"], "security": [],
+                                     "summary": "Report every check by name and the identity provider's key cache.",
+                                     "responses": {"200": _json("HealthDetails", "Always 200; the verdict is /readyz's.")}}},
         "/pilot": {"get": _page("viewPilotDashboard", "The pilot dashboard (HTML): figures, charts, triage.",
                                 parameters=[COHORT_QUERY],
                                 responses={"404": {"description": "No such cohort (HTML page).", "content": HTML}})},
