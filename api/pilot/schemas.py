@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import CohortArgsSchema, Text, UTCDateTimeField, cohort_field, free_text_field
+from api.pilot.issues.schemas import IssueSchema
 from api.shared_schemas import PaginationArgsSchema
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, ISSUE_KINDS, ISSUE_STATUSES, NOTE_MAX
 
@@ -53,20 +54,9 @@ class ReporterSchema(Schema):
     role = fields.String()
 
 
-class CoordinatorIssueSchema(Schema):
+class CoordinatorIssueSchema(IssueSchema):
     """An issue report as coordinators see it: whether it concerns a student, never which one."""
 
-    id = fields.Integer()
-    created_at = UTCDateTimeField()
-    kind = fields.String()
-    description = fields.String()
-    request_id = fields.String(allow_none=True)
-    screen = fields.String(allow_none=True)
-    app_version = fields.String(allow_none=True)
-    platform = fields.String(allow_none=True)
-    status = fields.String()
-    status_note = fields.String(allow_none=True)
-    status_changed_at = UTCDateTimeField(allow_none=True)
     concerns_student_record = fields.Boolean()
     reporter = fields.Nested(ReporterSchema)
 
