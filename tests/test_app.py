@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 
@@ -153,3 +154,10 @@ def test_production_is_the_default_environment():
 def test_invalid_settings_are_refused(name, value):
     with pytest.raises(ConfigError):
         load_config({"APP_ENV": "development", name: value})
+
+
+def test_the_seed_command_exists_only_where_the_development_tools_import(app, make_app, base_env, monkeypatch):
+    """The production image ships neither tools/ nor Faker: the app starts there without ``seed``."""
+    assert "seed" in app.cli.commands
+    monkeypatch.setitem(sys.modules, "tools.seed", None)  # as if tools/ were not there
+    assert "seed" not in make_app(base_env).cli.commands
