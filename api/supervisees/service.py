@@ -20,8 +20,9 @@ USER_ID_MAX = 2**31 - 1
 
 def list_supervisees(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """CSWs under the principal's active supervision, with caseload size and flagged adds."""
-    links = (select(Supervision.worker_id, func.min(Supervision.start_date).label("start"))
-             .where(Supervision.supervisor_id == principal.user_id, scoping.active_supervision_filter())
+    # The team (scoping.team), one row per CSW with the start of their earliest active link.
+    links = (scoping.team(principal.user_id)
+             .with_only_columns(Supervision.worker_id, func.min(Supervision.start_date).label("start"))
              .group_by(Supervision.worker_id).subquery())
     page = paginate(
         select(User.id, User.display_name, User.email, User.office, User.dcfs_employee_id, links.c.start)
