@@ -102,9 +102,7 @@ def reviewable_add_filter(principal: PrincipalLike):
     """
     flagged_add = and_(CaseloadEntry.origin == "added", CaseloadEntry.flagged.is_(True))
     if principal.role == ROLE_SCSW:
-        return and_(flagged_add, exists(select(Supervision.id).where(
-            Supervision.worker_id == CaseloadEntry.user_id, Supervision.supervisor_id == principal.user_id,
-            active_supervision_filter())))
+        return and_(flagged_add, CaseloadEntry.user_id.in_(team(principal.user_id).with_only_columns(User.id)))
     if principal.role == ROLE_ADMIN:
         return and_(flagged_add, ~has_active_supervisor(CaseloadEntry.user_id))
     return literal(False)
