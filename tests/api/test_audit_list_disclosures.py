@@ -18,7 +18,6 @@ from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent
 from tests.api.caseload_helpers import audit_rows, fixed_today, world  # noqa: F401
 
-
 ACCESS_HISTORY = "/api/v1/admin/access-history"
 
 
