@@ -106,3 +106,14 @@ def test_week_two_snapshots_remove_withdrawn_rows_and_the_access_they_granted(ap
     assert client.get(f"/api/v1/students/{student_key}", headers=headers).status_code == 404
     again = runner.invoke(args=["import", *loads[0][:2], "--snapshot", "all", "--no-progress"])
     assert again.exit_code == 0 and ", 0 removed (snapshot all)" in again.output  # idempotent
+
+
+def test_seed_cli_writes_the_second_week_only_beside_csv_files(runner, frozen_clock, tmp_path):
+    refused = runner.invoke(args=["seed", "--second-week", str(tmp_path / "w2")])
+    assert refused.exit_code == 2 and "--second-week needs --csv" in refused.output
+    result = runner.invoke(args=["seed", "--students", "200", "--csv", str(tmp_path / "w1"),
+                                 "--second-week", str(tmp_path / "w2")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"week 2 in .*: \d+ snapshot files; removed at the source: \d+ DCFS assignments, \d+ "
+                     r"pre-enrollments", result.output)
+    assert (tmp_path / "w2" / "snapshots.txt").exists() and not (tmp_path / "w2" / "students.csv").exists()
