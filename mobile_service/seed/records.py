@@ -7,6 +7,8 @@ next level) and a fall re-enrollment in the next grade. Mid-year moves are a T16
 some K-6 schools: "may be used for all ... K-6 exits", Guide Appendix C) plus a new school the
 next school day; E150 splits change the grade. Some children attend a summer session: a
 short-term (status 30) enrollment exited E490, which is neither a move nor the school of record.
+Some no-shows keep the school's pre-enrollment for the new year: exited N470, or left open in
+week 1 and deleted at the source before week 2 (``seed/weekly.py``); they have no attendance.
 """
 from __future__ import annotations
 
