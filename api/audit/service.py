@@ -14,9 +14,11 @@ from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
 
 
-def find_student(ssid: str) -> Student | None:
-    """The student known by ``ssid`` (current or retired SSID), or None (admins look up by SSID)."""
-    if not valid_ssid(ssid):
+def find_student(ssid: str | None, student_key: str | None = None) -> Student | None:
+    """The student known by ``ssid`` (current or retired SSID) or by ``student_key``, or None."""
+    if student_key is not None:
+        return db.session.execute(select(Student).where(Student.student_key == student_key)).scalar_one_or_none()
+    if ssid is None or not valid_ssid(ssid):
         return None
     return db.session.execute(
         select(Student).join(StudentSsid, StudentSsid.student_id == Student.id).where(StudentSsid.ssid == ssid)
@@ -58,9 +60,10 @@ def event_payload(event: AuditEvent, display_name: str | None, email: str | None
             "client_request_id": event.client_request_id, "details": event.details}
 
 
-def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def access_history(principal, *, ssid: str | None = None, student_key: str | None = None, since: dt.date | None,
+                   limit: int, cursor: str | None) -> dict[str, Any]:
     """One page of who accessed this student's record, newest first; writes an ``audit.view`` row."""
-    student = find_student(ssid)
+    student = find_student(ssid, student_key)
     if student is None:
         raise not_found()
     page = paginate(history_query(student, since), [AuditEvent.occurred_at, AuditEvent.id], limit=limit,
