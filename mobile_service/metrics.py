@@ -1,6 +1,6 @@
 """Prometheus metrics at ``/metrics``: requests, token exchanges, imports, database pool.
 
-Labels are route TEMPLATES (``/api/v1/students/<ssid>``), methods and statuses, never raw
+Labels are route TEMPLATES (``/api/v1/students/<student_key>``), methods and statuses, never raw
 paths, query strings, user ids or student identifiers, so a scrape holds no personal data
 and label cardinality stays bounded.
 

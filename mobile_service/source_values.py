@@ -11,16 +11,14 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from mobile_service import identifiers
+from mobile_service.education.codes import EXIT_CODES
 
 ENROLLMENT_STATUSES = frozenset({"10", "20", "30", "40", "50"})
 GRADE_LEVELS = frozenset({"IN", "TD", "PS", "TK", "KN", "AD", "UE", "US", "UU",
                           *(f"{n:02d}" for n in range(1, 13))})
-# CALPADS "Student Exit Category" (Guide Appendix C), retired codes kept for older records.
-EXIT_REASON_CODES = frozenset({
-    "E125", "E130", "E140", "E150", "E155", "E170", "E230", "E300", "E400", "E410", "E450",
-    "E490", "N470", "T160", "T165", "T167", "T180", "T200", "T240", "T260", "T270", "T280",
-    "T310", "T370", "T380", "T460",
-})
+# CALPADS "Student Exit Category" (Guide Appendix C): the one table in education/codes.py,
+# retired codes included (the row check refuses them on exits after their retirement).
+EXIT_REASON_CODES = frozenset(EXIT_CODES)
 # Progress-report marks accepted from districts: letter grades with +/- and pass/credit codes.
 MARKS = frozenset({
     "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",

@@ -18,7 +18,7 @@ def find_student(student_key: str) -> Student | None:
     return db.session.execute(select(Student).where(Student.student_key == student_key)).scalar_one_or_none()
 
 
-def find_student_by_ssid(ssid: str) -> Student | None:
+def find_student_by_ssid(ssid: str | None) -> Student | None:
     """The student known by ``ssid`` (current or retired SSID), or None (admins look up by SSID)."""
     if not is_ssid(ssid):
         return None

@@ -1,4 +1,4 @@
-"""``/api/v1/admin/students/{ssid}/access-history``: the record of access (admin only)."""
+"""``POST /api/v1/admin/access-history``: the record of access (admin only; the student in the body)."""
 from api.audit.routes import blp
 
 __all__ = ["blp"]

@@ -1,19 +1,27 @@
 """Access-history schemas: explicit allow-lists."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from api.fields import UTCDateTimeField
+from api.fields import UTCDateTimeField, ssid_field, student_key_field
 from api.shared_schemas import PaginationArgsSchema
 
 
-class AccessHistoryArgsSchema(PaginationArgsSchema):
-    """Query arguments of a student's access history."""
+class AccessHistoryRequestSchema(PaginationArgsSchema):
+    """Which student's history, sent in the body: no student identifier travels in a URL (issue 11)."""
 
     LIMIT_DEFAULT = 50
     LIMIT_MAX = 200
 
-    since = fields.Date(load_default=None, metadata={"description": "only events on or after this date (Los Angeles)"})
+    ssid = ssid_field(load_default=None)  # the current or a retired SSID; or send student_key
+    student_key = student_key_field(load_default=None)
+    since = fields.Date(load_default=None, allow_none=True,
+                        metadata={"description": "only events on or after this date (Los Angeles)"})
+
+    @validates_schema
+    def _one_student(self, data: dict, **_) -> None:
+        if (data.get("ssid") is None) == (data.get("student_key") is None):
+            raise ValidationError("Send exactly one of ssid and student_key.", "ssid")
 
 
 class AccessEventSchema(Schema):

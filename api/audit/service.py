@@ -12,7 +12,7 @@ from mobile_service.errors import not_found
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent, Student, StudentSsid, User
 from mobile_service.pagination import paginate
-from mobile_service.student_lookup import find_student_by_ssid
+from mobile_service.student_lookup import find_student, find_student_by_ssid
 
 
 def history_query(student: Student, since: dt.date | None) -> Select:
@@ -50,9 +50,10 @@ def event_payload(event: AuditEvent, display_name: str | None, email: str | None
             "client_request_id": event.client_request_id, "details": event.details}
 
 
-def access_history(principal, ssid: str, *, since: dt.date | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def access_history(principal, *, ssid: str | None = None, student_key: str | None = None, since: dt.date | None,
+                   limit: int, cursor: str | None) -> dict[str, Any]:
     """One page of who accessed this student's record, newest first; writes an ``audit.view`` row."""
-    student = find_student_by_ssid(ssid)
+    student = find_student(student_key) if student_key is not None else find_student_by_ssid(ssid)
     if student is None:
         raise not_found()
     page = paginate(history_query(student, since), [AuditEvent.occurred_at, AuditEvent.id], limit=limit,

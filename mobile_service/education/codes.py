@@ -30,6 +30,10 @@ APPENDIX_C = "Guide 5.3 Appendix C (p. 246)"
 DROPOUTS = "Guide 3.1.8 Dropouts (p. 202)"
 COHORT = "Guide 3.1.9.2 ACGR cohort outcome table (p. 211)"
 TRANSFER_DOCS = "Guide 5.3 Appendix C, transfer table (p. 246)"
+# T270, T310 and T460: "This code was retired at the end of the 2017–18 school year" (Appendix C);
+# records exited before then keep them. The last day of that year, as for grade US ("retired as
+# of 6/30/18", Guide 3.1.9.1).
+END_OF_2017_18 = dt.date(2018, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ class ExitCode:
     # (E450's second meaning); outside it the code keeps its ``kind``.
     break_window: Window | None = None
     passage: str = APPENDIX_C
+    # A retired code is accepted only for exits on or before this day (older records).
+    retired_after: dt.date | None = None
+
+    def accepts(self, exit_date: dt.date | None) -> bool:
+        """Whether an exit on ``exit_date`` may carry this code (a retired code only on old records)."""
+        return self.retired_after is None or exit_date is None or exit_date <= self.retired_after
 
 
 EXIT_CODES: dict[str, ExitCode] = {c.code: c for c in (
@@ -105,6 +115,14 @@ EXIT_CODES: dict[str, ExitCode] = {c.code: c for c in (
     ExitCode("T200", "TransUS", "Moved to a school in another state", TRANSFER, passage=TRANSFER_DOCS),
     ExitCode("T240", "TransOutUS", "Moved to another country", TRANSFER, passage=TRANSFER_DOCS),
     ExitCode("T260", "TransInAdult", "Left for adult education", TRANSFER, passage=COHORT),
+    # Retired codes, kept for older records; each means what its replacement means ("Use T260
+    # instead", "Use exit code E410", T160/T180 for home schools), Appendix C.
+    ExitCode("T270", "TransDropAdult", "Left for adult education, then dropped out (retired code)", TRANSFER,
+             retired_after=END_OF_2017_18),
+    ExitCode("T310", "TransHealthFacil", "Entered a health care facility (retired code)", WITHDRAWAL,
+             retired_after=END_OF_2017_18),
+    ExitCode("T460", "TransHomeSchl", "Left for home schooling (retired code)", TRANSFER,
+             retired_after=END_OF_2017_18),
     ExitCode("T280", "TransCollege", "Left to enroll in college", TRANSFER, passage=COHORT),
     ExitCode("T370", "TransInstHSDipl", "Entered an institution with a diploma program", TRANSFER,
              passage=COHORT),

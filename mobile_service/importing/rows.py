@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from mobile_service import source_values as f
+from mobile_service.education.codes import EXIT_CODES
 from mobile_service.importing.source import ErrorLog
 from mobile_service.source_values import FieldError
 
@@ -118,6 +119,10 @@ def _enrollment_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
         return [("exit_reason_code", "is required when exit_date is given")]
     if exit_date is None:
         return [("exit_date", "is required when exit_reason_code is given")]
+    code = EXIT_CODES[reason]
+    if not code.accepts(exit_date):
+        return [("exit_reason_code", (f"{reason} was retired after {code.retired_after.isoformat()} "
+                                     "(CALPADS Data Guide Appendix C); it is accepted only on older exits"))]
     return None
 
 

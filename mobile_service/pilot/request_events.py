@@ -13,7 +13,7 @@ with a batch of 1 (written at once) or call :func:`flush`.
 A flush runs in its own short transaction: the request's own work is committed by its service
 (or discarded on error) before this runs, so the hook rolls back anything left pending (teardown
 would do the same) before the INSERT. A failure is logged and swallowed (the batch is dropped):
-metrics never break a response. A row holds the route *template* (``/api/v1/students/<ssid>``),
+metrics never break a response. A row holds the route *template* (``/api/v1/students/<student_key>``),
 never the path, query string or any student identifier.
 """
 from __future__ import annotations

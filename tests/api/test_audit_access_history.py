@@ -15,8 +15,12 @@ ITEM_KEYS = {"occurred_at", "user_id", "user_display_name", "user_email", "role"
              "basis", "shown_in_list", "endpoint", "request_id", "client_request_id", "details"}
 
 
-def url(ssid: str) -> str:
-    return f"/api/v1/admin/students/{ssid}/access-history"
+URL = "/api/v1/admin/access-history"
+
+
+def history(client, world, ssid: str, **body):
+    """POST the access-history request: the student travels in the body, never in the URL."""
+    return client.post(URL, json={"ssid": ssid, **body}, headers=world.headers["admin"])
 
 
 def make_history(client, world) -> None:
@@ -30,8 +34,8 @@ def make_history(client, world) -> None:
 
 def test_access_history_newest_first_with_exact_keys(app, client, world):
     make_history(client, world)
-    response = client.get(url(world.ssid["unrelated"]), headers=world.headers["admin"])
-    assert response.status_code == 200 and "ETag" in response.headers
+    response = history(client, world, world.ssid["unrelated"])
+    assert response.status_code == 200
     body = response.json
     assert set(body) == {"ssid", "items", "next_cursor"} and body["next_cursor"] is None
     assert [i["action"] for i in body["items"]] == ["caseload.remove", "caseload.add"]
@@ -45,12 +49,12 @@ def test_access_history_newest_first_with_exact_keys(app, client, world):
 
 
 def test_access_history_view_is_itself_audited(app, client, world):
-    client.get(url(world.ssid["assigned"]), headers=world.headers["admin"])
+    history(client, world, world.ssid["assigned"])
     [row] = audit_rows(app, "audit.view")
     assert row.user_id == world.id["admin"] and row.role == "admin" and row.basis == "admin"
     assert row.student_id == world.student_id["assigned"] and row.ssid == world.ssid["assigned"]
     # The next look shows the previous one.
-    items = client.get(url(world.ssid["assigned"]), headers=world.headers["admin"]).json["items"]
+    items = history(client, world, world.ssid["assigned"]).json["items"]
     assert [i["action"] for i in items] == ["audit.view"]
 
 
@@ -66,19 +70,17 @@ def test_access_history_pagination_and_since(app, client, world):
     seen, cursor = [], None
     for _ in range(3):
         query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        body = client.get(url(world.ssid["assigned"]), query_string=query, headers=world.headers["admin"]).json
+        body = history(client, world, world.ssid["assigned"], **query).json
         seen += [i["request_id"] for i in body["items"]]
         cursor = body["next_cursor"]
     assert seen == ["r5", "r4", "r3", "r2", "r1"] and cursor is None
-    body = client.get(url(world.ssid["assigned"]), query_string={"since": "2026-09-04"},
-                      headers=world.headers["admin"]).json
+    body = history(client, world, world.ssid["assigned"], since="2026-09-04").json
     assert [i["request_id"] for i in body["items"] if i["action"] == "student.view"] == ["r5", "r4"]
-    bad = client.get(url(world.ssid["assigned"]), query_string={"since": "yesterday"}, headers=world.headers["admin"])
+    bad = history(client, world, world.ssid["assigned"], since="yesterday")
     assert bad.status_code == 422
     # A cursor of one student's history is refused on another's.
-    first = client.get(url(world.ssid["assigned"]), query_string={"limit": 1}, headers=world.headers["admin"]).json
-    other = client.get(url(world.ssid["added"]), query_string={"cursor": first["next_cursor"]},
-                       headers=world.headers["admin"])
+    first = history(client, world, world.ssid["assigned"], limit=1).json
+    other = history(client, world, world.ssid["added"], cursor=first["next_cursor"])
     assert other.status_code == 422
 
 
@@ -112,9 +114,30 @@ def test_access_history_since_is_a_los_angeles_day(app, client, world):
                                ("la-midnight", dt.datetime(2026, 9, 4, 7, 0, tzinfo=dt.UTC))):
             db.session.add(AuditEvent(occurred_at=at, user_id=world.id["csw"], role="csw", action="student.view",
                                       student_id=world.student_id["assigned"], ssid=world.ssid["assigned"],
-                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<ssid>",
+                                      basis="dcfs_assignment", endpoint="GET /api/v1/students/<student_key>",
                                       request_id=request_id))
         db.session.commit()
-    body = client.get(url(world.ssid["assigned"]), query_string={"since": "2026-09-04"},
-                      headers=world.headers["admin"]).json
+    body = history(client, world, world.ssid["assigned"], since="2026-09-04").json
     assert [i["request_id"] for i in body["items"] if i["action"] == "student.view"] == ["la-midnight"]
+
+
+def test_access_history_by_student_key_and_body_rules(app, client, world):
+    """The student is named in the body by SSID or by student key, exactly one of them."""
+    make_history(client, world)
+    by_key = client.post(URL, json={"student_key": world.key["unrelated"]}, headers=world.headers["admin"])
+    assert by_key.status_code == 200 and by_key.json["ssid"] == world.ssid["unrelated"]
+    assert [i["action"] for i in by_key.json["items"]] == ["caseload.remove", "caseload.add"]
+    for body in ({}, {"ssid": world.ssid["unrelated"], "student_key": world.key["unrelated"]},
+                 {"ssid": "12ab"}, {"ssid": world.ssid["unrelated"], "extra": 1}, {"student_key": "not a key"}):
+        response = client.post(URL, json=body, headers=world.headers["admin"])
+        assert response.status_code == 422, body
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_no_student_identifier_in_the_access_history_url(app, client, world):
+    """The old path that carried an SSID is gone (issue 11: no student identifier in any URL)."""
+    old = client.get(f"/api/v1/admin/students/{world.ssid['assigned']}/access-history", headers=world.headers["admin"])
+    assert old.status_code == 404
+    assert client.get(URL, headers=world.headers["admin"]).status_code == 405
+    paths = client.get("/openapi.json").json["paths"]
+    assert "/api/v1/admin/access-history" in paths and not any("ssid" in path for path in paths)

@@ -17,21 +17,21 @@ ROUTES = [
     ("DELETE", "/api/v1/caseload/{key}", None),
     ("GET", "/api/v1/supervisees", None),
     ("GET", "/api/v1/supervisees/{worker}/caseload", None),
-    ("GET", "/api/v1/admin/students/{ssid}/access-history", None),
+    ("POST", "/api/v1/admin/access-history", {"ssid": "{ssid}"}),
 ]
 ALLOWED = {
     "/api/v1/caseload": {"csw", "scsw"},
     "/api/v1/caseload/{key}": {"csw", "scsw"},
     "/api/v1/supervisees": {"scsw"},
     "/api/v1/supervisees/{worker}/caseload": {"scsw"},
-    "/api/v1/admin/students/{ssid}/access-history": {"admin"},
+    "/api/v1/admin/access-history": {"admin"},
 }
 
 
 def call(client, world, method, template, body, headers):
     url = template.format(key=world.key["assigned"], ssid=world.ssid["assigned"], worker=world.id["csw"])
     if body is not None:
-        body = {k: v.format(key=world.key["assigned"]) for k, v in body.items()}
+        body = {k: v.format(key=world.key["assigned"], ssid=world.ssid["assigned"]) for k, v in body.items()}
     return client.open(url, method=method, json=body, headers=headers)
 
 
@@ -121,8 +121,11 @@ def test_scsw_cannot_remove_from_supervisee_caseload(app, client, world):
 
 
 def test_access_history_unknown_student_is_404(client, world):
-    response = client.get(f"/api/v1/admin/students/{UNKNOWN_SSID}/access-history", headers=world.headers["admin"])
+    url = "/api/v1/admin/access-history"
+    response = client.post(url, json={"ssid": UNKNOWN_SSID}, headers=world.headers["admin"])
     assert response.status_code == 404
-    malformed = client.get("/api/v1/admin/students/12ab/access-history", headers=world.headers["admin"])
-    assert malformed.status_code == 404
-    assert without_request_id(malformed.json) == without_request_id(response.json)
+    unknown_key = client.post(url, json={"student_key": UNKNOWN_KEY}, headers=world.headers["admin"])
+    assert unknown_key.status_code == 404
+    assert without_request_id(unknown_key.json) == without_request_id(response.json)
+    malformed = client.post(url, json={"ssid": "12ab"}, headers=world.headers["admin"])
+    assert malformed.status_code == 422

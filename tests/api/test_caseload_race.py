@@ -18,14 +18,14 @@ def _add(app, headers, key):
 
 def test_racing_duplicate_adds_answer_alike_and_both_are_audited(app, world, monkeypatch):
     wait = rendezvous(2)
-    real = caseload_service.scoping.feed_assigned
+    real = caseload_service.caseload_list.feed_assigned
 
     def assigned_then_wait(principal, student_id):
         found = real(principal, student_id)
         wait()  # both requests saw the student off the list; both insert
         return found
 
-    monkeypatch.setattr(caseload_service.scoping, "feed_assigned", assigned_then_wait)
+    monkeypatch.setattr(caseload_service.caseload_list, "feed_assigned", assigned_then_wait)
     key = world.key["unrelated"]
     responses = run_together([lambda: _add(app, world.headers["csw"], key) for _ in range(2)])
     assert sorted(r.status_code for r in responses) == [200, 201], [r.get_json() for r in responses]

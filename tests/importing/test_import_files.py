@@ -182,3 +182,25 @@ def test_progress_bar_is_written_to_stderr_for_large_files(ctx, loaded, csv_file
     captured = capsys.readouterr()
     assert "import enrollments" in captured.err
     assert captured.out == ""
+
+
+def test_exit_codes_come_from_the_one_table_with_retired_codes_only_on_old_exits(ctx, loaded, csv_file):
+    """T270, T310, T460: "retired at the end of the 2017–18 school year" (Guide Appendix C).
+
+    The importer reads the codes of ``education/codes.py`` (no list of its own); a retired code
+    loads on an exit up to 30 June 2018 and is a row error on a later exit.
+    """
+    from mobile_service.education.codes import EXIT_CODES
+    from mobile_service.source_values import EXIT_REASON_CODES
+
+    assert frozenset(EXIT_CODES) == EXIT_REASON_CODES
+    old = csv_file(ENROLL_HEADER + "\n1234567890,2017-18,19647331932334,10,09,2017-08-14,2018-03-02,T310\n"
+                   "1234567890,2017-18,19647330000001,10,09,2018-03-05,2018-06-08,t460\n")
+    result = run_import("enrollments", old)
+    assert result.inserted == 2
+    late = csv_file(ENROLL_HEADER + "\n1234567890,2025-26,19647331932334,10,09,2025-08-14,2025-10-02,T270\n")
+    before = snapshot()
+    errors = _reject("enrollments", late)
+    assert errors == [("line 2: exit_reason_code: T270 was retired after 2018-06-30 (CALPADS Data Guide "
+                      "Appendix C); it is accepted only on older exits")]
+    assert snapshot() == before

@@ -7,6 +7,8 @@ next level) and a fall re-enrollment in the next grade. Mid-year moves are a T16
 some K-6 schools: "may be used for all ... K-6 exits", Guide Appendix C) plus a new school the
 next school day; E150 splits change the grade. Some children attend a summer session: a
 short-term (status 30) enrollment exited E490, which is neither a move nor the school of record.
+Some no-shows keep the school's pre-enrollment for the new year: exited N470, or left open in
+week 1 and deleted at the source before week 2 (``seed/weekly.py``); they have no attendance.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class Span:
     exit: dt.date | None = None
     reason: str | None = None
     status: str = "10"  # CALPADS enrollment status: 10 primary, 30 short-term (summer session)
+    pre_enrollment: str | None = None  # a no-show's pre-enrollment (never attended): see Plan
 
 
 class RecordBuilder:
@@ -146,6 +149,14 @@ class RecordBuilder:
                 spans += self._summer_session(plan, grade_prev, last.school)
             school = last.school if last.reason == "E155" and not plan.summer_move else None
         if plan.no_current == "no_show" and spans:
+            if plan.pre_enrollment and spans[-1].reason == "E155":
+                # The school pre-enrolled the child for this year; they never came. "N470
+                # essentially nullifies a pre-enrollment record" (Guide Appendix C, N470); a
+                # district that deletes the record instead leaves it only in the week-1 extract.
+                pre = Span(cur, spans[-1].school, plan.grade, cur.first_day, pre_enrollment=plan.pre_enrollment)
+                if plan.pre_enrollment == "nullified":
+                    pre.exit, pre.reason = cur.first_day, "N470"
+                spans.append(pre)
             return spans
         if school is None:
             school = self.pick_school(level_of(plan.grade), plan.district)
@@ -185,8 +196,8 @@ class RecordBuilder:
         rng = self.rng
         totals: dict[tuple[str, str], list] = {}
         for span in spans:
-            if span.status != "10":
-                continue  # summer sessions are not in the school year's attendance summary
+            if span.status != "10" or span.pre_enrollment:
+                continue  # summer sessions are not in the school year's summary; no-shows never attended
             as_of = span.year.last_day if span.year is self.prev else self.cur_as_of
             if span.year is self.cur and not self.in_session:
                 continue
@@ -245,8 +256,8 @@ class RecordBuilder:
         out = []
         courses: list[tuple[str, str]] | None = None
         for year, term, when in terms:
-            span = next((s for s in spans if s.year is year and s.start <= when and (s.exit is None or s.exit >= when)),
-                        None)
+            span = next((s for s in spans if s.year is year and s.start <= when and (s.exit is None or s.exit >= when)
+                         and not s.pre_enrollment), None)
             if span is None or span.grade < 1:
                 continue
             if courses is None or rng.random() < 0.1:

@@ -77,6 +77,9 @@ class Plan:
     move_dates_cur: list[dt.date] | None = None
     summer_move: bool = False
     no_current: str | None = None  # "no_show" or "exit"
+    # A no-show's pre-enrollment for this year: "nullified" (exited N470, the guide's way) or
+    # "withdrawn" (left open in week 1, deleted at the source before week 2; see seed/weekly.py).
+    pre_enrollment: str | None = None
     e150: str | None = None  # "prev" or "cur"
     summer_school: bool = False  # a short-term (status 30) summer session exited E490
     chronic: bool = False
@@ -234,6 +237,8 @@ class StudentFactory:
         roll = rng.random()
         gone = 0.03 if p.active else 0.05
         p.no_current = "no_show" if roll < gone / 2 else "exit" if roll < gone else None
+        if p.no_current == "no_show":  # from the SSID, not the stream: every other draw stays as it was
+            p.pre_enrollment = ("withdrawn", "nullified", None)[int(p.ssid) % 3]
         p.e150 = ("prev" if rng.random() < 0.5 else "cur") if rng.random() < 0.01 else None
         p.summer_school = rng.random() < (0.12 if p.active else 0.06)
         p.chronic = rng.random() < (0.28 if p.active else 0.17)

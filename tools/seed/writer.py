@@ -20,13 +20,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.seed.calendar import year_start_for
+from tools.seed.calendar import SchoolYear, year_start_for
 from tools.seed.demo import CSW2_STUDENTS, DEMO_STUDENTS, demo_plans
 from tools.seed.people import NamePools, build_pools
 from tools.seed.places import School, grade_code, make_schools
 from tools.seed.rand import SeedRandom
 from tools.seed.school_records import RecordBuilder
 from tools.seed.student_plans import ACTIVE_SHARE, Plan, StudentFactory
+from tools.seed.weekly import PART_DCFS, PART_ENROLLMENTS, assignment_withdrawn, write_second_week
 from tools.seed.workforce import Workforce, build_workforce
 
 # Dependency order: each kind refers only to kinds loaded before it.
@@ -62,11 +63,14 @@ def _iso(day: dt.date | None) -> str:
 
 
 def write_csvs(out_dir: Path, *, students: int = DEFAULT_STUDENTS, seed: int = 1, today: dt.date,
-               progress: Callable[[int], None] | None = None, workers: int | None = None) -> dict[str, int]:
+               progress: Callable[[int], None] | None = None, workers: int | None = None,
+               second_week: Path | None = None) -> dict[str, int]:
     """Write ``<kind>.csv`` for every kind into ``out_dir``; return the data rows per kind.
 
     Students are generated in fixed chunks, each from its own random stream, so the bytes do
-    not depend on ``workers`` (processes used for big runs; default: one per CPU).
+    not depend on ``workers`` (processes used for big runs; default: one per CPU). With
+    ``second_week``, the week-2 snapshot files go there too (``seed/weekly.py``; the week-1
+    files are the same bytes either way) and the counts gain ``week2_*`` entries.
     """
     if students < MIN_STUDENTS:
         raise ValueError(f"--students must be at least {MIN_STUDENTS} (the demo caseload alone has "
@@ -92,7 +96,7 @@ def write_csvs(out_dir: Path, *, students: int = DEFAULT_STUDENTS, seed: int = 1
     generated = students - len(DEMO_STUDENTS) - CSW2_STUDENTS
     chunks = [(None, 0, 0)] + [(c, start, min(CHUNK, generated - start))
                                for c, start in enumerate(range(0, generated, CHUNK))]
-    context = _Context(seed, today, pools, workforce, schools)
+    context = _Context(seed, today, pools, workforce, schools, second_week is not None)
     with tempfile.TemporaryDirectory(prefix=".parts-", dir=out_dir) as parts:
         jobs = [(context, Path(parts) / str(i), chunk) for i, chunk in enumerate(chunks)]
         workers = min(workers or os.cpu_count() or 1, len(jobs) - 1)
@@ -118,6 +122,11 @@ def write_csvs(out_dir: Path, *, students: int = DEFAULT_STUDENTS, seed: int = 1
                         shutil.copyfileobj(part, out, 1 << 20)
                     part_path.unlink()  # keep peak disk use near one copy of the data
             counts[kind] = sum(c[kind] for c in part_counts)
+        if second_week is not None:
+            week2 = write_second_week([Path(parts) / str(i) for i in range(len(jobs))], second_week, COLUMNS,
+                                      SchoolYear.of(year_start_for(today)).label)
+            counts.update({f"week2_{k}": v for k, v in week2.items()})
+            counts["week2_assignments_withdrawn"] = sum(c.get("withdrawn", 0) for c in part_counts)
     return counts
 
 
@@ -130,6 +139,7 @@ class _Context:
     pools: NamePools
     workforce: Workforce
     schools: list[School]
+    second_week: bool = False
 
 
 def _write_chunk(job: tuple[_Context, Path, tuple[int | None, int, int]]) -> dict[str, int]:
@@ -144,20 +154,26 @@ def _write_chunk(job: tuple[_Context, Path, tuple[int | None, int, int]]) -> dic
     builder = RecordBuilder(rng, context.schools, context.today)
     counts = dict.fromkeys(KIND_ORDER, 0)
     files = {kind: (directory / f"{kind}.csv").open("w", encoding="utf-8", newline="") for kind in KIND_ORDER[2:]}
+    if context.second_week:
+        files |= {part: (directory / part).open("w", encoding="utf-8", newline="")
+                  for part in (PART_DCFS, PART_ENROLLMENTS)}
     try:
         writers = {kind: csv.writer(fh, lineterminator="\n") for kind, fh in files.items()}
         plans = demo_plans(factory, context.today) if chunk is None else (
             factory.plan(index, first + size - index) for index in range(first, first + size))
+        # The demo caseload keeps its assignments in week 2; generated students may lose one.
+        withdraw = context.second_week and chunk is not None
         for plan in plans:
-            _write_student(plan, builder, writers, counts)
+            _write_student(plan, builder, writers, counts, withdraw)
     finally:
         for fh in files.values():
             fh.close()
     return counts
 
 
-def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[str, int]) -> None:
-    """Write one student's rows to every kind's file."""
+def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[str, int],
+                   withdraw: bool = False) -> None:
+    """Write one student's rows to every kind's file (and the week-2 parts when they are open)."""
     ssid = p.ssid
     writers["students"].writerow((
         ssid, p.first, p.middle or "", p.last, p.alias_first or "", p.alias_last or "", p.birth_date.isoformat(),
@@ -167,12 +183,21 @@ def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[
                   c.rights_holder or "") for c in p.cases]
     writers["dcfs-cases"].writerows(case_rows)
     counts["dcfs-cases"] += len(case_rows)
+    week2 = PART_DCFS in writers
+    if week2:
+        kept = [row for row in case_rows if not (withdraw and assignment_withdrawn(row[1], row[3]))]
+        writers[PART_DCFS].writerows(kept)
+        counts["withdrawn"] = counts.get("withdrawn", 0) + len(case_rows) - len(kept)
 
     spans = builder.enrollments(p)
-    writers["enrollments"].writerows(
-        (ssid, s.year.label, s.school.cds_code, s.status, grade_code(s.grade), s.start.isoformat(), _iso(s.exit),
-         s.reason or "") for s in spans)
+    enrollment_rows = [(ssid, s.year.label, s.school.cds_code, s.status, grade_code(s.grade), s.start.isoformat(),
+                        _iso(s.exit), s.reason or "") for s in spans]
+    writers["enrollments"].writerows(enrollment_rows)
     counts["enrollments"] += len(spans)
+    if week2:  # the districts' current-year extracts, flagged where the district deleted the row
+        writers[PART_ENROLLMENTS].writerows(
+            (*row, "1" if s.pre_enrollment == "withdrawn" else "") for s, row in zip(spans, enrollment_rows, strict=True)
+            if s.year is builder.cur)
 
     attendance = builder.attendance(p, spans)
     writers["attendance"].writerows(
