@@ -10,6 +10,8 @@ from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry, SourceLoad
 from tests.api.caseload_helpers import bearer, full_record
+from tests.api.manual_add_helpers import T0
+from tests.api.student_helpers import enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
 
@@ -54,4 +56,47 @@ def world(app, fixed_today):
         )
         ns.headers = {k: bearer(app_token_for(u)) for k, u in users.items()}
         db.session.remove()
+    return ns
+
+
+@pytest.fixture
+def moving_clock(service_clock):
+    """``clock.utcnow`` at T0 until the test moves it (``clock.today`` derives from it)."""
+    service_clock.freeze(T0)
+    return service_clock
+
+
+@pytest.fixture
+def team(app, moving_clock):
+    """Two supervised CSWs under different SCSWs, a CSW without supervisor, a coordinator, an admin."""
+    with app.app_context():
+        scsw, scsw_other = make_user("scsw", display_name="Sofia Supervisor"), make_user("scsw")
+        csw = make_user("csw", display_name="Carla Worker")
+        peer = make_user("csw", display_name="Pablo Peer")
+        lone = make_user("csw", display_name="Lena Lone")
+        coordinator, admin = make_user("pilot_coordinator"), make_user("admin")
+        make_supervision(scsw, csw)
+        make_supervision(scsw_other, peer)
+        school = make_school(name="Garey High")
+        students = {name: make_student(legal_first_name=name.title(), legal_last_name="Diaz",
+                                       birth_date=dt.date(2012, 3, 4))
+                    for name in ("ana", "beto", "cruz", "dora")}
+        enroll(students["ana"], school, dt.date(2026, 8, 13))
+        db.session.commit()
+        users = {"scsw": scsw, "scsw_other": scsw_other, "csw": csw, "peer": peer, "lone": lone,
+                 "coordinator": coordinator, "admin": admin}
+        ns = SimpleNamespace(
+            user={k: SimpleNamespace(id=u.id, role=u.role, token_version=u.token_version) for k, u in users.items()},
+            id={k: u.id for k, u in users.items()},
+            employee={k: u.dcfs_employee_id for k, u in users.items()},
+            ssid={k: s.ssid for k, s in students.items()},
+            student_id={k: s.id for k, s in students.items()},
+        )
+        db.session.remove()
+
+    def headers(who: str) -> dict[str, str]:
+        with app.app_context():
+            return bearer(app_token_for(ns.user[who]))
+
+    ns.h = headers
     return ns
