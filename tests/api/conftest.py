@@ -8,10 +8,10 @@ import pytest
 
 from mobile_service import clock
 from mobile_service.extensions import db
-from mobile_service.models import CaseloadEntry, SourceLoad
+from mobile_service.models import FOSTER_INACTIVE, CaseloadEntry, SourceLoad
 from tests.api.caseload_helpers import bearer, full_record
 from tests.api.manual_add_helpers import T0
-from tests.api.student_helpers import enroll
+from tests.api.student_helpers import add_to_caseload, enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
 
 
@@ -100,3 +100,41 @@ def team(app, moving_clock):
 
     ns.h = headers
     return ns
+
+
+@pytest.fixture
+def people(fixed_today, app):
+    """A CSW and a handful of foster youth with tricky names, SSIDs and statuses (the search tests)."""
+    with app.app_context():
+        csw = make_user("csw")
+        school = make_school(name="Garey High")
+        maria = make_student(ssid="1234567890", legal_first_name="María", legal_last_name="García",
+                             birth_date=dt.date(2011, 5, 6))
+        marcus = make_student(ssid="2234567890", legal_first_name="Marcus", legal_last_name="Garfield",
+                              birth_date=dt.date(2010, 1, 2))
+        cruz = make_student(ssid="3000000003", legal_first_name="José", legal_last_name="De La Cruz",
+                            birth_date=dt.date(2012, 7, 8))
+        jones = make_student(ssid="3000000004", legal_first_name="Jon", legal_last_name="Smith-Jones",
+                             birth_date=dt.date(2013, 9, 10))
+        bobby = make_student(ssid="3000000005", legal_first_name="Robert", legal_last_name="Lee",
+                             alias_first_name="Bobby", alias_last_name="Leeson", birth_date=dt.date(2012, 2, 3))
+        retired = make_student(ssid="5550001111", retired_ssids=("5559998888",), legal_first_name="Tomas",
+                               legal_last_name="Reyes", birth_date=dt.date(2014, 4, 4))
+        inactive = make_student(ssid="7770001111", legal_first_name="Inés", legal_last_name="Olvera",
+                                alias_first_name="Nessa", birth_date=dt.date(2009, 12, 1),
+                                foster_status=FOSTER_INACTIVE, case_type="KIN-GAP")
+        mia = make_student(ssid="3000000006", legal_first_name="Mia", legal_last_name="Moreno",
+                           birth_date=dt.date(2014, 8, 8))
+        enroll(maria, school, dt.date(2026, 8, 12), grade="09")
+        for kid in (maria, jones, bobby, retired, inactive, mia):
+            add_to_caseload(csw, kid)
+        make_case(cruz, csw)
+        # Marcus: assigned in the DCFS feed (in scope) but removed from the caseload list.
+        make_case(marcus, csw)
+        add_to_caseload(csw, marcus, origin="feed", removed_at=clock.utcnow())
+        db.session.commit()
+        ns = SimpleNamespace(token=app_token_for(csw), csw_id=csw.id, csw=csw)
+        for name, s in {"maria": maria, "marcus": marcus, "cruz": cruz, "jones": jones, "bobby": bobby, "retired": retired,
+                            "inactive": inactive, "mia": mia}.items():
+            setattr(ns, name, s.ssid)
+        return ns
