@@ -10,26 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import dev_env, free_port, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CSW_EMAIL = "client.csw@dcfs.lacounty.gov"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(make_app, env: dict[str, str]) -> tuple[str, str]:
@@ -58,32 +50,11 @@ def _seed(make_app, env: dict[str, str]) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def server(make_app, tmp_path_factory, signing_key_pem):
     workdir = tmp_path_factory.mktemp("client")
-    port = _free_port()
-    env = {"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{workdir / 'client.db'}",
-           "SECRET_KEY": "client-test-secret-key-0123456789abcdef", "APP_TOKEN_SIGNING_KEY": signing_key_pem,
-           "APP_TOKEN_ISSUER": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    port = free_port()
+    env = dev_env(workdir, port, signing_key_pem, database="client.db", secret="client-test-secret-key-0123456789abcdef")
     token, key = _seed(make_app, env)
-    proc_env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")}, **env,
-                "PYTHONPATH": str(ROOT)}
-    gunicorn = shutil.which("gunicorn", path=str(BIN)) or "gunicorn"
-    proc = subprocess.Popen([gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-                             "--timeout", "60", "wsgi:app"], cwd=workdir, env=proc_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+    with gunicorn(env, port, workdir) as base:
         yield {"base": base, "token": token, "student_key": key, "workdir": workdir}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

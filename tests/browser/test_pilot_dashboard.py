@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.servers import dev_env, free_port, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -42,12 +39,6 @@ def _require_browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {missing}")
         pytest.skip(missing)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(make_app, env: dict[str, str]) -> str:
@@ -104,33 +95,11 @@ def _seed(make_app, env: dict[str, str]) -> str:
 def server(make_app, tmp_path_factory, signing_key_pem):
     _require_browser()
     workdir = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{workdir / 'pilot.db'}",
-           "SECRET_KEY": "browser-test-secret-key-0123456789abcdef", "APP_TOKEN_SIGNING_KEY": signing_key_pem,
-           "APP_TOKEN_ISSUER": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    port = free_port()
+    env = dev_env(workdir, port, signing_key_pem, database="pilot.db", secret="browser-test-secret-key-0123456789abcdef")
     token = _seed(make_app, env)
-    proc_env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")}, **env,
-                "PYTHONPATH": str(ROOT)}
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    proc = subprocess.Popen([gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-                             "--timeout", "60", "wsgi:app"], cwd=workdir, env=proc_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            proc.terminate()
-            pytest.fail("gunicorn did not start")
+    with gunicorn(env, port, workdir) as base:
         yield {"base": base, "token": token, "profile": workdir / "chromium-profile"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def _api_summary(server) -> dict:
