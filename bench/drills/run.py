@@ -190,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             report["fleet"] = fleet_drill(env, app, out, audit_count=lambda: _record_views(cluster.url),
                                           settle_s=1.5 if args.short else 3.0, rounds=1 if args.short else 2)
             if not args.short:
+                report["fleet_term_without_drain"] = fleet_drill(
+                    env, app, out, audit_count=lambda: _record_views(cluster.url), drain=False)
                 report["fleet_control_old_nginx_policy"] = fleet_drill(
-                    env, app, out, audit_count=lambda: _record_views(cluster.url), old_policy=True)
+                    env, app, out, audit_count=lambda: _record_views(cluster.url), drain=False, old_policy=True)
         with app.app_context():
             from mobile_service.extensions import db
 

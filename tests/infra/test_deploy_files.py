@@ -298,7 +298,7 @@ def test_the_drills_loopback_nginx_config_passes_nginx_t(tmp_path):
     import shutil
     import subprocess
 
-    from bench.drills.fleet import nginx_config
+    from bench.drills.nginx_proc import nginx_config
 
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if binary is None:
