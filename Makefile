@@ -49,7 +49,8 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
-# Fault drills (private PostgreSQL on port 55432, gunicorn HUP/TERM): manual, not in CI.
+# Fault drills (private PostgreSQL on port 55432, gunicorn HUP/TERM, fleet of 3 + nginx): manual;
+# CI runs only the fleet drill's short form (python -m bench.drills --only fleet --short).
 bench-drills: $(STAMP)
 	$(BIN)/python -m bench.drills
 

@@ -1,4 +1,4 @@
-"""``flask --app wsgi dev-token EMAIL`` and ``flask --app wsgi keys ...``."""
+"""``flask --app wsgi dev-token EMAIL`` and ``flask --app wsgi keys ...`` (auth/keys_cli.py)."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from auth.keys_cli import keys
 from mobile_service.extensions import db
 from mobile_service.models import User
 
@@ -27,34 +28,6 @@ def dev_token(email: str, lifetime: int) -> None:
     if not user.active:
         click.echo("warning: this user is deactivated; the exchange will refuse the token", err=True)
     click.echo(dev_issuer().token_for(user, lifetime=lifetime))
-
-
-@click.group("keys")
-def keys() -> None:
-    """App-token signing keys."""
-
-
-@keys.command("generate")
-@with_appcontext
-def generate() -> None:
-    """Print a new ES256 private key (PEM) for APP_TOKEN_SIGNING_KEY."""
-    from auth.keys import generate_pem
-
-    click.echo(generate_pem(), nl=False)
-
-
-@keys.command("public")
-@with_appcontext
-def public() -> None:
-    """Print the public key of the current signing key (for APP_TOKEN_VERIFICATION_KEYS at rotation)."""
-    from cryptography.hazmat.primitives import serialization
-
-    from auth.app_tokens import keyring
-
-    ring = keyring()
-    click.echo(ring.signing_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(), nl=False)
-    click.echo(f"kid: {ring.signing_kid}", err=True)
 
 
 commands = [dev_token, keys]
