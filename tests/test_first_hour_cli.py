@@ -97,3 +97,20 @@ def test_make_token_refuses_an_unknown_account(tmp_path):
     assert result.returncode != 0
     assert "Authorization" not in result.stdout
     assert "nobody@example.org" in result.stderr
+
+
+@needs_make
+def test_make_run_on_a_busy_port_names_the_port_override():
+    """Checked before anything starts: no migration, no seed, no gunicorn traceback."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(["make", "--no-print-directory", "-s", "run", f"PORT={port}", "STAMP="], cwd=ROOT,
+                                env=_clean_env(), capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is busy" in result.stderr
+    assert f"make run PORT={port + 1}" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
