@@ -116,8 +116,11 @@ def child_exit(server, worker):
 
         multiprocess.mark_process_dead(worker.pid)
         return
-    prometheus_files.merge_dead_process(worker.pid, PROMETHEUS_MULTIPROC_DIR)
-    prometheus_files.sweep({os.getpid(), *server.WORKERS}, PROMETHEUS_MULTIPROC_DIR)
+    try:
+        prometheus_files.merge_dead_process(worker.pid, PROMETHEUS_MULTIPROC_DIR)
+        prometheus_files.sweep({os.getpid(), *server.WORKERS}, PROMETHEUS_MULTIPROC_DIR)
+    except Exception:  # raised here, it would stop the master's loop: log it and serve on
+        server.log.exception("merging the metrics files of worker %s failed", worker.pid)
 
 
 def on_exit(server):
