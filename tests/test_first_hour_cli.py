@@ -83,7 +83,7 @@ def test_make_token_prints_a_ready_authorization_header(tmp_path):
     from mobile_service import create_app
 
     app = create_app({"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": db_url,
-                      "RATELIMIT_ENABLED": "false"})
+                      "RATELIMIT_ENABLED": "false", "USAGE_EVENT_BATCH": "1"})  # nothing left buffered at exit
     me = app.test_client().get("/api/v1/me", headers={"Authorization": header.split(": ", 1)[1]})
     assert me.status_code == 200, me.get_json()
     assert me.get_json()["role"] == "scsw"
