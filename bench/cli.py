@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench smoke run: the benchmark {'FAILED' if failures else 'works'} "
               f"({sum(r['scenario'] != 'hello' for r in section['scenarios'])} scenarios, every request 2xx: "
               f"{'no' if failures else 'yes'}); "
-              "perf.md targets are not checked at this scale (make bench for them)")
+              "performance targets are not checked at this scale (make bench; bench/RESULTS.md)")
     else:
         for line in misses:
             print(f"target missed: {line}")
