@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web import landing
 from web.dashboard import bp
 
 __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the dashboard blueprint (sign-in routes live in ``auth.web``)."""
+    """Register the dashboard and the landing page ``/`` (sign-in routes live in ``auth.web``)."""
     app.register_blueprint(bp)
+    app.register_blueprint(landing.bp)

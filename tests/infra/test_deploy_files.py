@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+# Imported before any test sets PROMETHEUS_MULTIPROC_DIR: prometheus_client picks its value
+# class (in-process or file-backed) once, at its first import, for the whole session.
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "infra" / "k8s"
 SECRET_ENV = ("DATABASE_URL", "SECRET_KEY", "APP_TOKEN_SIGNING_KEY", "ENTRA_CLIENT_SECRET", "REDIS_URL")
@@ -70,15 +74,26 @@ def test_gunicorn_hooks_reset_and_clean_the_metrics_directory(tmp_path, monkeypa
     (metrics_dir / "counter_999.db").write_bytes(b"stale")
     cfg["on_starting"](None)
     assert list(metrics_dir.iterdir()) == []
-    (metrics_dir / "gauge_livesum_4242.db").write_bytes(b"")
-    (metrics_dir / "counter_4242.db").write_bytes(b"")
+    key = mmap_key("mobile_x_total", "mobile_x_total", [], [], "x")
+    for pid, count in ((4242, 3.0), (4343, 4.0)):
+        (metrics_dir / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        counter = MmapedDict(str(metrics_dir / f"counter_{pid}.db"))
+        counter.write_value(key, count, 0.0)
+        counter.close()
 
     class Worker:
         pid = 4242
 
-    cfg["child_exit"](None, Worker())
-    remaining = sorted(p.name for p in metrics_dir.iterdir())
-    assert remaining == ["counter_4242.db"]   # counters survive a worker; its live gauges do not
+    class Server:
+        def __init__(self) -> None:
+            self.WORKERS = {4343: object()}  # still alive: its files stay
+
+    cfg["child_exit"](Server(), Worker())
+    remaining = sorted(p.name for p in metrics_dir.iterdir() if p.suffix == ".db")
+    # A dead worker's counters survive in the merged totals (issue 13); its own files do not.
+    assert remaining == ["counter_4343.db", "counter_merged.db", "gauge_livesum_4343.db"]
+    merged = MmapedDict.read_all_values_from_file(str(metrics_dir / "counter_merged.db"))
+    assert [(k, v) for k, v, _, _ in merged] == [(key, 3.0)]
 
 
 def test_post_fork_gives_each_worker_fresh_database_pools(tmp_path, monkeypatch, base_env, app):
