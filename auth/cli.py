@@ -1,4 +1,4 @@
-"""``flask --app wsgi dev-token EMAIL`` and ``flask --app wsgi keys ...``."""
+"""``flask --app wsgi dev-token EMAIL`` and ``flask --app wsgi keys ...`` (auth/keys_cli.py)."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from auth.keys_cli import keys
 from mobile_service.extensions import db
 from mobile_service.models import User
 
@@ -15,7 +16,10 @@ from mobile_service.models import User
 @click.argument("email")
 @click.option("--lifetime", default=3600, show_default=True, type=click.IntRange(60, 86400),
               help="Token lifetime in seconds.")
-def dev_token(email: str, lifetime: int) -> None:
+@click.option("--header", is_flag=True,
+              help="Exchange the token at POST /auth/token (in process) and print the app token's "
+                   "'Authorization: Bearer ...' header instead.")
+def dev_token(email: str, lifetime: int, header: bool) -> None:
     """Print an Entra-shaped dev access token for a registered user (AUTH_MODE=dev only)."""
     if current_app.config["AUTH_MODE"] != "dev":
         raise click.ClickException("dev-token needs AUTH_MODE=dev (never available in production)")
@@ -26,35 +30,26 @@ def dev_token(email: str, lifetime: int) -> None:
         raise click.ClickException(f"no registered user with e-mail {email!r}")
     if not user.active:
         click.echo("warning: this user is deactivated; the exchange will refuse the token", err=True)
-    click.echo(dev_issuer().token_for(user, lifetime=lifetime))
+    entra_token = dev_issuer().token_for(user, lifetime=lifetime)
+    if not header:
+        click.echo(entra_token)
+        return
+    click.echo(f"Authorization: Bearer {_exchange_in_process(entra_token)}")
 
 
-@click.group("keys")
-def keys() -> None:
-    """App-token signing keys."""
-
-
-@keys.command("generate")
-@with_appcontext
-def generate() -> None:
-    """Print a new ES256 private key (PEM) for APP_TOKEN_SIGNING_KEY."""
-    from auth.keys import generate_pem
-
-    click.echo(generate_pem(), nl=False)
-
-
-@keys.command("public")
-@with_appcontext
-def public() -> None:
-    """Print the public key of the current signing key (for APP_TOKEN_VERIFICATION_KEYS at rotation)."""
-    from cryptography.hazmat.primitives import serialization
-
-    from auth.app_tokens import keyring
-
-    ring = keyring()
-    click.echo(ring.signing_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(), nl=False)
-    click.echo(f"kid: {ring.signing_kid}", err=True)
+def _exchange_in_process(entra_token: str) -> str:
+    """Run the real token exchange (the route, its checks and its audit) without a server."""
+    db.session.remove()  # the exchange commits in its own request context
+    response = current_app.test_client().post("/auth/token", data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "subject_token": entra_token,
+    }, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    body = response.get_json(silent=True) or {}
+    if response.status_code != 200:
+        reason = body.get("error_description") or body.get("error") or response.status
+        raise click.ClickException(f"the token exchange was refused: {reason}")
+    return body["access_token"]
 
 
 commands = [dev_token, keys]

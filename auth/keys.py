@@ -1,7 +1,11 @@
-"""The app-token key ring: one ES256 signing key plus older verification keys.
+"""The app-token key ring: one ES256 signing key plus verification keys (next and previous ones).
 
-Keys come from configuration (PEM). In development a key is generated once and kept under
-``instance/`` so every worker and restart shares it; production refuses to start without one.
+Keys come from configuration (PEM): ``APP_TOKEN_SIGNING_KEY`` and ``APP_TOKEN_VERIFICATION_KEYS``.
+A fleet rotates in two phases (infra/RUNBOOK.md): first every pod learns the new public key as a
+verification key, only then do pods sign with it; the old public key stays until the longest
+token lifetime has passed. ``KeyRing.phase`` and ``flask keys check`` say where a pod stands.
+In development a key is generated once and kept under ``instance/`` so every worker and restart
+shares it; production refuses to start without one.
 """
 from __future__ import annotations
 
@@ -37,6 +41,22 @@ class KeyRing:
             keys.append(jwk)
         return {"keys": keys}
 
+    def phase(self, new_kid: str, old_kid: str | None = None) -> str:
+        """Where this ring stands in a rotation to ``new_kid`` (infra/RUNBOOK.md, the three phases).
+
+        ``unaware``: the new key is unknown here (it must not sign anywhere yet);
+        ``learned``: phase 1 done, the new key verifies while the old one still signs;
+        ``signing``: phase 2, the new key signs and the old one (``old_kid``, or any other) verifies;
+        ``retired``: the old key is gone (only after the longest token lifetime has passed).
+        """
+        if new_kid not in self.public_keys:
+            return "unaware"
+        if self.signing_kid != new_kid:
+            return "learned"
+        others = set(self.public_keys) - {new_kid}
+        still_verifies = old_kid in others if old_kid else bool(others)
+        return "signing" if still_verifies else "retired"
+
 
 def thumbprint(public_key: ec.EllipticCurvePublicKey) -> str:
     """RFC 7638 JWK thumbprint, used as the ``kid``."""
@@ -71,6 +91,17 @@ def _load_publics(pem_bundle: str | None) -> list[ec.EllipticCurvePublicKey]:
             raise ConfigError("APP_TOKEN_VERIFICATION_KEYS must hold EC P-256 public keys")
         keys.append(key)
     return keys
+
+
+def public_pem(private_pem: str) -> str:
+    """The public half of a private key PEM, as PEM (an ``APP_TOKEN_VERIFICATION_KEYS`` entry)."""
+    return _load_private(private_pem).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def kid_of(private_pem: str) -> str:
+    """The ``kid`` tokens signed with this private key carry (its RFC 7638 thumbprint)."""
+    return thumbprint(_load_private(private_pem).public_key())
 
 
 def generate_pem() -> str:

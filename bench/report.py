@@ -53,20 +53,21 @@ def scenario_row(name: str, result, hello, *, allowed: tuple[int, ...] = ()) -> 
     }
 
 
-def print_table(rows: list[dict]) -> None:
-    """The human-readable table."""
+def print_table(rows: list[dict], *, targets: bool = True) -> None:
+    """The human-readable table (``targets=False``: without the perf.md target column, for smoke runs)."""
     header = f"{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'errors':>8}" \
-             f"{'hello/s':>9}{'ratio':>7}  targets"
+             f"{'hello/s':>9}{'ratio':>7}{'  targets' if targets else ''}"
     print(header)
     print("-" * len(header))
     for r in rows:
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
         flags = []
-        if r["scenario"] != "hello":
+        if targets and r["scenario"] != "hello":
             flags.append(f"ratio>={r['target_ratio']}:{'ok' if r['ratio_ok'] else 'MISS'}")
             flags.append(f"p95<={TARGET_P95_MS:g}ms:{'ok' if r['p95_ok'] else 'MISS'}")
         print(f"{r['scenario']:<18}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-              f"{r['non_2xx']:>8}{r['errors']:>8}{(r['hello_rps'] or 0):>9.1f}{ratio:>7}  {' '.join(flags)}")
+              f"{r['non_2xx']:>8}{r['errors']:>8}{(r['hello_rps'] or 0):>9.1f}{ratio:>7}"
+              f"{'  ' + ' '.join(flags) if flags else ''}")
 
 
 def write_json(path: Path, results: dict) -> None:

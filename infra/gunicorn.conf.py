@@ -74,7 +74,7 @@ PROMETHEUS_MULTIPROC_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server):
-    """Start from an empty metrics directory (files of a previous run would be summed in)."""
+    """Start-up sweep: an empty metrics directory (files of a previous run would be summed in)."""
     os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
     for name in os.listdir(PROMETHEUS_MULTIPROC_DIR):
         path = os.path.join(PROMETHEUS_MULTIPROC_DIR, name)
@@ -104,10 +104,23 @@ def worker_exit(server, worker):
 
 
 def child_exit(server, worker):
-    """Drop a dead worker's live gauges (pool use, memory) from later scrapes."""
-    from prometheus_client import multiprocess
+    """Merge a dead worker's counters into the totals, drop its files and live gauges (pool, memory).
 
-    multiprocess.mark_process_dead(worker.pid)
+    Without the merge every recycle (max_requests) left its files behind and scrapes slowed down
+    as they piled up. The sweep also folds in any process whose exit was missed.
+    """
+    try:
+        from mobile_service import prometheus_files
+    except ImportError:  # a foreign app without the service package
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+        return
+    try:
+        prometheus_files.merge_dead_process(worker.pid, PROMETHEUS_MULTIPROC_DIR)
+        prometheus_files.sweep({os.getpid(), *server.WORKERS}, PROMETHEUS_MULTIPROC_DIR)
+    except Exception:  # raised here, it would stop the master's loop: log it and serve on
+        server.log.exception("merging the metrics files of worker %s failed", worker.pid)
 
 
 def on_exit(server):

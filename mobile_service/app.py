@@ -34,6 +34,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     from mobile_service.identifiers import AsciiIntegerConverter
     from mobile_service.pilot import request_events
     from mobile_service.readiness import add_readiness_check, database_check
+    from web import landing
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     app.config.update(load_config(env, instance_path=app.instance_path))
@@ -59,6 +60,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements, pilot):
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard
+    app.register_blueprint(landing.bp)  # GET /: links to the docs, the mobile guide, the dashboard, health
     plain_routes_doc.document(smorest_api.spec, app)  # OAuth, JWKS, probes and the HTML dashboard in OpenAPI
 
     # Hooks, readiness and errors.

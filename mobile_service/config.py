@@ -277,3 +277,16 @@ def validate(cfg: Mapping[str, Any]) -> None:
                         "or SINGLE_INSTANCE=true if per-process limits on one instance are intended")
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))
+
+
+def startup_error_line(exc: ConfigError, env: Mapping[str, str] | None = None,
+                       cwd: Path | None = None) -> str:
+    """One line for a refused start: the reason, and in a development checkout what to set."""
+    env = os.environ if env is None else env
+    line = f"configuration error: {exc}"
+    checkout = (cwd or Path.cwd()) / ".git"
+    if not env.get("APP_ENV") and checkout.exists():
+        # A clone without APP_ENV gets production's rules; say how to get the development setup.
+        line += ("; APP_ENV is unset, so production rules apply. For local development run "
+                 "`export APP_ENV=development AUTH_MODE=dev` (or use `make run` / `make token`)")
+    return line

@@ -7,7 +7,9 @@ and label cardinality stays bounded.
 Under gunicorn every worker is a process: ``infra/gunicorn.conf.py`` sets
 ``PROMETHEUS_MULTIPROC_DIR`` before the workers start, prometheus_client then keeps each
 worker's values in files there, and a scrape (answered by any one worker) aggregates them all.
-Without that variable (tests, ``flask run``) the default in-process registry is used.
+Without that variable (tests, ``flask run``) the default in-process registry is used. A dead
+worker's files are merged into per-type totals and removed (``prometheus_files``, called from
+gunicorn's ``child_exit``), so recycled workers neither lose counts nor pile up files.
 
 Access: when ``METRICS_TOKEN`` is configured the scrape must present it as a bearer token
 (401 without one, 403 with a wrong one). With no token configured, only direct requests from
@@ -36,6 +38,7 @@ from prometheus_client import values as _prom_values
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 
+from mobile_service import prometheus_files
 from mobile_service.errors import problem_response
 
 # Latency buckets around the 25 ms p95 target (perf.md), up to the worker timeout.
@@ -277,9 +280,12 @@ def metrics_view() -> Response:
     if multiprocess_enabled():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
+        # Shared lock: the master may be merging a dead worker's files (prometheus_files).
+        with prometheus_files.locked(os.environ["PROMETHEUS_MULTIPROC_DIR"], exclusive=False):
+            body = generate_latest(registry)
     else:
-        registry = REGISTRY
-    response = Response(generate_latest(registry))
+        body = generate_latest(REGISTRY)
+    response = Response(body)
     # generate_latest writes the classic text format; say so exactly (version=0.0.4).
     response.headers["Content-Type"] = CONTENT_TYPE_PLAIN_0_0_4
     response.headers["Cache-Control"] = "no-store"

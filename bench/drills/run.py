@@ -2,6 +2,8 @@
 
     python -m bench.drills                 # every drill, private PostgreSQL on port 55432
     python -m bench.drills --only outage   # or: --only signals, --only faults (Redis + IdP, issue 11)
+    python -m bench.drills --only fleet    # 3 instances + nginx: rolling restart, key rotation (issue 18)
+    python -m bench.drills --only fleet --short   # the CI form: fewer students, shorter pauses
 """
 from __future__ import annotations
 
@@ -148,12 +150,15 @@ def signals_drill(env: dict, app, out: Path, *, total_s: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Set up the private cluster, seed it small, run the drills, print and save the summary."""
     parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=("outage", "signals", "faults"))
+    parser.add_argument("--only", choices=("outage", "signals", "faults", "fleet"))
+    parser.add_argument("--short", action="store_true", help="the fleet drill's CI form (fewer students, shorter pauses)")
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--outage-seconds", type=float, default=15)
     parser.add_argument("--port", type=int, default=55432)
     parser.add_argument("--out", default="bench/out")
     args = parser.parse_args(argv)
+    if args.short and args.students == parser.get_default("students"):
+        args.students = 120
     os.chdir(ROOT)
     out = (ROOT / args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +184,16 @@ def main(argv: list[str] | None = None) -> int:
             from bench.drills.faults import faults_drill
 
             report["redis_and_idp_faults"] = faults_drill(env, app, out)
+        if args.only in (None, "fleet"):
+            from bench.drills.fleet import fleet_drill
+
+            report["fleet"] = fleet_drill(env, app, out, audit_count=lambda: _record_views(cluster.url),
+                                          settle_s=1.5 if args.short else 3.0, rounds=1 if args.short else 2)
+            if not args.short:
+                report["fleet_term_without_drain"] = fleet_drill(
+                    env, app, out, audit_count=lambda: _record_views(cluster.url), drain=False)
+                report["fleet_control_old_nginx_policy"] = fleet_drill(
+                    env, app, out, audit_count=lambda: _record_views(cluster.url), drain=False, old_policy=True)
         with app.app_context():
             from mobile_service.extensions import db
 

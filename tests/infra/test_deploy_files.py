@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+# Imported before any test sets PROMETHEUS_MULTIPROC_DIR: prometheus_client picks its value
+# class (in-process or file-backed) once, at its first import, for the whole session.
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "infra" / "k8s"
 SECRET_ENV = ("DATABASE_URL", "SECRET_KEY", "APP_TOKEN_SIGNING_KEY", "ENTRA_CLIENT_SECRET", "REDIS_URL")
@@ -70,15 +74,26 @@ def test_gunicorn_hooks_reset_and_clean_the_metrics_directory(tmp_path, monkeypa
     (metrics_dir / "counter_999.db").write_bytes(b"stale")
     cfg["on_starting"](None)
     assert list(metrics_dir.iterdir()) == []
-    (metrics_dir / "gauge_livesum_4242.db").write_bytes(b"")
-    (metrics_dir / "counter_4242.db").write_bytes(b"")
+    key = mmap_key("mobile_x_total", "mobile_x_total", [], [], "x")
+    for pid, count in ((4242, 3.0), (4343, 4.0)):
+        (metrics_dir / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        counter = MmapedDict(str(metrics_dir / f"counter_{pid}.db"))
+        counter.write_value(key, count, 0.0)
+        counter.close()
 
     class Worker:
         pid = 4242
 
-    cfg["child_exit"](None, Worker())
-    remaining = sorted(p.name for p in metrics_dir.iterdir())
-    assert remaining == ["counter_4242.db"]   # counters survive a worker; its live gauges do not
+    class Server:
+        def __init__(self) -> None:
+            self.WORKERS = {4343: object()}  # still alive: its files stay
+
+    cfg["child_exit"](Server(), Worker())
+    remaining = sorted(p.name for p in metrics_dir.iterdir() if p.suffix == ".db")
+    # A dead worker's counters survive in the merged totals (issue 13); its own files do not.
+    assert remaining == ["counter_4343.db", "counter_merged.db", "gauge_livesum_4343.db"]
+    merged = MmapedDict.read_all_values_from_file(str(metrics_dir / "counter_merged.db"))
+    assert [(k, v) for k, v, _, _ in merged] == [(key, 3.0)]
 
 
 def test_post_fork_gives_each_worker_fresh_database_pools(make_app, tmp_path, monkeypatch, base_env, app):
@@ -167,12 +182,31 @@ def test_deployment_probes_resources_and_security_context():
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
-def test_termination_grace_outlasts_gunicorn_graceful_timeout(tmp_path, monkeypatch):
+def test_termination_grace_leaves_headroom_over_prestop_and_graceful_timeout(tmp_path, monkeypatch):
+    """Issue 18: 30 s = preStop 5 s + graceful 25 s left no headroom; SIGKILL must never cut a request."""
     cfg = _gunicorn_settings(tmp_path, monkeypatch)
     (deployment,) = _kind("Deployment")
+    pod = deployment["spec"]["template"]["spec"]
     config = _kind("ConfigMap")[0]["data"]
     graceful = int(config.get("GUNICORN_GRACEFUL_TIMEOUT", cfg["graceful_timeout"]))
-    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > graceful
+    (container,) = pod["containers"]
+    command = " ".join(container["lifecycle"]["preStop"]["exec"]["command"])
+    pre_stop = float(re.search(r"sleep\((\d+(?:\.\d+)?)\)", command).group(1))
+    assert pre_stop >= 5   # the ingress and kube-proxy drop the pod before gunicorn stops accepting
+    assert pod["terminationGracePeriodSeconds"] >= pre_stop + graceful + 10
+
+
+def test_readiness_and_service_fit_the_proxys_passive_health():
+    """A failing pod leaves the Service within nginx's fail_timeout; unready pods are never endpoints."""
+    (deployment,) = _kind("Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    probe = container["readinessProbe"]
+    text = (ROOT / "infra" / "nginx" / "mobile.conf").read_text()
+    fail_timeout = int(re.search(r"fail_timeout=(\d+)s", text).group(1))
+    assert probe["periodSeconds"] * probe["failureThreshold"] <= fail_timeout
+    (service,) = _kind("Service")
+    assert service["spec"].get("publishNotReadyAddresses", False) is False
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
 
 
 def test_migration_job_runs_db_upgrade():
@@ -272,3 +306,48 @@ def test_the_fleet_shares_rate_limits_through_redis():
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e for e in container.get("env", [])}
     assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["key"] == "REDIS_URL"
+
+
+def _nginx_directives(text: str, name: str) -> list[str]:
+    return [m.group(1).strip() for m in re.finditer(rf"^\s*{name}\s+([^;]*);", text, re.MULTILINE)]
+
+
+def test_nginx_retries_idempotent_requests_on_the_next_instance_with_passive_health():
+    """Issue 18: proxy_next_upstream off + max_fails=0 made every refused connection a 502."""
+    text = (ROOT / "infra" / "nginx" / "mobile.conf").read_text()
+    (policy,) = _nginx_directives(text, "proxy_next_upstream")
+    conditions = policy.split()
+    assert {"error", "timeout", "http_502"} <= set(conditions)
+    assert "off" not in conditions and "non_idempotent" not in conditions   # a sent POST is never replayed
+    assert int(_nginx_directives(text, "proxy_next_upstream_tries")[0]) >= 2
+    assert _nginx_directives(text, "proxy_next_upstream_timeout")
+    servers = [line for line in _nginx_directives(text, "server") if line[:1].isdigit()]
+    assert servers, "the upstream has no server line"
+    for line in servers:
+        max_fails = int(re.search(r"max_fails=(\d+)", line).group(1))
+        assert max_fails >= 1 and re.search(r"fail_timeout=\d+s", line)
+
+
+def test_the_drills_loopback_nginx_config_passes_nginx_t(tmp_path):
+    """The shipped config, adapted as the fleet drill runs it (3 upstreams, plain HTTP), is valid nginx."""
+    import shutil
+    import subprocess
+
+    from bench.drills.nginx_proc import nginx_config
+
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if binary is None:
+        pytest.skip("nginx is not installed (infra/check installs nginx-light)")
+    conf = nginx_config(tmp_path, 18080, [18081, 18082, 18083])
+    adapted = (tmp_path / "mobile.conf").read_text()
+    assert adapted.count("max_fails=2 fail_timeout=10s") == 3 and "ssl_certificate" not in adapted
+    assert "proxy_next_upstream error timeout http_502;" in adapted
+    result = subprocess.run([binary, "-t", "-q", "-p", str(tmp_path), "-c", str(conf)],
+                            check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    control = nginx_config(tmp_path, 18080, [18081, 18082, 18083], old_policy=True)
+    old = (tmp_path / "mobile.conf").read_text()
+    assert "proxy_next_upstream off;" in old and old.count("max_fails=0;") == 3
+    result = subprocess.run([binary, "-t", "-q", "-p", str(tmp_path), "-c", str(control)],
+                            check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
