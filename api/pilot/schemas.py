@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import CohortArgsSchema, Text, UTCDateTimeField, cohort_field, free_text_field
+from api.pilot.feedback.schemas import FeedbackSchema
 from api.pilot.issues.schemas import IssueSchema
 from api.shared_schemas import PaginationArgsSchema
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, ISSUE_KINDS, ISSUE_STATUSES, NOTE_MAX
@@ -93,16 +94,9 @@ class FeedbackListArgsSchema(PaginationArgsSchema):
     cohort = cohort_field()
 
 
-class CoordinatorFeedbackSchema(Schema):
-    id = fields.Integer()
-    created_at = UTCDateTimeField()
-    rating = fields.Integer()
-    category = fields.String()
-    comment = fields.String(allow_none=True)
-    screen = fields.String(allow_none=True)
-    app_version = fields.String(allow_none=True)
-    platform = fields.String(allow_none=True)
-    sus_score = fields.Float(allow_none=True)
+class CoordinatorFeedbackSchema(FeedbackSchema):
+    """Feedback as coordinators see it, with its reporter."""
+
     reporter = fields.Nested(ReporterSchema)
 
 
