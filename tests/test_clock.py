@@ -21,8 +21,8 @@ UTC = dt.UTC
     (dt.datetime(2026, 11, 3, 7, 59, 59, tzinfo=UTC), dt.date(2026, 11, 2)),
     (dt.datetime(2026, 11, 3, 8, 0, tzinfo=UTC), dt.date(2026, 11, 3)),
 ])
-def test_today_is_the_los_angeles_date(monkeypatch, instant, day):
-    monkeypatch.setattr(clock, "utcnow", lambda: instant)
+def test_today_is_the_los_angeles_date(service_clock, instant, day):
+    service_clock.freeze(instant)
     assert clock.today() == day
 
 

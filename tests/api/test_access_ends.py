@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from mobile_service import clock
 from mobile_service.extensions import db
 from tests.api.caseload_helpers import bearer, student_url
 from tests.factories import app_token_for, make_case, make_student, make_supervision, make_user
@@ -19,11 +18,10 @@ UTC = dt.UTC
 
 
 @pytest.fixture
-def now(monkeypatch):
+def now(service_clock):
     """``clock.utcnow`` set by the test (``clock.today`` follows it, in Los Angeles)."""
-    state = SimpleNamespace(value=dt.datetime(2026, 10, 15, 16, 0, tzinfo=UTC))
-    monkeypatch.setattr(clock, "utcnow", lambda: state.value)
-    return state
+    service_clock.freeze(dt.datetime(2026, 10, 15, 16, 0, tzinfo=UTC))
+    return service_clock
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ def office(app, now):
     (dt.datetime(2026, 10, 16, 7, 0, tzinfo=UTC), 404),   # LA midnight: the assignment has ended
 ])
 def test_assignment_end_date_is_a_los_angeles_day(client, office, now, instant, status):
-    now.value = instant
+    now.freeze(instant)
     assert client.get(student_url(client, office.ssid), headers=office.h("csw")).status_code == status
     assert client.get(student_url(client, office.ssid), headers=office.h("scsw")).status_code == status
 
@@ -65,7 +63,7 @@ def test_assignment_end_date_is_a_los_angeles_day(client, office, now, instant, 
     dt.datetime(2026, 10, 16, 6, 30, tzinfo=UTC),  # 11:30 pm in LA
 ])
 def test_reported_end_supervision_waited_for_midnight_now_it_ends_at_once(client, runner, office, now, instant):
-    now.value = instant
+    now.freeze(instant)
     caseload = f"/api/v1/supervisees/{office.csw_id}/caseload"
     assert client.get(caseload, headers=office.h("scsw")).status_code == 200
     assert client.get(student_url(client, office.ssid), headers=office.h("scsw")).status_code == 200

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mobile_service import clock
 from mobile_service.extensions import db
 from tests.api.caseload_helpers import bearer
 from tests.api.student_helpers import attendance_row, enroll
@@ -114,8 +113,8 @@ RULES = {
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
-def test_rule_through_card_and_tabs(client, app, monkeypatch, rule: Rule):
-    monkeypatch.setattr(clock, "today", lambda: rule.today)
+def test_rule_through_card_and_tabs(client, app, service_clock, rule: Rule):
+    service_clock.fix_today(rule.today)
     with app.app_context():
         csw = make_user("csw")
         schools = {name: make_school(name=name) for name in ("A", "B", "C")}

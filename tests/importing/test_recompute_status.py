@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mobile_service import clock
 from mobile_service.importing import run_import
 from tests.importing.import_helpers import rows
 from tests.importing.test_import_students import CASES_HEADER
@@ -16,9 +15,8 @@ def _state(ssid: str) -> tuple[str, set]:
     return status, flags
 
 
-def test_an_assignment_ending_makes_the_student_inactive_the_next_day(app, ctx, loaded, csv_file, monkeypatch):
-    today = dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr(clock, "utcnow", lambda: today)
+def test_an_assignment_ending_makes_the_student_inactive_the_next_day(app, ctx, loaded, csv_file, service_clock):
+    service_clock.freeze(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC))
     run_import("dcfs-cases", csv_file(
         CASES_HEADER + "\n"
         "1234567890,0000000000000000001,FR,open,E000001,2025-01-01,2026-10-15,Parent\n"
@@ -29,7 +27,7 @@ def test_an_assignment_ending_makes_the_student_inactive_the_next_day(app, ctx, 
     result = runner.invoke(args=["recompute-status"])  # same day: nothing to change
     assert result.exit_code == 0 and "0 students changed" in result.output
 
-    monkeypatch.setattr(clock, "utcnow", lambda: today + dt.timedelta(days=1))
+    service_clock.advance(days=1)
     result = runner.invoke(args=["recompute-status"])
 
     assert result.exit_code == 0, result.output

@@ -131,10 +131,8 @@ def test_window_status(now, status, elapsed, left):
     assert (window.status, window.days_elapsed, window.days_left) == (status, elapsed, left)
 
 
-def test_summary_before_the_start_is_empty(app, client, people, bearer, monkeypatch):
-    from mobile_service import clock
-
-    monkeypatch.setattr(clock, "utcnow", lambda: dt.datetime(2026, 9, 20, tzinfo=dt.UTC))
+def test_summary_before_the_start_is_empty(app, client, people, bearer, service_clock):
+    service_clock.freeze(dt.datetime(2026, 9, 20, tzinfo=dt.UTC))
     response = client.get("/api/v1/pilot/summary", headers=bearer("coordinator"))
     assert response.status_code == 200, response.json
     body = response.json
