@@ -17,7 +17,8 @@ from api.openapi_document import HEADERS
 FORM = "application/x-www-form-urlencoded"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
-TOKEN_EXAMPLE = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRldiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
+# An obviously unsigned placeholder in JWT shape (never a real token).
+TOKEN_EXAMPLE = "<header>.<claims>.<signature>"
 REFRESH_EXAMPLE = "rt_8Jx2kq0VfS1aZ3mN5pQ7rT9vX1zB3dF5"
 OAUTH_ERRORS = ["invalid_request", "invalid_grant", "invalid_target", "unsupported_grant_type", "slow_down",
                 "temporarily_unavailable", "server_error"]

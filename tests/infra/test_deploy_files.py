@@ -276,6 +276,7 @@ def test_nginx_buffers_limits_and_logs_without_query_strings():
     assert "$uri" in log_format
     assert not re.search(r"\$(request(?![_a-z])|args|query_string|request_uri|request_body)", log_format)
     assert "location = /metrics { return 404; }" in text
+    assert "location = /healthz/details { return 404; }" in text
 
 
 def test_dockerfile_copies_every_application_package():
