@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("mobile_service", "api", "auth", "web", "tools", "seed")
+PACKAGES = ("mobile_service", "api", "auth", "web", "tools")
 TOP_MODULES = ("wsgi",)
 SKIP_PARTS = ("migrations", "__pycache__")
 
@@ -41,7 +41,7 @@ def layer_of(module: str) -> str:
     """The layer a module belongs to (see the module docstring)."""
     if module in ("wsgi", "mobile_service.app", "mobile_service") or module.startswith("mobile_service.app."):
         return "app"
-    if module.split(".")[0] in ("api", "auth", "web", "tools", "seed"):
+    if module.split(".")[0] in ("api", "auth", "web", "tools"):
         return "interface"
     if module.startswith(("mobile_service.models", "mobile_service.extensions", "mobile_service.clock")):
         return "base"
