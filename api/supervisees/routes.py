@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.caseload.schemas import SupervisedCaseloadPageSchema
+from api.card_schemas import SupervisedCaseloadPageSchema
 from api.etags import NOT_MODIFIED, etag_response
 from api.smorest import Blueprint
 from api.supervisees import pending, service

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from api.caseload.schemas import CaseloadArgsSchema
+from api.card_schemas import CaseloadArgsSchema
 from api.fields import UTCDateTimeField, free_text_field
 from api.shared_schemas import PaginationArgsSchema
 
