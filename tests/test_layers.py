@@ -39,3 +39,13 @@ def test_the_check_sees_an_upward_import_and_a_cycle(tmp_path, monkeypatch):
     found = layers.modules()
     assert [(i.importer, i.imported) for i in layers.upward(found)] == [("mobile_service.rules", "api.a")]
     assert layers.folder_cycles(found) == [["api.a (interface)", "api.b (interface)"]]
+
+
+def test_no_api_resource_imports_another():
+    """Shared pieces live in api/*.py (fields, etags, card schemas) or in the domain, never in a resource."""
+    found = layers.modules()
+    crossing = [f"{i.importer} -> {i.imported}" for i in layers.imports(found)
+                if i.importer.startswith("api.") and i.imported.startswith("api.")
+                and len(i.importer.split(".")) > 2 and len(i.imported.split(".")) > 2
+                and i.importer.split(".")[1] != i.imported.split(".")[1]]
+    assert crossing == []
