@@ -210,7 +210,7 @@ def test_cli_deactivate_activate_and_bump(app, runner, frozen_clock):
     assert result.exit_code == 0 and "is now 3" in result.output
     with app.app_context():
         assert rows("SELECT active, token_version FROM users WHERE id = :i", i=worker_id) == [(True, 3)]
-        changes = [e.details for e in db.session.execute(db.select(AuditEvent)).scalars()]
+        changes = [e.details for e in db.session.execute(db.select(AuditEvent).order_by(AuditEvent.id)).scalars()]
         assert [c["change"] for c in changes] == ["deactivate", "activate", "bump_token_version"]
         assert all(c["user_id"] == worker_id for c in changes)
 
