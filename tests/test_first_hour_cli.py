@@ -70,7 +70,7 @@ def test_make_help_lists_every_target_with_a_description():
 
 
 @needs_make
-def test_make_token_prints_a_ready_authorization_header(tmp_path):
+def test_make_token_prints_a_ready_authorization_header(make_app, tmp_path):
     """In a fresh instance/ (a throw-away SQLite file): migrate, seed the demo accounts, exchange."""
     db_url = f"sqlite:///{tmp_path / 'token.db'}"
     env = _clean_env(DATABASE_URL=db_url, DEMO_STUDENTS="60")
@@ -80,9 +80,7 @@ def test_make_token_prints_a_ready_authorization_header(tmp_path):
     header = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"Authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+", header), result.stdout
 
-    from mobile_service import create_app
-
-    app = create_app({"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": db_url,
+    app = make_app({"APP_ENV": "development", "AUTH_MODE": "dev", "DATABASE_URL": db_url,
                       "RATELIMIT_ENABLED": "false", "USAGE_EVENT_BATCH": "1"})  # nothing left buffered at exit
     me = app.test_client().get("/api/v1/me", headers={"Authorization": header.split(": ", 1)[1]})
     assert me.status_code == 200, me.get_json()

@@ -49,3 +49,20 @@ def test_no_api_resource_imports_another():
                 and len(i.importer.split(".")) > 2 and len(i.imported.split(".")) > 2
                 and i.importer.split(".")[1] != i.imported.split(".")[1]]
     assert crossing == []
+
+
+def test_tests_build_apps_through_the_one_factory_fixture():
+    """``make_app`` disposes the apps a test builds; a direct ``create_app`` call would leak its pool."""
+    import ast
+
+    root = layers.ROOT / "tests"
+    direct = []
+    for path in root.rglob("*.py"):
+        if path.name == "conftest.py" and path.parent == root:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            func = getattr(node, "func", None)
+            name = getattr(func, "id", None) or getattr(func, "attr", None)
+            if isinstance(node, ast.Call) and name == "create_app":
+                direct.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert direct == []

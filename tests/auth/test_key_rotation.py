@@ -11,7 +11,6 @@ import json
 import jwt
 import pytest
 
-import mobile_service
 from auth.keys import generate_pem, kid_of, public_pem
 from mobile_service.extensions import db
 from tests.factories import app_token_for, make_user
@@ -24,14 +23,13 @@ def keys(signing_key_pem):
 
 
 @pytest.fixture
-def pod(base_env, keys):
+def pod(make_app, base_env, keys):
     """Build a pod for a rotation phase: 0 (old key only), 1 (learned), 2 (signing), 3 (retired)."""
     def build(phase: int):
         signing = keys["new"] if phase >= 2 else keys["old"]
         verification = {0: "", 1: public_pem(keys["old"]) + public_pem(keys["new"]),
                         2: public_pem(keys["old"]) + public_pem(keys["new"]), 3: ""}[phase]
-        return mobile_service.create_app({**base_env, "APP_TOKEN_SIGNING_KEY": signing,
-                                          "APP_TOKEN_VERIFICATION_KEYS": verification})
+        return make_app({**base_env, "APP_TOKEN_SIGNING_KEY": signing, "APP_TOKEN_VERIFICATION_KEYS": verification})
 
     return build
 
