@@ -1,4 +1,4 @@
 """Benchmark of the LACOE Mobile Service against a hello-world ceiling (``python -m bench``).
 
-See /work/shared/design/perf.md for the method and targets, and bench/RESULTS.md for results.
+The method and targets are the design notes' perf.md; bench/RESULTS.md has the method as run and the results.
 """
