@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
@@ -65,6 +65,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 @bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
 @bp.errorhandler(PoolTimeoutError)
 def _unavailable(error: Exception) -> Response:
     db.session.rollback()

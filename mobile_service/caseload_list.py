@@ -92,7 +92,9 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
 def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
     # The list rule for one worker and student: an open add, or an open assignment that did not
     # start before the worker's last removal of it.
-    in_feed = assignment_start is not None and (feed_removed_at is None or assignment_start > feed_removed_at.date())
+    # The removal's day is a Los Angeles day, like the assignment dates of the feed.
+    in_feed = assignment_start is not None and (feed_removed_at is None
+                                                or assignment_start > clock.local_date(feed_removed_at))
     return in_feed or open_add
 
 

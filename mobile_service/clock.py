@@ -18,7 +18,9 @@ def utcnow() -> dt.datetime:
 
 
 def local_date(instant: dt.datetime) -> dt.date:
-    """The Los Angeles calendar date of an aware instant."""
+    """The Los Angeles calendar date of an instant (a naive one is UTC, as the database stores it)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
     return instant.astimezone(SERVICE_TIMEZONE).date()
 
 

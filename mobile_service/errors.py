@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -119,6 +119,9 @@ def handle_unexpected(error: Exception) -> Response:
     """Last-resort handler: log the traceback, answer a generic 500 with the request id."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        # The connection died under the statement (whatever the driver called it): an outage.
+        return handle_unavailable(error)
     log.exception("unhandled error", extra={"error_class": type(error).__name__})
     return problem_response(500, "An unexpected error occurred; quote the request id to support.")
 
@@ -127,6 +130,7 @@ def register_error_handlers(app: Flask) -> None:
     """Install the problem+json handlers on the app."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_unavailable)
+    app.register_error_handler(InterfaceError, handle_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_unavailable)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,18 +1,17 @@
 """``flask --app wsgi audit student <ssid> [--since DATE] [--format table|csv]``: the record of access."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import sys
 
 import click
 from flask.cli import AppGroup
 
 from api.audit.service import iter_history
+from api.report_cli import commit_before_showing, echo_report
 from mobile_service import audit as audit_log
-from mobile_service.extensions import db
 from mobile_service.identifiers import is_ssid
+from mobile_service.student_lookup import find_student_by_ssid
 
 COLUMNS = ("occurred_at", "user_id", "user_display_name", "user_email", "role", "action", "basis",
            "shown_in_list", "endpoint", "request_id", "client_request_id", "details")
@@ -49,23 +48,10 @@ def audit_student(ssid: str, since: dt.datetime | None, fmt: str) -> None:
     if items is None:
         raise click.ClickException("no student with this SSID")
     rows = [[_cell(item, c) for c in COLUMNS] for item in items]
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        # Neutralise spreadsheet formulas in values that come from users (names).
-        writer.writerows([[("'" + v) if v[:1] in "=+-@" else v for v in row] for row in rows])
-    else:
-        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(COLUMNS)]
-        click.echo("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)).rstrip())
-        for row in rows:
-            click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
-        click.echo(f"{len(rows)} event(s)", err=True)
-    from mobile_service.student_lookup import find_student_by_ssid
-
     student = find_student_by_ssid(ssid)
     audit_log.record(None, "audit.view", student_id=student.id, ssid=student.ssid, basis="admin",
                      role="operator", details={"count": len(rows), "via": "cli", "format": fmt})
-    db.session.commit()
-
+    commit_before_showing()
+    echo_report(COLUMNS, rows, fmt, f"{len(rows)} event(s)")
 
 commands = [audit_group]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, clock, manual_adds, scoping, usage
 from mobile_service.caseload_cards import card_page
-from mobile_service.errors import APIError, not_found
+from mobile_service.errors import APIError, not_found, unavailable
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import (
@@ -100,7 +100,8 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
         db.session.rollback()
         member = _membership(principal, student.id)
         if member is None:
-            raise
+            # Some other unique rule failed: nothing was written; the client may retry.
+            raise unavailable("The caseload could not be changed right now; retry shortly.") from None
         return _already_on_caseload(principal, student, member, reason), False
     return _entry_payload(student, caseload_list.Membership(student.id, assigned, entry)), True
 
