@@ -128,7 +128,10 @@ def test_keys_public_prints_the_public_half_and_kid_of_a_key_file(pod, keys, tmp
 def test_keys_generate_prints_a_new_key_and_its_kid(pod):
     result = pod(0).test_cli_runner().invoke(args=["keys", "generate"])
     assert result.exit_code == 0
-    assert "BEGIN PRIVATE KEY" in result.stdout
+    # The key this test run just generated, as PKCS#8 PEM (load_pem_private_key accepts it).
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    assert load_pem_private_key(result.stdout.encode(), password=None).curve.name == "secp256r1"
     assert result.stderr.strip() == f"kid: {kid_of(result.stdout)}"
 
 
