@@ -37,6 +37,7 @@ ACTIONS = {
     "student.enrollments.view": "viewed enrollment history",
     "student.attendance.view": "viewed attendance",
     "student.progress_reports.view": "viewed progress reports",
+    "student.brief.view": "viewed the pre-visit brief",
     "caseload.view": "viewed a caseload (each card shown is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",

@@ -20,7 +20,7 @@ EVENTS = {
     "sign_in_failed": "failed token exchange (detail: reason code)",
     "caseload_view": "opened a caseload (own or a supervisee's)",
     "search": "ran a search (result_count; detail: criteria kinds)",
-    "record_view": "opened a record tab (detail: demographics/enrollments/attendance/progress_reports)",
+    "record_view": "opened a record tab or the brief (detail: demographics/enrollments/attendance/progress_reports/brief)",
     "caseload_add": "added a student to the caseload",
     "caseload_remove": "removed a student from the caseload",
     "feedback": "sent feedback",

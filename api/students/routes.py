@@ -1,4 +1,4 @@
-"""Student routes: search and the four record tabs (CSW and SCSW only).
+"""Student routes: search, the four record tabs and the pre-visit brief (CSW and SCSW only).
 
 Views are thin: the decorators state the contract (roles, body, responses), the service does
 scope + query + audit + one commit, and ``etag_response`` renders the allow-listed body.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from api.brief_schemas import BriefSchema
 from api.etags import NOT_MODIFIED, etag_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
@@ -109,3 +110,18 @@ class StudentProgressReports(MethodView):
     def get(self, student_key):
         """Progress reports per term, newest first: courses, marks, credits, GPA, D/F count."""
         return etag_response(service.progress_reports(current_principal(), student_key), schemas.ProgressReportsSchema)
+
+
+@blp.route("/<student_key>/brief", parameters=[KEY_PARAM])
+class StudentBrief(MethodView):
+    """The pre-visit brief of one student."""
+
+    @require_auth(roles=FIELD_ROLES)
+    @blp.response(200, BriefSchema)
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="getStudentBrief")
+    def get(self, student_key):
+        """Everything needed at the door in one call (under 5 KB): school and its phone, moves, attendance, marks."""
+        return etag_response(service.brief(current_principal(), student_key), BriefSchema)

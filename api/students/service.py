@@ -17,6 +17,7 @@ from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, clock, scoping, usage
+from mobile_service.brief import student_brief
 from mobile_service.education import current_enrollment
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.errors import not_found
@@ -138,3 +139,9 @@ def progress_reports(principal: Principal, student_key: str) -> dict[str, Any]:
     """Progress reports per term, newest first."""
     return _view(principal, student_key, "student.progress_reports.view", "progress_reports",
                  record_data.progress_reports)
+
+
+def brief(principal: Principal, student_key: str) -> dict[str, Any]:
+    """The pre-visit brief of one student in the caller's scope (``mobile_service.brief``)."""
+    return _view(principal, student_key, "student.brief.view", "brief",
+                 lambda _principal, student, _basis: student_brief(student, clock.today()))

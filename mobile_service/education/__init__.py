@@ -16,19 +16,23 @@ from mobile_service.education.attendance import Attendance, days_absent, school_
 from mobile_service.education.codes import ENROLLMENT_STATUS_LABELS, EXIT_CODES, exit_code, exit_label
 from mobile_service.education.enrollment import (
     Mobility,
+    SchoolMove,
     academic_year,
     age,
     awaiting_next_school,
     current_enrollment,
     is_school_change,
     mobility,
+    school_moves_this_year,
 )
 from mobile_service.education.marks import Marks, is_d_or_f, mark_points, term_marks
 
 __all__ = [
     "ALERTS", "ALERT_CHRONIC_ABSENCE", "ALERT_FAILING_MARKS", "ALERT_NO_CURRENT_ENROLLMENT",
     "ALERT_SCHOOL_CHANGE_30D", "ENROLLMENT_STATUS_LABELS", "EXIT_CODES", "Attendance", "Marks", "Mobility",
+    "SchoolMove",
     "academic_year", "age", "alerts", "awaiting_next_school", "current_enrollment", "days_absent", "exit_code",
-    "exit_label", "is_d_or_f", "is_school_change", "mark_points", "mobility", "school_attendance", "term_marks",
+    "exit_label", "is_d_or_f", "is_school_change", "mark_points", "mobility", "school_attendance",
+    "school_moves_this_year", "term_marks",
     "year_attendance",
 ]

@@ -87,3 +87,22 @@ def year_attendance(rows: Iterable[AttendanceLike]) -> Attendance | None:
     return Attendance(days_expected=expected, days_attended=attended, days_absent=absent,
                       attendance_rate=_ratio(attended, expected), absence_rate=_ratio(absent, expected),
                       chronically_absent=any(f.chronically_absent for f in figures))
+
+
+RECENT_SCHOOL_DAYS = 30
+
+
+def recent_attendance(current_school_row: AttendanceLike | None) -> Attendance | None:
+    """Attendance over the last school days (at most 30), where the summaries allow it; else None.
+
+    The feed carries one aggregate row per student and school enrollment for the year (STAS,
+    Guide 2.1.6; docs/data-formats.md "Attendance feed contract"), not days. Only the current school's row of a stay of 30 expected days
+    or fewer covers the most recent school days, exactly those; a longer stay mixes older days in,
+    so no 30-day figure is made up from it. The chronic flag stays a year figure (> 30 days).
+    """
+    if current_school_row is None or not 0 < (current_school_row.days_expected or 0) <= RECENT_SCHOOL_DAYS:
+        return None
+    figures = school_attendance(current_school_row)
+    return Attendance(days_expected=figures.days_expected, days_attended=figures.days_attended,
+                      days_absent=figures.days_absent, attendance_rate=figures.attendance_rate,
+                      absence_rate=figures.absence_rate, chronically_absent=False)

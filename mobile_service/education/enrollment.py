@@ -210,3 +210,33 @@ def recent_school_change(figures: Mobility) -> bool:
     """A move in the last 30 days (the ``school_change_30d`` alert)."""
     days = figures.days_since_school_change
     return days is not None and days <= RECENT_CHANGE_DAYS
+
+
+@dataclass(frozen=True)
+class SchoolMove:
+    """One school change: the span left and the span of the new school (see ``is_school_change``)."""
+
+    left: EnrollmentLike
+    joined: EnrollmentLike
+
+    @property
+    def date(self) -> dt.date:
+        """The start date at the new school (the date ``mobility`` counts the move on)."""
+        return self.joined.start_date
+
+
+def school_moves_this_year(enrollments: Sequence[EnrollmentLike], today: dt.date) -> list[SchoolMove]:
+    """The school changes of the school year containing ``today``, oldest first.
+
+    The same walk as ``mobility`` (its ``school_changes_this_year`` is the length of this list):
+    primary spans in start order, a move where the school differs and ``is_school_change`` holds.
+    """
+    year = academic_year_start(today)
+    moves = []
+    previous: EnrollmentLike | None = None
+    for span in _primary(enrollments, today):
+        if previous is not None and span.school_id != previous.school_id and is_school_change(previous, span) \
+                and academic_year_start(span.start_date) == year:
+            moves.append(SchoolMove(left=previous, joined=span))
+        previous = span
+    return moves

@@ -17,9 +17,10 @@ from mobile_service.models import (
 # "Today" for the record tests. Only ``clock.today`` is fixed; ``clock.utcnow`` (token times,
 # audit timestamps) stays real.
 TODAY = dt.date(2026, 10, 15)
-STUDENT_ROUTES = ("", "/enrollments", "/attendance", "/progress-reports")
+STUDENT_ROUTES = ("", "/enrollments", "/attendance", "/progress-reports", "/brief")
 ROUTE_ACTIONS = {"": "student.view", "/enrollments": "student.enrollments.view",
-                 "/attendance": "student.attendance.view", "/progress-reports": "student.progress_reports.view"}
+                 "/attendance": "student.attendance.view", "/progress-reports": "student.progress_reports.view",
+                 "/brief": "student.brief.view"}
 
 
 def add_to_caseload(user, student, **overrides) -> CaseloadEntry:
