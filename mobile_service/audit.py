@@ -39,6 +39,7 @@ ACTIONS = {
     "student.progress_reports.view": "viewed progress reports",
     "student.brief.view": "viewed the pre-visit brief",
     "caseload.view": "viewed a caseload (each card shown is named)",
+    "supervisees.indicators.view": "viewed the team indicators (counts only: no child is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",
     "caseload.pending_adds.view": "viewed a manual add awaiting review (review queue card)",

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from api.card_schemas import SupervisedCaseloadPageSchema
 from api.etags import NOT_MODIFIED, etag_response
 from api.smorest import Blueprint
-from api.supervisees import pending, service
+from api.supervisees import indicators, pending, service
 from api.supervisees.schemas import (
     PendingAddArgsSchema,
     PendingAddPageSchema,
@@ -15,6 +15,7 @@ from api.supervisees.schemas import (
     SuperviseeArgsSchema,
     SuperviseeCaseloadArgsSchema,
     SuperviseePageSchema,
+    TeamIndicatorsSchema,
 )
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import ROLE_ADMIN, ROLE_SCSW
@@ -38,6 +39,20 @@ class Supervisees(MethodView):
     def get(self, args):
         """List the CSWs I actively supervise, with caseload size and flagged adds."""
         return etag_response(service.list_supervisees(current_principal(), **args), SuperviseePageSchema)
+
+
+@blp.route("/indicators")
+class TeamIndicators(MethodView):
+    """My team's indicators."""
+
+    @require_auth(roles=(ROLE_SCSW,))
+    @blp.response(200, TeamIndicatorsSchema, description="Counts only; ETag set.")
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.alt_response(503, description="The access could not be recorded; nothing was shown")
+    @blp.doc(operationId="getTeamIndicators")
+    def get(self):
+        """School changes, chronic absence, D/F marks and no enrollment over my team's caseloads, with the county."""
+        return etag_response(indicators.team_indicators(current_principal()), TeamIndicatorsSchema)
 
 
 @blp.route("/pending-adds")

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from api.card_schemas import CaseloadArgsSchema
 from api.fields import UTCDateTimeField, free_text_field
-from api.shared_schemas import PaginationArgsSchema
+from api.shared_schemas import FreshnessSchema, PaginationArgsSchema
 
 REVIEW_NOTE_MIN, REVIEW_NOTE_MAX = 1, 500
 
@@ -98,3 +98,73 @@ class ReviewResultSchema(Schema):
     add_id = fields.Integer(required=True)
     review_state = fields.String(required=True, metadata={"description": "approved or denied"})
     reviewed_at = UTCDateTimeField(required=True)
+
+
+class IndicatorReferenceSchema(Schema):
+    """A published figure to compare with."""
+
+    share = fields.Float(required=True, metadata={"example": 0.42})
+    source = fields.String(required=True)
+
+
+class IndicatorDefinitionSchema(Schema):
+    """What one indicator counts, by which rule."""
+
+    indicator = fields.String(required=True, metadata={"example": "school_change"})
+    label = fields.String(required=True)
+    definition = fields.String(required=True)
+    reference = fields.Nested(IndicatorReferenceSchema, allow_none=True, required=True,
+                              metadata={"description": "REL West's published share, where there is one"})
+
+
+class IndicatorFigureSchema(Schema):
+    """One share with its numerator and denominator (all null when the data cannot say)."""
+
+    indicator = fields.String(required=True)
+    numerator = fields.Integer(allow_none=True, required=True)
+    denominator = fields.Integer(allow_none=True, required=True)
+    share = fields.Float(allow_none=True, required=True, metadata={"description": "0..1; null without a denominator"})
+
+
+class IndicatorPopulationSchema(Schema):
+    """The figures of one population."""
+
+    students = fields.Integer(required=True)
+    figures = fields.List(fields.Nested(IndicatorFigureSchema), required=True)
+
+
+class WorkerIndicatorsSchema(IndicatorPopulationSchema):
+    """The figures over one supervisee's caseload."""
+
+    user_id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+
+
+class CountyIndicatorsSchema(IndicatorPopulationSchema):
+    """The county baseline: every active foster youth, by the same rules."""
+
+    population = fields.String(required=True)
+    computed_at = UTCDateTimeField(required=True)
+
+
+class TrendPointSchema(Schema):
+    """The team's figures as of one month end (the current month: today)."""
+
+    month = fields.String(required=True, metadata={"example": "2026-09"})
+    as_of = fields.Date(required=True)
+    figures = fields.List(fields.Nested(IndicatorFigureSchema), required=True)
+
+
+class TeamIndicatorsSchema(Schema):
+    """Team indicators: counts only, never a student."""
+
+    as_of = fields.Date(required=True)
+    academic_year = fields.String(required=True, metadata={"example": "2026-27"})
+    indicators = fields.List(fields.Nested(IndicatorDefinitionSchema), required=True)
+    team = fields.Nested(IndicatorPopulationSchema, required=True,
+                         metadata={"description": "every supervisee's caseload, each student once"})
+    workers = fields.List(fields.Nested(WorkerIndicatorsSchema), required=True)
+    county = fields.Nested(CountyIndicatorsSchema, required=True)
+    trend = fields.List(fields.Nested(TrendPointSchema), required=True,
+                        metadata={"description": "the team as of each month end of this school year, then today"})
+    freshness = fields.Nested(FreshnessSchema, required=True)

@@ -36,6 +36,7 @@ from mobile_service.models.education import (
     new_student_key,
 )
 from mobile_service.models.idp import IdpKeyCache
+from mobile_service.models.indicators import IndicatorBaseline
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
 
@@ -66,6 +67,7 @@ __all__ = [
     "Enrollment",
     "Feedback",
     "IdpKeyCache",
+    "IndicatorBaseline",
     "IssueReport",
     "PilotCohort",
     "ProgressMark",

@@ -1,0 +1,146 @@
+"""Team indicators: numerators and denominators by hand on a seeded team, the county by a direct query."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, text
+
+from mobile_service import indicators
+from mobile_service.extensions import db
+from mobile_service.models import AuditEvent, AuditEventStudent, IndicatorBaseline, Student
+from tests.api.caseload_helpers import bearer
+from tests.api.indicator_helpers import ANN, BEN, COUNTY, TEAM, TREND, figures, seed_team
+from tests.api.student_helpers import TODAY, source_load
+from tests.factories import app_token_for, make_user
+
+URL = "/api/v1/supervisees/indicators"
+
+
+@pytest.fixture
+def team(fixed_today, app):
+    with app.app_context():
+        world = seed_team()
+        world.tokens = {name: app_token_for(getattr(world, name)) for name in ("scsw", "other", "ann", "cleo")}
+        world.tokens["coordinator"] = app_token_for(make_user("pilot_coordinator"))
+        world.tokens["admin"] = app_token_for(make_user("admin"))
+        world.keys = {name: (kid.student_key, kid.ssid, kid.legal_first_name) for name, kid in world.kids.items()}
+        world.ids = {name: kid.id for name, kid in world.kids.items()}
+        world.user_ids = {name: getattr(world, name).id for name in ("scsw", "ann", "ben")}
+        db.session.commit()
+        return world
+
+
+def test_team_workers_county_and_trend_by_hand(client, app, team):
+    response = client.get(URL, headers=bearer(team.tokens["scsw"]))
+    assert response.status_code == 200, response.json
+    assert response.headers["Cache-Control"] == "private, no-store"
+    body = response.json
+    assert (body["as_of"], body["academic_year"]) == ("2026-10-15", "2026-27")
+    assert body["team"]["students"] == 6 and figures(body["team"]) == TEAM
+    workers = {w["display_name"]: w for w in body["workers"]}
+    assert list(workers) == ["Ann Worker", "Ben Worker"]  # Cleo is another SCSW's
+    assert workers["Ann Worker"]["students"] == 4 and figures(workers["Ann Worker"]) == ANN
+    assert workers["Ben Worker"]["students"] == 3 and figures(workers["Ben Worker"]) == BEN
+    assert body["county"]["students"] == 7 and figures(body["county"]) == COUNTY
+    assert {p["month"]: figures(p) for p in body["trend"]} == TREND
+    assert [p["as_of"] for p in body["trend"]] == ["2026-07-31", "2026-08-31", "2026-09-30", "2026-10-15"]
+    shares = {f["indicator"]: f["share"] for f in body["team"]["figures"]}
+    assert shares == {"school_change": 0.4, "chronic_absence": 0.3333, "failing_marks": 0.6667,
+                      "no_current_enrollment": 0.3333}
+    references = {d["indicator"]: d["reference"] for d in body["indicators"]}
+    assert references["school_change"]["share"] == 0.42 and references["chronic_absence"]["share"] == 0.29
+    assert "REL West" in references["school_change"]["source"] and references["failing_marks"] is None
+    # Counts only: no student key, SSID or name anywhere in the body.
+    text_body = response.get_data(as_text=True)
+    for key, ssid, first_name in team.keys.values():
+        assert key not in text_body and ssid not in text_body and f'"{first_name}"' not in text_body
+
+
+def test_county_baseline_by_a_direct_query(client, app, team):
+    """The baseline's denominators and the numerators plain SQL can state, against the endpoint's."""
+    body = client.get(URL, headers=bearer(team.tokens["scsw"])).json
+    county = figures(body["county"])
+    with app.app_context():
+        active = "SELECT id FROM students WHERE foster_status = 'active'"
+        absent = "(days_absent_excused + days_absent_unexcused + days_suspended_out + days_incomplete_study)"
+        counted = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT student_id) FROM attendance_summaries WHERE academic_year = '2026-27' "
+            f"AND days_expected > 30 AND student_id IN ({active})")).scalar()
+        chronic = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT student_id) FROM attendance_summaries WHERE academic_year = '2026-27' "
+            f"AND days_expected > 30 AND {absent} * 10 >= days_expected AND student_id IN ({active})")).scalar()
+        latest = (f"SELECT r.id, r.student_id FROM progress_reports r WHERE r.academic_year = '2026-27' "
+                  f"AND r.student_id IN ({active}) AND NOT EXISTS (SELECT 1 FROM progress_reports o "
+                  f"WHERE o.student_id = r.student_id AND o.academic_year = r.academic_year "
+                  f"AND (o.report_date > r.report_date OR (o.report_date = r.report_date AND o.id > r.id)))")
+        graded = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT l.student_id) FROM ({latest}) l JOIN progress_marks m "
+            f"ON m.progress_report_id = l.id WHERE substr(m.mark, 1, 1) IN ('A', 'B', 'C', 'D', 'F')")).scalar()
+        failing = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT l.student_id) FROM ({latest}) l JOIN progress_marks m "
+            f"ON m.progress_report_id = l.id WHERE substr(m.mark, 1, 1) IN ('D', 'F')")).scalar()
+        enrolled = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT student_id) FROM enrollments WHERE enrollment_status = '10' "
+            f"AND start_date <= '2026-10-15' AND (exit_date IS NULL OR exit_date >= '2026-07-01') "
+            f"AND student_id IN ({active})")).scalar()
+        students = db.session.execute(select(func.count()).select_from(Student)
+                                      .where(Student.foster_status == "active")).scalar()
+    assert body["county"]["students"] == students == 7
+    assert county["chronic_absence"] == (chronic, counted)
+    assert county["failing_marks"] == (failing, graded)
+    assert county["school_change"][1] == enrolled
+    assert county["no_current_enrollment"][1] == students
+
+
+def test_baseline_is_stored_once_per_load_and_day(client, app, team):
+    for _ in range(2):
+        assert client.get(URL, headers=bearer(team.tokens["scsw"])).status_code == 200
+    with app.app_context():
+        [row] = db.session.execute(select(IndicatorBaseline)).scalars().all()
+        assert row.as_of == TODAY and row.students == 7
+        assert {k: tuple(v) for k, v in row.figures.items()} == COUNTY
+        source_load("district", dt.datetime(2026, 10, 15, 7, 0, tzinfo=dt.UTC))
+        db.session.commit()
+    assert client.get(URL, headers=bearer(team.tokens["scsw"])).status_code == 200
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(IndicatorBaseline)).scalar() == 2
+
+
+def test_access_is_audited_as_one_aggregate_row(client, app, team):
+    response = client.get(URL, headers=bearer(team.tokens["scsw"]))
+    again = client.get(URL, headers={**bearer(team.tokens["scsw"]), "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    with app.app_context():
+        rows = db.session.execute(select(AuditEvent).where(AuditEvent.action == "supervisees.indicators.view")
+                                  ).scalars().all()
+        assert len(rows) == 2 and all(r.student_id is None and r.ssid is None for r in rows)
+        assert rows[0].details == {"workers": 2, "students": 6} and rows[0].user_id == team.user_ids["scsw"]
+        assert db.session.execute(select(func.count()).select_from(AuditEventStudent)).scalar() == 0
+
+
+def test_an_scsw_without_a_team_gets_empty_figures(client, app, fixed_today):
+    with app.app_context():
+        token = app_token_for(make_user("scsw"))
+    body = client.get(URL, headers=bearer(token)).json
+    assert body["team"]["students"] == 0 and body["workers"] == []
+    assert figures(body["team"])["school_change"] == (0, 0)
+    assert {f["share"] for f in body["team"]["figures"]} == {None}
+
+
+@pytest.mark.parametrize("who", ["ann", "cleo", "coordinator", "admin"])
+def test_only_an_scsw(client, team, who):
+    response = client.get(URL, headers=bearer(team.tokens[who]))
+    assert response.status_code == 403
+
+
+def test_no_token_is_401(client, team):
+    assert client.get(URL).status_code == 401
+
+
+def test_months_of_the_school_year():
+    assert indicators.months(dt.date(2026, 7, 1)) == [dt.date(2026, 7, 1)]
+    assert indicators.months(dt.date(2026, 7, 31)) == [dt.date(2026, 7, 31)]
+    assert indicators.months(dt.date(2027, 1, 10))[-3:] == [dt.date(2026, 11, 30), dt.date(2026, 12, 31),
+                                                          dt.date(2027, 1, 10)]
+    assert len(indicators.months(dt.date(2027, 6, 30))) == 12
