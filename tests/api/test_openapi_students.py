@@ -7,6 +7,7 @@ STUDENT_PATHS = {
     "/api/v1/students/{student_key}/enrollments": "get",
     "/api/v1/students/{student_key}/attendance": "get",
     "/api/v1/students/{student_key}/progress-reports": "get",
+    "/api/v1/students/{student_key}/brief": "get",
 }
 
 
@@ -23,7 +24,7 @@ def test_student_routes_are_documented_with_auth_and_errors(client):
     schemas = spec["components"]["schemas"]
     for name in ("SearchRequest", "SearchResponse", "SearchCard", "Demographics", "Enrollments", "Enrollment",
                  "Mobility", "Attendance", "AttendanceYear", "ProgressReports", "ProgressReport", "CourseMark",
-                 "School"):
+                 "School", "Brief", "BriefSchool", "BriefChanges", "BriefAttendance", "BriefTerm"):
         assert schemas[name]["additionalProperties"] is False, name
     assert set(schemas["SearchCard"]["properties"]) == {
         "student_key", "in_scope", "legal_first_name", "legal_last_name", "birth_date", "school_name",

@@ -78,7 +78,7 @@ def test_student_routes_conform(app, csw_token, mode):
     assert {op.label for op in operations} == {
         "POST /api/v1/students/search", "GET /api/v1/students/{student_key}",
         "GET /api/v1/students/{student_key}/enrollments", "GET /api/v1/students/{student_key}/attendance",
-        "GET /api/v1/students/{student_key}/progress-reports"}
+        "GET /api/v1/students/{student_key}/progress-reports", "GET /api/v1/students/{student_key}/brief"}
     headers = {"Authorization": f"Bearer {csw_token}"}
     seen: dict[str, set[int]] = {}
     for operation in operations:

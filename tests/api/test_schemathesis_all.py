@@ -31,6 +31,7 @@ ROLES = {
     "GET /api/v1/announcements": ("csw",),
     "GET /api/v1/supervisees": ("scsw",),
     "GET /api/v1/supervisees/{user_id}/caseload": ("scsw",),
+    "GET /api/v1/supervisees/indicators": ("scsw",),
     # The review queue: the supervising SCSW's, and the admins' for CSWs without a supervisor.
     "GET /api/v1/supervisees/pending-adds": ("scsw", "admin"),
     "POST /api/v1/supervisees/pending-adds/{add_id}/approve": ("scsw", "admin"),
