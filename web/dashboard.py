@@ -18,7 +18,10 @@ from api.pilot import service as pilot_service
 from api.pilot.announcements import service as announcements
 from api.pilot.announcements.schemas import AnnouncementCreateSchema
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
+from mobile_service import clock
 from mobile_service.errors import APIError
+from mobile_service.extensions import db
+from mobile_service.pilot.caseload_indicators import cohort_indicators
 from mobile_service.pilot.domain import ANNOUNCEMENT_KINDS, ISSUE_STATUSES, ISSUE_TRANSITIONS, NOTE_MAX
 from mobile_service.pilot.kpis import summary
 from mobile_service.pilot.window import resolve_cohort, window_for
@@ -69,9 +72,11 @@ def index():
                                unknown=True), 404
     data = summary(window_for(cohort))
     issues = pilot_service.list_issues(principal, limit=50, cohort=cohort.name)["items"]
+    indicators = cohort_indicators(cohort.name, clock.today())
+    db.session.commit()  # the county baseline, stored on its first computation for today's loads
     return render_template(
         "pilot_dashboard/dashboard.html", principal=principal, s=data, cohorts=cohorts, cards=view.cards(data),
-        charts=view.chart_set(data), issues=issues, announcements=announcements.all_announcements(limit=20),
+        charts=view.chart_set(data), issues=issues, ind=indicators, announcements=announcements.all_announcements(limit=20),
         statuses=ISSUE_STATUSES, transitions=ISSUE_TRANSITIONS, status_labels=view.STATUS_LABELS,
         kinds=ANNOUNCEMENT_KINDS, tab_labels=view.TAB_LABELS, pct=view.pct, num=view.num,
         exports=list(exports.TABLES), csrf_token=csrf_token)

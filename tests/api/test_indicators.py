@@ -144,3 +144,11 @@ def test_months_of_the_school_year():
     assert indicators.months(dt.date(2027, 1, 10))[-3:] == [dt.date(2026, 11, 30), dt.date(2026, 12, 31),
                                                           dt.date(2027, 1, 10)]
     assert len(indicators.months(dt.date(2027, 6, 30))) == 12
+
+
+def test_baseline_command_stores_the_day_s_baseline(app, runner, team):
+    result = runner.invoke(args=["indicators-baseline"])
+    assert result.exit_code == 0, result.output
+    assert "7 active foster youth" in result.output and "chronic_absence 2/5" in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(IndicatorBaseline)).scalar() == 1
