@@ -140,11 +140,16 @@ class WorkerIndicatorsSchema(IndicatorPopulationSchema):
     display_name = fields.String(required=True)
 
 
-class CountyIndicatorsSchema(IndicatorPopulationSchema):
+class CountyIndicatorsSchema(Schema):
     """The county baseline: every active foster youth, by the same rules."""
 
     population = fields.String(required=True)
-    computed_at = UTCDateTimeField(required=True)
+    students = fields.Integer(allow_none=True, required=True)
+    figures = fields.List(fields.Nested(IndicatorFigureSchema), required=True)
+    as_of = fields.Date(allow_none=True, required=True, metadata={"description": "the day the baseline is of"})
+    current = fields.Boolean(required=True, metadata={
+        "description": "computed from today's loads; false: an older stored baseline (or none yet: all null)"})
+    computed_at = UTCDateTimeField(allow_none=True, required=True)
 
 
 class TrendPointSchema(Schema):

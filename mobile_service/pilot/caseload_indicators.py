@@ -30,4 +30,4 @@ def cohort_indicators(cohort_name: str, today: dt.date) -> dict[str, Any]:
     rows = [{**definition, "cohort": cohort[definition["indicator"]],
              "county": baseline_figures[definition["indicator"]]} for definition in indicators.definitions()]
     return {"as_of": today, "participants": len(workers), "students": len(ids), "county_students": county["students"],
-            "rows": rows}
+            "county_as_of": county["as_of"], "county_current": county["current"], "rows": rows}

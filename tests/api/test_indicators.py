@@ -43,6 +43,7 @@ def test_team_workers_county_and_trend_by_hand(client, app, team):
     assert workers["Ann Worker"]["students"] == 4 and figures(workers["Ann Worker"]) == ANN
     assert workers["Ben Worker"]["students"] == 3 and figures(workers["Ben Worker"]) == BEN
     assert body["county"]["students"] == 7 and figures(body["county"]) == COUNTY
+    assert body["county"]["current"] is True and body["county"]["as_of"] == "2026-10-15"
     assert {p["month"]: figures(p) for p in body["trend"]} == TREND
     assert [p["as_of"] for p in body["trend"]] == ["2026-07-31", "2026-08-31", "2026-09-30", "2026-10-15"]
     shares = {f["indicator"]: f["share"] for f in body["team"]["figures"]}
@@ -152,3 +153,23 @@ def test_baseline_command_stores_the_day_s_baseline(app, runner, team):
     assert "7 active foster youth" in result.output and "chronic_absence 2/5" in result.output
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(IndicatorBaseline)).scalar() == 1
+
+
+def test_a_large_county_shows_the_newest_stored_baseline_until_the_command_runs(client, app, team, monkeypatch):
+    """Past the inline limit a request never computes the county: the newest stored one, labelled."""
+    from mobile_service import indicator_baseline
+
+    monkeypatch.setattr(indicator_baseline, "INLINE_MAX_STUDENTS", 0)
+    county = client.get(URL, headers=bearer(team.tokens["scsw"])).json["county"]
+    assert county["current"] is False and county["as_of"] is None and county["students"] is None
+    assert {f["denominator"] for f in county["figures"]} == {None}
+    with app.app_context():
+        db.session.add(IndicatorBaseline(as_of=TODAY - dt.timedelta(days=1), data_stamp="0" * 64, students=5,
+                                         figures={"school_change": [1, 4]}))
+        db.session.commit()
+    county = client.get(URL, headers=bearer(team.tokens["scsw"])).json["county"]
+    assert county["current"] is False and county["as_of"] == "2026-10-14" and county["students"] == 5
+    assert figures(county)["school_change"] == (1, 4) and figures(county)["chronic_absence"] is None
+    assert client.application.test_cli_runner().invoke(args=["indicators-baseline"]).exit_code == 0
+    county = client.get(URL, headers=bearer(team.tokens["scsw"])).json["county"]
+    assert county["current"] is True and county["as_of"] == "2026-10-15" and figures(county) == COUNTY
