@@ -156,6 +156,16 @@ r = client.get(f"/api/v1/students/{key}/progress-reports", headers=hdrs)
 show("Progress reports", "GET", f"/api/v1/students/{key}/progress-reports", r, req_headers=shown_auth,
      trim=lambda d: {**d, "reports": [{**d["reports"][0], "courses": d["reports"][0]["courses"][:2] + ["…"]}] + (["…"] if len(d["reports"]) > 1 else [])} if d["reports"] else d)
 
+r = client.get(f"/api/v1/students/{key}/brief", headers=hdrs)
+show(f"Pre-visit brief ({len(r.get_data())} bytes)", "GET", f"/api/v1/students/{key}/brief", r, req_headers=shown_auth)
+
+stok = client.post("/auth/token", data={**form, "subject_token": dev_token("scsw.demo@dcfs.lacounty.gov")}).get_json()
+r = client.get("/api/v1/supervisees/indicators", headers={"Authorization": f"Bearer {stok['access_token']}"})
+show("Team indicators (SCSW): counts only", "GET", "/api/v1/supervisees/indicators", r,
+     req_headers={"Authorization": "Bearer <SCSW's app token>"},
+     trim=lambda d: {**d, "indicators": d["indicators"][:1] + ["…"], "workers": d["workers"][:1] + ["…"],
+                     "trend": d["trend"][-2:]})
+
 r = client.get(f"/api/v1/students/{foreign_key}", headers=hdrs)
 show("A student outside your scope (identical to a student that does not exist)", "GET",
      "/api/v1/students/<the key of a reduced card>", r, req_headers=shown_auth)

@@ -80,13 +80,12 @@ def _register_commands(app: Flask) -> None:
     from api.audit import cli as audit_commands
     from api.manual_adds import cli as manual_add_commands
     from auth import cli as auth_commands
-    from mobile_service import cli, indicator_baseline
+    from mobile_service import cli
     from mobile_service.importing import cli as import_commands
     from mobile_service.importing import users_cli as user_commands
     from mobile_service.pilot import cli as pilot_commands
 
-    modules = [cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands, user_commands,
-               indicator_baseline]
+    modules = [cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands, user_commands]
     try:  # development checkouts only: the production image ships neither tools/ nor Faker
         from tools.seed import cli as seed_commands
     except ModuleNotFoundError as exc:

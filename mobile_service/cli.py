@@ -1,4 +1,4 @@
-"""``flask --app wsgi check-config``: the effective configuration (other commands: ``create_app``)."""
+"""``flask --app wsgi check-config`` (the effective configuration) and ``indicators-baseline`` (other commands: ``create_app``)."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from mobile_service import clock
+from mobile_service.extensions import db
+from mobile_service.indicator_baseline import baseline
 
 SECRET_WORDS = ("SECRET", "KEY", "TOKEN", "PASSWORD")
 NOT_SECRET = ("APP_TOKEN_ISSUER", "APP_TOKEN_AUDIENCE", "APP_TOKEN_TTL", "TOKEN_RATE")
@@ -33,4 +37,15 @@ def check_config() -> None:
             click.echo(f"{key}={shown_value(key, current_app.config[key])}")
 
 
-commands = [check_config]
+@click.command("indicators-baseline")
+@with_appcontext
+def baseline_command() -> None:
+    """Compute and store today's county baseline of the team indicators (run after the nightly loads)."""
+    today = clock.today()
+    figures = baseline(today, compute=True)
+    db.session.commit()
+    counts = ", ".join(f"{key} {pair[0]}/{pair[1]}" if pair else f"{key} -" for key, pair in figures["counts"].items())
+    click.echo(f"indicator baseline {today}: {figures['students']} active foster youth; {counts}")
+
+
+commands = [check_config, baseline_command]

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -70,16 +68,3 @@ def baseline(today: dt.date, *, compute: bool | None = None) -> dict[str, Any]:
     connection.execute(insert(IndicatorBaseline).values(values).on_conflict_do_nothing())
     return {"as_of": today, "students": students, "counts": counts, "computed_at": computed_at, "current": True}
 
-
-@click.command("indicators-baseline")
-@with_appcontext
-def baseline_command() -> None:
-    """Compute and store today's county baseline of the team indicators (run after the nightly loads)."""
-    today = clock.today()
-    figures = baseline(today, compute=True)
-    db.session.commit()
-    counts = ", ".join(f"{key} {pair[0]}/{pair[1]}" if pair else f"{key} -" for key, pair in figures["counts"].items())
-    click.echo(f"indicator baseline {today}: {figures['students']} active foster youth; {counts}")
-
-
-commands = [baseline_command]

@@ -133,11 +133,13 @@ class IndicatorPopulationSchema(Schema):
     figures = fields.List(fields.Nested(IndicatorFigureSchema), required=True)
 
 
-class WorkerIndicatorsSchema(IndicatorPopulationSchema):
+class WorkerIndicatorsSchema(Schema):
     """The figures over one supervisee's caseload."""
 
     user_id = fields.Integer(required=True)
     display_name = fields.String(required=True)
+    students = fields.Integer(required=True)
+    figures = fields.List(fields.Nested(IndicatorFigureSchema), required=True)
 
 
 class CountyIndicatorsSchema(Schema):
