@@ -22,6 +22,7 @@ from tests.api.manual_add_helpers import (
     caseload_ssids,
     tab_statuses,
 )
+from tests.api.student_helpers import STUDENT_ROUTES
 
 # --- the reported problem, then expiry at day 30 ------------------------------------------------
 
@@ -29,14 +30,14 @@ def test_reported_a_manual_add_gave_all_four_tabs_forever_now_it_lapses_at_day_3
     body = add_as(client, team, "csw", "beto")
     assert body["review_state"] == "pending" and body["flagged"] is True
     assert body["expires_at"] == "2026-11-14T16:00:00Z"  # 30 days after the add, to the second
-    assert tab_statuses(client, team, "csw", "beto") == [200, 200, 200, 200]
+    assert tab_statuses(client, team, "csw", "beto") == [200] * len(STUDENT_ROUTES)
 
     moving_clock.advance(days=30, seconds=-1)  # the last second of the add
-    assert tab_statuses(client, team, "csw", "beto") == [200, 200, 200, 200]
+    assert tab_statuses(client, team, "csw", "beto") == [200] * len(STUDENT_ROUTES)
     assert team.ssid["beto"] in caseload_ssids(client, team, "csw")
 
     moving_clock.advance(seconds=1)  # lapsed: checked at read time, no job has run
-    assert tab_statuses(client, team, "csw", "beto") == [404, 404, 404, 404]
+    assert tab_statuses(client, team, "csw", "beto") == [404] * len(STUDENT_ROUTES)
     assert team.ssid["beto"] not in caseload_ssids(client, team, "csw")
     # The supervisor's view through the supervisee's add lapses with it.
     assert client.get(student_url(client, team.ssid["beto"]), headers=team.h("scsw")).status_code == 404
@@ -77,7 +78,7 @@ def test_feed_confirmation_keeps_access_past_day_30(app, client, team, moving_cl
     with app.app_context():
         db.session.execute(db.update(DcfsCase).values(case_status="closed"))
         db.session.commit()
-    assert tab_statuses(client, team, "csw", "beto") == [200, 200, 200, 200]
+    assert tab_statuses(client, team, "csw", "beto") == [200] * len(STUDENT_ROUTES)
     assert team.ssid["beto"] in caseload_ssids(client, team, "csw")
 
 
@@ -120,23 +121,23 @@ def test_scsw_approval_keeps_access_past_day_30_and_is_audited(app, client, team
     assert client.get(QUEUE, headers=team.h("scsw")).json["items"] == []
 
     moving_clock.advance(days=60)
-    assert tab_statuses(client, team, "csw", "beto") == [200, 200, 200, 200]
+    assert tab_statuses(client, team, "csw", "beto") == [200] * len(STUDENT_ROUTES)
     assert client.post(f"{QUEUE}/{add_id}/approve", headers=team.h("scsw")).status_code == 409  # decided
 
 
 def test_denial_ends_access_at_once_and_sticks(app, client, team, moving_clock):
     add_as(client, team, "csw", "beto")
     add_id = add_id_of(app, team, "csw", "beto")
-    assert tab_statuses(client, team, "csw", "beto") == [200, 200, 200, 200]
+    assert tab_statuses(client, team, "csw", "beto") == [200] * len(STUDENT_ROUTES)
     response = client.post(f"{QUEUE}/{add_id}/deny", headers=team.h("scsw"))
     assert response.status_code == 200 and response.json["review_state"] == "denied"
-    assert tab_statuses(client, team, "csw", "beto") == [404, 404, 404, 404]
+    assert tab_statuses(client, team, "csw", "beto") == [404] * len(STUDENT_ROUTES)
     assert team.ssid["beto"] not in caseload_ssids(client, team, "csw")
     [row] = audit_rows(app, "caseload.add.deny")
     assert row.details == {"add_id": add_id, "worker_id": team.id["csw"], "note_given": False}
     again = add_student(client, team.h("csw"), team.ssid["beto"], reason="trying again")
     assert again.status_code == 409
-    assert tab_statuses(client, team, "csw", "beto") == [404, 404, 404, 404]
+    assert tab_statuses(client, team, "csw", "beto") == [404] * len(STUDENT_ROUTES)
 
 
 def test_review_of_a_lapsed_add_is_409(app, client, team, moving_clock):
