@@ -47,7 +47,8 @@ class Facts:
 
 
 # A measure: (in the denominator, in the numerator) for one student as of a day, or None when the
-# data cannot say as of that day (then the month's figure is null, never a guess).
+# data cannot say as of that day (then the month's figure is null, never a guess). It must accept
+# an empty ``Facts()`` (a student with no records; also how an empty population is measured).
 Measure = Callable[[Facts, dt.date, dt.date], tuple[bool, bool] | None]
 
 
@@ -111,7 +112,10 @@ INDICATORS: tuple[Indicator, ...] = (
               "Students with no school-of-record enrollment in force (education.current_enrollment), not "
               "counting a promoted student between schools until Census Day, of all students.",
               _no_current_enrollment),
-    # The travel-plan indicator (issue 16 item 1, the ``travel`` branch) is one more entry here.
+    # The travel-plan indicator (issue 16 item 1, the ``travel`` branch) is one more entry here:
+    # Indicator("travel_plan", "Travel plan where a school of origin applies", "...", _travel_plan,
+    #           load=<(student ids, today) -> {student id: the student's school-of-origin/plan facts}>),
+    # where _travel_plan(facts, day, today) reads facts.extra["travel_plan"] (absent: no such case).
 )
 
 Counts = dict[str, list[int]]  # indicator key -> [numerator, denominator]

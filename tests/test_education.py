@@ -193,3 +193,18 @@ def test_exit_codes_are_data_with_kinds_and_valid_dates():
     assert not e155.valid.contains(D(2026, 5, 14)) and not e155.valid.contains(D(2026, 8, 16))
     assert all(c.passage.startswith("Guide ") for c in codes.EXIT_CODES.values())
     assert records.exit_label("E450") == "Pre-K to grade 6 exit" and records.exit_label("X999") is None
+
+
+@pytest.mark.parametrize("history", [
+    [Enr(1, D(2025, 8, 14), D(2026, 6, 5), "E155"), Enr(1, D(2026, 8, 13), D(2026, 9, 20), "T160"), Enr(2, D(2026, 9, 28))],
+    [Enr(1, D(2025, 8, 14), D(2026, 1, 10), "T160"), Enr(2, D(2026, 1, 13), D(2026, 9, 10), "T160"),
+     Enr(3, D(2026, 9, 14))],
+    [Enr(1, D(2026, 7, 6), D(2026, 7, 12), "T160"), Enr(2, D(2026, 7, 13), D(2026, 8, 1), "T160"),
+     Enr(1, D(2026, 8, 3), D(2026, 9, 1), "E150"), Enr(1, D(2026, 9, 2)), Enr(3, D(2026, 9, 5), enrollment_status="30")],
+    [Enr(1, D(2025, 8, 14), D(2026, 6, 4), "E230", grade_level="08"), Enr(2, D(2026, 8, 13), grade_level="09")],
+])
+def test_the_brief_s_moves_are_the_card_s_count(history):
+    """``school_moves_this_year`` (the brief's list) walks like ``mobility`` (the card's count)."""
+    moves = records.school_moves_this_year(history, TODAY)
+    assert len(moves) == records.mobility(history, TODAY).school_changes_this_year
+    assert all(move.left.school_id != move.joined.school_id and move.date == move.joined.start_date for move in moves)
