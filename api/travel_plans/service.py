@@ -23,6 +23,7 @@ from mobile_service.models.travel import PLAN_SUBMITTED
 from mobile_service.pagination import paginate
 from mobile_service.travel import assess, workflow
 from mobile_service.travel.placements import payment_route
+from mobile_service.travel.plans import apply_assessment
 
 FORBIDDEN_REVIEW = "Only the SCSW who currently supervises the plan's CSW may approve or return it."
 FORBIDDEN_EDIT = "Only the CSW who drafted the plan may change or submit it."
@@ -47,21 +48,7 @@ def school_of_origin(principal: Principal, student_key: str, *, cds_code: str | 
 # --- plans ---------------------------------------------------------------------------------------
 
 def _apply(plan: TravelPlan, found: Assessment, answers: assess.Answers) -> None:
-    """Save the assessment's figures on the plan (what the SCSW will see and the 280 will say)."""
-    chosen, placement = found.chosen, found.placement
-    plan.school_id = chosen.school.school_id
-    plan.transport = answers.transport
-    plan.iep_transport, plan.temporarily_absent = answers.iep_transport, answers.temporarily_absent
-    plan.one_way_miles, plan.mileage_source = chosen.distance.miles, chosen.distance.source
-    plan.rounded_miles = chosen.rate.rounded_miles if chosen.rate else None
-    plan.rate_table_effective = chosen.rate.table_effective_date if chosen.rate else None
-    plan.monthly_rate = chosen.monthly_rate
-    plan.placement_start = placement.start_date if placement else None
-    plan.placement_type = placement.placement_type if placement else None
-    plan.effective_start = chosen.effective_start
-    plan.eligible = chosen.checklist.eligible
-    plan.failing_items = ",".join(chosen.checklist.failing) or None
-    plan.updated_at = clock.utcnow()
+    apply_assessment(plan, found.placement, found.chosen, answers)
 
 
 def _answers(body: dict[str, Any]) -> assess.Answers:
