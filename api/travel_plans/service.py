@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api.travel_plans.assessment import Assessment, assessment, render, resolve_student
 from auth.principal import Principal
@@ -26,6 +27,7 @@ from mobile_service.travel.placements import payment_route
 from mobile_service.travel.plans import apply_assessment
 
 FORBIDDEN_REVIEW = "Only the SCSW who currently supervises the plan's CSW may approve or return it."
+OPEN_PLAN = "This child already has an open travel plan; change it, or stop it first."
 FORBIDDEN_EDIT = "Only the CSW who drafted the plan may change or submit it."
 
 
@@ -114,14 +116,18 @@ def create_plan(principal: Principal, student_key: str, body: dict[str, Any]) ->
     open_plan = db.session.execute(select(TravelPlan.plan_key).where(
         TravelPlan.student_id == student.id, TravelPlan.status.in_(workflow.OPEN_STATES)).limit(1)).scalar()
     if open_plan is not None:
-        raise APIError(409, "This child already has an open travel plan; change it, or stop it first.")
+        raise APIError(409, OPEN_PLAN)
     answers = _answers(body)
     found = _assess_for_plan(student, body["cds_code"], answers)
     plan = TravelPlan(student_id=student.id, csw_user_id=principal.user_id, school_id=found.chosen.school.school_id,
                       transport=answers.transport, created_at=clock.utcnow())
     _apply(plan, found, answers)
     db.session.add(plan)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent draft for the same child won the unique index
+        db.session.rollback()
+        raise APIError(409, OPEN_PLAN) from None
     _audit(principal, "travel_plan.draft", plan, student, basis)
     payload = _render(plan, student)
     audit.commit()

@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mobile_service.models.base import Base, UTCDateTime, now
@@ -64,4 +64,7 @@ class TravelPlan(Base):
         Index("ix_travel_plans_plan_key", "plan_key", unique=True),
         Index("ix_travel_plans_student_id", "student_id"),
         Index("ix_travel_plans_status_csw", "status", "csw_user_id"),
+        # At most one plan per child that is not stopped: two CSWs' concurrent drafts cannot both land.
+        Index("uq_travel_plans_open", "student_id", unique=True, postgresql_where=text("status <> 'stopped'"),
+              sqlite_where=text("status <> 'stopped'")),
     )

@@ -281,3 +281,21 @@ def test_no_endpoint_returns_the_placement_location(client, tw, caplog):
     for text in texts:
         _no_location(text)
     _no_location(caplog.text)
+
+
+def test_the_database_keeps_one_open_plan_per_child(app, client, tw):
+    """The unique index behind the 409: a concurrent second draft cannot land; a stopped plan leaves room."""
+    from sqlalchemy.exc import IntegrityError
+
+    from mobile_service.models import TravelPlan
+
+    with app.app_context():
+        def plan(status: str) -> TravelPlan:
+            return TravelPlan(student_id=tw.student_id["kid"], csw_user_id=tw.id["csw"], school_id=tw.other_school_id,
+                              status=status, transport="etr")
+        db.session.add_all([plan("stopped"), plan("stopped"), plan("draft")])
+        db.session.commit()
+        db.session.add(plan("submitted"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()

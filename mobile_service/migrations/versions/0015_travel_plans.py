@@ -65,6 +65,9 @@ def upgrade():
         batch_op.create_index("ix_travel_plans_plan_key", ["plan_key"], unique=True)
         batch_op.create_index("ix_travel_plans_student_id", ["student_id"], unique=False)
         batch_op.create_index("ix_travel_plans_status_csw", ["status", "csw_user_id"], unique=False)
+        batch_op.create_index("uq_travel_plans_open", ["student_id"], unique=True,
+                              sqlite_where=sa.text("status <> 'stopped'"),
+                              postgresql_where=sa.text("status <> 'stopped'"))
 
 
 def downgrade():
