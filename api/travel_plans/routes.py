@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from api.etags import NOT_MODIFIED, etag_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
+from api.quotas import per_user
 from api.smorest import Blueprint
 from api.travel_plans import schemas, service
 from auth.decorators import current_principal, require_auth
@@ -21,6 +22,7 @@ PLAN_PARAM = {"in": "path", "name": "plan_key", "required": True,
               "description": "The opaque `plan_key`; unknown, or its student outside your scope: 404.",
               "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "example": STUDENT_KEY_EXAMPLE}}
 NOT_FOUND = "No such student or plan, or not in your scope (one identical answer)"
+TOO_MANY = "Too many travel plan changes; retry after the Retry-After seconds"
 UNAVAILABLE = "The access could not be recorded; nothing was disclosed or changed"
 
 
@@ -57,11 +59,13 @@ class StudentPlans(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(201, schemas.PlanSchema, description="The draft, with its computed figures.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The child already has an open plan.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="createTravelPlan")
     def post(self, body, student_key):
         """Save a draft plan for a child on my caseload (the case-carrying CSW)."""
@@ -99,12 +103,14 @@ class Plan(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(200, schemas.PlanSchema)
     @blp.alt_response(403, description="Not the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is no longer a draft or returned.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="updateTravelPlan")
     def put(self, body, plan_key):
         """Change my draft or returned plan (the figures are recomputed)."""
@@ -117,11 +123,14 @@ class SubmitPlan(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.response(200, schemas.PlanSchema)
     @blp.alt_response(403, description="Not the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Not a draft or returned plan, or no active supervisor.")
+    @blp.alt_response(422, description="Not ready: a checklist item fails or is unanswered, or the mileage is an estimate.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="submitTravelPlan")
     def post(self, plan_key):
         """Submit my plan for approval: 422 naming what is missing (a failing item, an estimate)."""
@@ -134,11 +143,13 @@ class ApprovePlan(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_SCSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.response(200, schemas.PlanSchema)
     @blp.alt_response(403, description="Not the current supervisor of the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is not awaiting approval.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="approveTravelPlan")
     def post(self, plan_key):
         """Approve a submitted plan of a CSW I currently supervise."""
@@ -151,12 +162,14 @@ class ReturnPlan(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_SCSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(schemas.ReturnBodySchema)
     @blp.response(200, schemas.PlanSchema)
     @blp.alt_response(403, description="Not the current supervisor of the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is not awaiting approval.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="returnTravelPlan")
     def post(self, body, plan_key):
         """Return a submitted plan to its CSW for corrective action, with a comment."""
@@ -169,11 +182,13 @@ class StopPlan(MethodView):
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
+    @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(schemas.StopBodySchema)
     @blp.response(200, schemas.PlanSchema)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Only an approved plan can stop.")
     @blp.alt_response(503, description=UNAVAILABLE)
+    @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="stopTravelPlan")
     def post(self, body, plan_key):
         """Record the end of an approved plan: the 280 becomes a request to stop the ETR."""

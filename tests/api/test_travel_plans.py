@@ -299,3 +299,43 @@ def test_the_database_keeps_one_open_plan_per_child(app, client, tw):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_plan_changes_are_rate_limited_per_user(make_app, app, base_env, tw):
+    """Writes draw on a per-user quota (api/quotas.py); a refusal writes nothing."""
+    from mobile_service.extensions import limiter
+
+    saved = limiter.enabled
+    limited = make_app(dict(base_env, RATELIMIT_ENABLED="true", CASELOAD_CHANGE_RATE_LIMIT="1 per minute"))
+    try:
+        client = limited.test_client()
+        plan = client.post(plans_url(tw.key["kid"]), json=GOOD_PLAN, headers=tw.headers["csw"])
+        assert plan.status_code == 201
+        refused = client.post(f"/api/v1/travel-plans/{plan.json['plan_key']}/submit", headers=tw.headers["csw"])
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert client.get(f"/api/v1/travel-plans/{plan.json['plan_key']}",
+                          headers=tw.headers["csw"]).json["status"] == "draft"
+    finally:
+        limiter.reset()
+        limiter.enabled = saved
+
+
+def test_each_travel_route_states_its_roles(app):
+    """Reading is for both field roles; drafting, submitting and stopping for CSWs; deciding for SCSWs."""
+    expected = {("/api/v1/students/<student_key>/school-of-origin", "get"): {"csw", "scsw"},
+                ("/api/v1/students/<student_key>/travel-plans", "get"): {"csw", "scsw"},
+                ("/api/v1/students/<student_key>/travel-plans", "post"): {"csw"},
+                ("/api/v1/travel-plans/awaiting-approval", "get"): {"scsw"},
+                ("/api/v1/travel-plans/<plan_key>", "get"): {"csw", "scsw"},
+                ("/api/v1/travel-plans/<plan_key>", "put"): {"csw"},
+                ("/api/v1/travel-plans/<plan_key>/submit", "post"): {"csw"},
+                ("/api/v1/travel-plans/<plan_key>/approve", "post"): {"scsw"},
+                ("/api/v1/travel-plans/<plan_key>/return", "post"): {"scsw"},
+                ("/api/v1/travel-plans/<plan_key>/stop", "post"): {"csw"}}
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/travel-plans") or rule.rule.endswith(("/school-of-origin", "/travel-plans")):
+            view = app.view_functions[rule.endpoint].view_class
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found[(rule.rule, method.lower())] = set(getattr(view, method.lower())._required_roles)
+    assert found == expected
