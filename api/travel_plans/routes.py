@@ -7,7 +7,7 @@ from api.etags import NOT_MODIFIED, etag_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
 from api.smorest import Blueprint
-from api.travel_plans import schemas, service
+from api.travel_plans import plan_schemas, schemas, service
 from auth.decorators import current_principal, require_auth
 from mobile_service.models import FIELD_ROLES, ROLE_CSW, ROLE_SCSW
 
@@ -48,20 +48,20 @@ class StudentPlans(MethodView):
     """A student's travel plans."""
 
     @require_auth(roles=FIELD_ROLES)
-    @blp.response(200, schemas.PlanListSchema)
+    @blp.response(200, plan_schemas.PlanListSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.doc(operationId="listTravelPlans")
     def get(self, student_key):
         """The student's plans, newest first, as the fields of the 63B and the 280."""
-        return etag_response(service.student_plans(current_principal(), student_key), schemas.PlanListSchema)
+        return etag_response(service.student_plans(current_principal(), student_key), plan_schemas.PlanListSchema)
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.arguments(schemas.PlanBodySchema)
-    @blp.response(201, schemas.PlanSchema, description="The draft, with its computed figures.")
+    @blp.arguments(plan_schemas.PlanBodySchema)
+    @blp.response(201, plan_schemas.PlanSchema, description="The draft, with its computed figures.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The child already has an open plan.")
     @blp.alt_response(503, description=UNAVAILABLE)
@@ -77,14 +77,14 @@ class AwaitingApproval(MethodView):
     """Plans awaiting my approval."""
 
     @require_auth(roles=(ROLE_SCSW,))
-    @blp.arguments(schemas.AwaitingArgsSchema, location="query")
-    @blp.response(200, schemas.AwaitingPageSchema, description="Oldest submission first; ETag set.")
+    @blp.arguments(plan_schemas.AwaitingArgsSchema, location="query")
+    @blp.response(200, plan_schemas.AwaitingPageSchema, description="Oldest submission first; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.doc(operationId="listTravelPlansAwaitingApproval")
     def get(self, args):
         """The submitted plans of the CSWs I currently supervise."""
-        return etag_response(service.awaiting_approval(current_principal(), **args), schemas.AwaitingPageSchema)
+        return etag_response(service.awaiting_approval(current_principal(), **args), plan_schemas.AwaitingPageSchema)
 
 
 @blp.route("/travel-plans/<plan_key>", parameters=[PLAN_PARAM])
@@ -92,20 +92,20 @@ class Plan(MethodView):
     """One travel plan."""
 
     @require_auth(roles=FIELD_ROLES)
-    @blp.response(200, schemas.PlanSchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.doc(operationId="getTravelPlan")
     def get(self, plan_key):
         """The plan as the fields of the DCFS 63B and the FCSS Auto 280."""
-        return etag_response(service.get_plan(current_principal(), plan_key), schemas.PlanSchema)
+        return etag_response(service.get_plan(current_principal(), plan_key), plan_schemas.PlanSchema)
 
     @no_store
     @require_auth(roles=(ROLE_CSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.arguments(schemas.PlanBodySchema)
-    @blp.response(200, schemas.PlanSchema)
+    @blp.arguments(plan_schemas.PlanBodySchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(403, description="Not the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is no longer a draft or returned.")
@@ -124,7 +124,7 @@ class SubmitPlan(MethodView):
     @no_store
     @require_auth(roles=(ROLE_CSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.response(200, schemas.PlanSchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(403, description="Not the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Not a draft or returned plan, or no active supervisor.")
@@ -144,7 +144,7 @@ class ApprovePlan(MethodView):
     @no_store
     @require_auth(roles=(ROLE_SCSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.response(200, schemas.PlanSchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(403, description="Not the current supervisor of the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is not awaiting approval.")
@@ -163,8 +163,8 @@ class ReturnPlan(MethodView):
     @no_store
     @require_auth(roles=(ROLE_SCSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.arguments(schemas.ReturnBodySchema)
-    @blp.response(200, schemas.PlanSchema)
+    @blp.arguments(plan_schemas.ReturnBodySchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(403, description="Not the current supervisor of the plan's CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is not awaiting approval.")
@@ -183,8 +183,8 @@ class StopPlan(MethodView):
     @no_store
     @require_auth(roles=(ROLE_CSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
-    @blp.arguments(schemas.StopBodySchema)
-    @blp.response(200, schemas.PlanSchema)
+    @blp.arguments(plan_schemas.StopBodySchema)
+    @blp.response(200, plan_schemas.PlanSchema)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Only an approved plan can stop.")
     @blp.alt_response(503, description=UNAVAILABLE)

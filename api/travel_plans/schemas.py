@@ -1,4 +1,4 @@
-"""Travel plan schemas: explicit allow-lists. The placement's location is in none of them."""
+"""School-of-origin assessment schemas: explicit allow-lists. The placement's location is in none of them."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -6,22 +6,22 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from api.fields import Text, UTCDateTimeField, free_text_field
-from api.shared_schemas import PaginationArgsSchema
+from api.fields import Text
 from mobile_service.travel.eligibility import TRANSPORTS
 
 MILEAGE_MAX = 200
-COMMENT_MIN, COMMENT_MAX = 1, 500
 CDS_PATTERN = "^[0-9]{14}$"
 
 
-def _cds(**kwargs: Any) -> Text:
+def cds_field(**kwargs: Any) -> Text:
+    """A 14-digit CDS code of a candidate school of origin."""
     return Text(strict=True, validate=validate.Regexp(CDS_PATTERN, error="Must be a 14-digit CDS code."),
                 metadata={"description": "CDS code of a candidate school of origin", "example": "19647331932334"},
                 **kwargs)
 
 
-def _mileage(**kwargs: Any) -> fields.Float:
+def mileage_field(**kwargs: Any) -> fields.Float:
+    """One-way miles from a mapping service: 0 to 200 (more, or negative, is a 422)."""
     return fields.Float(
         validate=validate.Range(min=0, max=MILEAGE_MAX, error=f"Must be from 0 to {MILEAGE_MAX} miles."),
         metadata={"description": ("One-way miles from the placement to the school, measured on a web-based mapping "
@@ -29,29 +29,30 @@ def _mileage(**kwargs: Any) -> fields.Float:
                                   "is a straight-line estimate.")}, **kwargs)
 
 
-def _quantized(data: dict) -> dict:
+def quantized(data: dict) -> dict:
+    """The loaded data with ``mileage`` as a Decimal to the hundredth (half up)."""
     if data.get("mileage") is not None:
         data["mileage"] = Decimal(repr(float(data["mileage"]))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return data
 
 
-_IEP = {"description": "Is transportation part of the child's IEP? (omit: not yet known)"}
-_ABSENT = {"description": "Is the child temporarily absent from foster care (runaway, hospitalized)? (omit: not known)"}
-_TRANSPORT = {"description": "etr (the monthly rate) or public_transport (passes instead): one, never both"}
+IEP_HELP = {"description": "Is transportation part of the child's IEP? (omit: not yet known)"}
+ABSENT_HELP = {"description": "Is the child temporarily absent from foster care (runaway, hospitalized)? (omit: not known)"}
+TRANSPORT_HELP = {"description": "etr (the monthly rate) or public_transport (passes instead): one, never both"}
 
 
 class SchoolOfOriginArgsSchema(Schema):
     """Query arguments: a chosen school and the CSW's answers (all optional)."""
 
-    cds_code = _cds(load_default=None)
-    mileage = _mileage(load_default=None)
-    iep_transport = fields.Boolean(load_default=None, metadata=_IEP)
-    temporarily_absent = fields.Boolean(load_default=None, metadata=_ABSENT)
-    transport = Text(strict=True, load_default="etr", validate=validate.OneOf(TRANSPORTS), metadata=_TRANSPORT)
+    cds_code = cds_field(load_default=None)
+    mileage = mileage_field(load_default=None)
+    iep_transport = fields.Boolean(load_default=None, metadata=IEP_HELP)
+    temporarily_absent = fields.Boolean(load_default=None, metadata=ABSENT_HELP)
+    transport = Text(strict=True, load_default="etr", validate=validate.OneOf(TRANSPORTS), metadata=TRANSPORT_HELP)
 
     @post_load
     def _round(self, data: dict, **_: Any) -> dict:
-        return _quantized(data)
+        return quantized(data)
 
 
 class PlacementSchema(Schema):
@@ -169,151 +170,3 @@ class SchoolOfOriginSchema(Schema):
     reason = fields.String(allow_none=True, required=True, metadata={"description": "why there are no candidates"})
     connection_note = fields.String(required=True)
     chosen = fields.Nested(ChosenSchema, allow_none=True, required=True)
-
-
-class PlanBodySchema(Schema):
-    """A draft plan: the school of origin, the mapped mileage and the checklist answers."""
-
-    cds_code = _cds(required=True)
-    mileage = _mileage(load_default=None, allow_none=True)
-    transport = Text(strict=True, load_default="etr", validate=validate.OneOf(TRANSPORTS), metadata=_TRANSPORT)
-    iep_transport = fields.Boolean(load_default=None, allow_none=True, metadata=_IEP)
-    temporarily_absent = fields.Boolean(load_default=None, allow_none=True, metadata=_ABSENT)
-
-    @post_load
-    def _round(self, data: dict, **_: Any) -> dict:
-        return _quantized(data)
-
-
-class ReturnBodySchema(Schema):
-    """What needs correcting."""
-
-    comment = free_text_field(COMMENT_MIN, COMMENT_MAX, required=True)
-
-
-class StopBodySchema(Schema):
-    """The child stopped attending the school of origin."""
-
-    ended_on = fields.Date(required=True, metadata={"description": "last day of the ETR (not in the future)"})
-    reason = free_text_field(COMMENT_MIN, COMMENT_MAX, load_default=None)
-
-
-class PersonSchema(Schema):
-    """A worker named on a plan."""
-
-    user_id = fields.Integer(required=True)
-    display_name = fields.String(required=True)
-
-
-class SchoolNameSchema(Schema):
-    """The school of origin."""
-
-    cds_code = fields.String(required=True)
-    name = fields.String(required=True)
-    district_name = fields.String(required=True)
-
-
-class Form63BSchema(Schema):
-    """The fields of the DCFS 63B, School-of-Origin Travel Plan."""
-
-    school_of_origin = fields.Nested(SchoolNameSchema, required=True)
-    one_way_miles = fields.Float(allow_none=True, required=True)
-    mileage_source = fields.String(allow_none=True, required=True)
-    transport = fields.String(required=True)
-    monthly_rate = fields.Integer(allow_none=True, required=True)
-    placement_type = fields.String(allow_none=True, required=True)
-    placement_start_date = fields.Date(allow_none=True, required=True)
-    effective_start_date = fields.Date(allow_none=True, required=True)
-    payment_route = fields.String(required=True)
-
-
-class Form280Schema(Schema):
-    """The fields of the FCSS Auto 280, Technical Assistance Action Request."""
-
-    action = fields.String(required=True, metadata={"description": "start_etr or stop_etr"})
-    school_of_origin = fields.String(required=True)
-    one_way_mileage = fields.Integer(allow_none=True, required=True, metadata={"description": "rounded miles"})
-    rate = fields.Integer(allow_none=True, required=True)
-    rate_table_effective_date = fields.Date(allow_none=True, required=True)
-    effective_start_date = fields.Date(allow_none=True, required=True)
-    stop_date = fields.Date(allow_none=True, required=True)
-
-
-class DecisionSchema(Schema):
-    """The SCSW's decision."""
-
-    by = fields.Nested(PersonSchema, required=True)
-    at = UTCDateTimeField(required=True)
-    comment = fields.String(allow_none=True, required=True)
-
-
-class EndSchema(Schema):
-    """When and why the plan stopped."""
-
-    ended_on = fields.Date(required=True)
-    reason = fields.String(allow_none=True, required=True)
-
-
-class PlanEligibilitySchema(Schema):
-    """The checklist as saved."""
-
-    eligible = fields.Boolean(allow_none=True, required=True)
-    failing = fields.List(fields.String(), required=True)
-
-
-class PlanSchema(Schema):
-    """A school-of-origin travel plan."""
-
-    plan_key = fields.String(required=True)
-    student_key = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "draft, submitted, returned, approved or stopped"})
-    csw = fields.Nested(PersonSchema, required=True)
-    created_at = UTCDateTimeField(required=True)
-    updated_at = UTCDateTimeField(required=True)
-    submitted_at = UTCDateTimeField(allow_none=True, required=True)
-    decision = fields.Nested(DecisionSchema, allow_none=True, required=True)
-    end = fields.Nested(EndSchema, allow_none=True, required=True)
-    eligibility = fields.Nested(PlanEligibilitySchema, required=True)
-    form_63b = fields.Nested(Form63BSchema, required=True)
-    form_280 = fields.Nested(Form280Schema, required=True)
-
-
-class PlanListSchema(Schema):
-    """A student's plans, newest first."""
-
-    items = fields.List(fields.Nested(PlanSchema), required=True)
-
-
-class AwaitingArgsSchema(PaginationArgsSchema):
-    """Query arguments of the approval queue."""
-
-    LIMIT_DEFAULT = 50
-    LIMIT_MAX = 100
-
-
-class AwaitingStudentSchema(Schema):
-    """Enough of the child to recognise them."""
-
-    student_key = fields.String(required=True)
-    first_name = fields.String(required=True)
-    last_name = fields.String(required=True)
-
-
-class AwaitingSchema(Schema):
-    """A plan awaiting my approval."""
-
-    plan_key = fields.String(required=True)
-    student = fields.Nested(AwaitingStudentSchema, required=True)
-    csw = fields.Nested(PersonSchema, required=True)
-    submitted_at = UTCDateTimeField(required=True)
-    school_name = fields.String(required=True)
-    one_way_miles = fields.Float(allow_none=True, required=True)
-    monthly_rate = fields.Integer(allow_none=True, required=True)
-    transport = fields.String(required=True)
-
-
-class AwaitingPageSchema(Schema):
-    """A page of the approval queue, oldest submission first."""
-
-    items = fields.List(fields.Nested(AwaitingSchema), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)

@@ -8,6 +8,7 @@ transaction. No answer and no audit row carries the placement's location.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -31,8 +32,8 @@ OPEN_PLAN = "This child already has an open travel plan; change it, or stop it f
 FORBIDDEN_EDIT = "Only the CSW who drafted the plan may change or submit it."
 
 
-def school_of_origin(principal: Principal, student_key: str, *, cds_code: str | None, mileage, iep_transport,
-                     temporarily_absent, transport: str) -> dict[str, Any]:
+def school_of_origin(principal: Principal, student_key: str, *, cds_code: str | None, mileage: Decimal | None,
+                     iep_transport: bool | None, temporarily_absent: bool | None, transport: str) -> dict[str, Any]:
     """Candidates by the policy's definition and, for a chosen school, distance, rate and checklist."""
     student, basis = resolve_student(principal, student_key)
     answers = assess.Answers(mileage=mileage, iep_transport=iep_transport, temporarily_absent=temporarily_absent,
