@@ -53,6 +53,14 @@ ACTIONS = {
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",
+    "student.school_of_origin.view": "viewed school-of-origin candidates and a distance, rate and checklist",
+    "travel_plan.view": "viewed a school-of-origin travel plan (DCFS 63B / FCSS Auto 280)",
+    "travel_plan.draft": "saved a draft school-of-origin travel plan",
+    "travel_plan.submit": "submitted a travel plan to the supervising SCSW",
+    "travel_plan.approve": "approved a travel plan (SCSW)",
+    "travel_plan.return": "returned a travel plan for correction (SCSW, with a comment)",
+    "travel_plan.stop": "recorded that a travel plan stopped (the child left the school of origin)",
+    "travel_plans.awaiting.view": "viewed a travel plan awaiting approval (queue card)",
 }
 
 # Legal bases recorded with each disclosure.

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests.factories import make_case, make_student, make_user
+from tests.factories import make_student, make_user
 
 
 def test_existing_adds_get_expiry_and_state(blank_app):
@@ -19,7 +19,10 @@ def test_existing_adds_get_expiry_and_state(blank_app):
         upgrade(revision="0005")
         worker, other = make_user("csw"), make_user("csw")
         old, recent, plain, assigned, feed_row = (make_student() for _ in range(5))
-        make_case(assigned, worker)
+        # The 0005 columns only: the ORM model has columns of later migrations (placements, 0015).
+        db.session.execute(text("INSERT INTO dcfs_cases (student_id, case_id, case_type, case_status, csw_employee_id, "
+                                "assignment_start) VALUES (:s, '0000000000000000001', 'FR', 'open', :e, :d)"),
+                           {"s": assigned.id, "e": worker.dcfs_employee_id, "d": dt.date(2026, 1, 5)})
         db.session.commit()
         insert = text("INSERT INTO caseload_entries (user_id, student_id, origin, added_at, flagged, removed_at) "
                       "VALUES (:u, :s, :o, :at, :f, :r)")

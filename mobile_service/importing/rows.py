@@ -16,6 +16,7 @@ from mobile_service import source_values as f
 from mobile_service.education.codes import EXIT_CODES
 from mobile_service.importing.source import ErrorLog
 from mobile_service.source_values import FieldError
+from mobile_service.travel.placements import PLACEMENT_TYPES
 
 CACHE_SIZE = 4096
 Check = Callable[[list[Any]], "list[tuple[str, str]] | None"]
@@ -97,6 +98,28 @@ def _case_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
     start, end = v[6], v[7]
     if end is not None and end < start:
         return [("assignment_end", "is before assignment_start")]
+    return _placement_check(v)
+
+
+# The optional placement columns (school-of-origin travel plans, DCFS 0900-520.20). The location
+# is used only for a distance estimate: a bad value is reported by column, never echoed.
+PLACEMENT_FIELDS = (
+    ("placement_start_date", partial(f.date, required=False)),
+    ("placement_type", partial(f.choice, allowed=PLACEMENT_TYPES, required=False)),
+    ("placement_latitude", partial(f.coordinate, limit=90)),
+    ("placement_longitude", partial(f.coordinate, limit=180)),
+)
+PLACEMENT_COLUMNS = tuple(column for column, _ in PLACEMENT_FIELDS)
+
+
+def _placement_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
+    # By name, so columns other kinds add to the DCFS row keep these checks right.
+    start, kind, latitude, longitude = (v[_CASE_POSITION[c]] for c in PLACEMENT_COLUMNS)
+    if (latitude is None) != (longitude is None):
+        return [("placement_longitude" if longitude is None else "placement_latitude",
+                 "placement_latitude and placement_longitude go together")]
+    if start is None and (kind is not None or latitude is not None):
+        return [("placement_start_date", "is required when a placement type or location is given")]
     return None
 
 
@@ -106,7 +129,9 @@ DCFS_CASE = RowParser((
     ("case_status", partial(f.choice, allowed=f.CASE_STATUSES, upper=False)),
     ("csw_employee_id", f.employee_id), ("assignment_start", f.date),
     ("assignment_end", partial(f.date, required=False)), ("education_rights_holder", _text(200, False)),
+    *PLACEMENT_FIELDS,
 ), _case_check)
+_CASE_POSITION = {column: index + 1 for index, (column, _) in enumerate(DCFS_CASE.fields)}  # after ``line``
 
 
 def _enrollment_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:

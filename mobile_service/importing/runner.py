@@ -58,6 +58,7 @@ SPECS: dict[str, KindSpec] = {
     "dcfs-cases": KindSpec("dcfs", ("ssid", "case_id", "case_type", "case_status", "csw_employee_id",
                                     "assignment_start", "assignment_end", "education_rights_holder"),
                            parsers.DCFS_CASE, _table(tables.DCFS_CASES),
+                           optional=parsers.PLACEMENT_COLUMNS,
                            # Cases set students.foster_status (the search's active filter) and
                            # student_name_parts.active (the name walk's copy of it).
                            writes=("dcfs_cases", "students", "student_name_parts")),

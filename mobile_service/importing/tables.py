@@ -212,7 +212,9 @@ DCFS_CASES = TableSpec(
     table="dcfs_cases",
     stage=(("ssid", "text"), ("case_id", "text"), ("case_type", "text"), ("case_status", "text"),
            ("csw_employee_id", "text"), ("assignment_start", "date"), ("assignment_end", "date"),
-           ("education_rights_holder", "text")),
+           ("education_rights_holder", "text"),
+           ("placement_start_date", "date"), ("placement_type", "text"), ("placement_latitude", "float"),
+           ("placement_longitude", "float")),
     key=("student_id", "case_id", "assignment_start"), key_label="student, case_id, assignment_start",
     dup_column="case_id", after=_after_cases,
 )

@@ -39,11 +39,13 @@ from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.indicators import IndicatorBaseline
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
+from mobile_service.models.travel import PLAN_STATES, TravelPlan
 
 __all__ = [
     "FIELD_ROLES",
     "FOSTER_ACTIVE",
     "FOSTER_INACTIVE",
+    "PLAN_STATES",
     "REVIEW_APPROVED",
     "REVIEW_CONFIRMED",
     "REVIEW_DENIED",
@@ -80,6 +82,7 @@ __all__ = [
     "Student",
     "StudentNamePart",
     "StudentSsid",
+    "TravelPlan",
     "Supervision",
     "UsageEvent",
     "User",

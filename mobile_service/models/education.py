@@ -217,6 +217,12 @@ class DcfsCase(Base):
     assignment_start: Mapped[dt.date] = mapped_column(Date)
     assignment_end: Mapped[dt.date | None] = mapped_column(Date)
     education_rights_holder: Mapped[str | None] = mapped_column(String(200))
+    # The child's placement as of this row (optional feed columns, migration 0015). The location
+    # is used only to estimate a school-of-origin distance: never returned, never logged.
+    placement_start_date: Mapped[dt.date | None] = mapped_column(Date)
+    placement_type: Mapped[str | None] = mapped_column(String(10))
+    placement_latitude: Mapped[float | None]
+    placement_longitude: Mapped[float | None]
 
     __table_args__ = (
         UniqueConstraint("student_id", "case_id", "assignment_start"),

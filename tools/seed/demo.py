@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tools.seed.calendar import SchoolYear, weekday_on_or_before, year_start_for
+from tools.seed.placements import DEMO_PLACEMENTS, TODDLER_PLACEMENT
 from tools.seed.places import POMONA
 from tools.seed.student_plans import DEMO_BASE, Plan, StudentFactory
 from tools.seed.workforce import DEMO_CSW, DEMO_CSW2, UNREGISTERED_WORKER
@@ -75,6 +76,7 @@ def demo_plans(factory: StudentFactory, today: dt.date) -> list[Plan]:
             p.move_dates_cur = [move] if move < today - dt.timedelta(days=35) else []
         else:
             p.absence_rate = rng.uniform(0.01, 0.06)
+        p.placement = DEMO_PLACEMENTS.get(key)
         plans.append(p)
     for k in range(CSW2_STUDENTS):
         p = factory.plan(DEMO_BASE + 50 + k, 1)
@@ -82,6 +84,8 @@ def demo_plans(factory: StudentFactory, today: dt.date) -> list[Plan]:
         p.cases = factory.cases_for(True, "FR" if k % 2 else "PP", "Pomona", DEMO_CSW2.dcfs_employee_id,
                                     factory.rights_holder(p.last, p.language == "Spanish"))
         p.no_current = None
+        if k == 0:  # a TK-age child (4): the travel checklist's "school aged" item fails
+            p.grade, p.birth_date, p.placement = -1, dt.date(factory.year - 5, 12, 2), TODDLER_PLACEMENT
         p.progress = 1 <= p.grade <= 12
         plans.append(p)
     factory.family = None

@@ -9,6 +9,7 @@ from pathlib import Path
 from mobile_service import clock
 from mobile_service.importing import ImportResult, run_import
 from tools.seed.pilot_demo import seed_pilot
+from tools.seed.travel_plans import seed_travel_plans
 from tools.seed.writer import KIND_ORDER, write_csvs
 
 
@@ -27,6 +28,9 @@ def seed_database(*, students: int, seed: int, echo: Callable[[str], None] = pri
             results[kind] = result
             echo(f"{kind}: {result.total} rows: {result.inserted} inserted, {result.updated} updated, "
                  f"{result.unchanged} unchanged in {time.perf_counter() - began:.1f}s")
+    plans = seed_travel_plans()
+    echo("travel plans: demo plans already present, left as they are" if plans is None
+         else f"travel plans: {plans} demo plans")
     began = time.perf_counter()
     pilot = seed_pilot(seed)
     if pilot is None:

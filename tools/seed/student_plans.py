@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from mobile_service.identifiers import is_ssid
 from tools.seed.people import NICKNAMES, OTHER_LANGUAGES, RELATIONSHIPS, NamePools
+from tools.seed.placements import PlacementSpec
 from tools.seed.places import DISTRICT_WEIGHTS, DISTRICTS, District
 from tools.seed.rand import SeedRandom, cumulative
 from tools.seed.workforce import Workforce
@@ -87,6 +88,7 @@ class Plan:
     progress: bool = False
     ability: str = "average"
     force_df: bool = False
+    placement: PlacementSpec | None = None  # a fixed demo placement (else derived: seed/placements.py)
 
 
 @dataclass

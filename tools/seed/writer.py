@@ -20,6 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from mobile_service.importing.rows import PLACEMENT_COLUMNS
+from tools.seed import placements
 from tools.seed.calendar import SchoolYear, year_start_for
 from tools.seed.demo import CSW2_STUDENTS, DEMO_STUDENTS, demo_plans
 from tools.seed.people import NamePools, build_pools
@@ -41,7 +43,7 @@ COLUMNS = {
                  "alias_last_name", "birth_date", "gender_code", "primary_language", "foster_client_id",
                  "homeless", "previous_ssids"),
     "dcfs-cases": ("ssid", "case_id", "case_type", "case_status", "csw_employee_id", "assignment_start",
-                   "assignment_end", "education_rights_holder"),
+                   "assignment_end", "education_rights_holder", *PLACEMENT_COLUMNS),
     "enrollments": ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level", "start_date",
                     "exit_date", "exit_reason_code"),
     "attendance": ("ssid", "academic_year", "cds_code", "as_of_date", "days_expected", "days_attended",
@@ -171,6 +173,28 @@ def _write_chunk(job: tuple[_Context, Path, tuple[int | None, int, int]]) -> dic
     return counts
 
 
+def _case_rows(p: Plan, spans: list, today: dt.date) -> list[tuple]:
+    """The student's dcfs-cases rows; the open case of an active child carries the placement."""
+    rows = []
+    for c in p.cases:
+        base = (p.ssid, c.case_id, c.case_type, c.status, c.csw)
+        placed = None
+        if c.status == "open" and p.active:
+            placed = (placements.fixed(p.placement, p.ssid, spans, today) if p.placement is not None
+                      else placements.generated(p.ssid, c.start, spans, today))
+        start = c.start
+        if placed is not None and p.placement is not None and p.placement.initial_days_ago is not None:
+            # A replaced child: the case's earlier assignment row carries the initial placement.
+            initial = today - dt.timedelta(days=p.placement.initial_days_ago)
+            start = min(c.start, initial)
+            # The ended row is "closed" (an assignment of the past): only the current row grants access.
+            rows.append((*base[:3], "closed", c.csw, start.isoformat(), (placed[0] - dt.timedelta(days=1)).isoformat(),
+                         c.rights_holder or "", *placements.csv_values((initial, *placed[1:]))))
+            start = placed[0]
+        rows.append((*base, start.isoformat(), _iso(c.end), c.rights_holder or "", *placements.csv_values(placed)))
+    return rows
+
+
 def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[str, int],
                    withdraw: bool = False) -> None:
     """Write one student's rows to every kind's file (and the week-2 parts when they are open)."""
@@ -179,8 +203,8 @@ def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[
         ssid, p.first, p.middle or "", p.last, p.alias_first or "", p.alias_last or "", p.birth_date.isoformat(),
         p.gender, p.language, p.client_id, "Y" if p.homeless else "N", ";".join(p.previous_ssids)))
     counts["students"] += 1
-    case_rows = [(ssid, c.case_id, c.case_type, c.status, c.csw, c.start.isoformat(), _iso(c.end),
-                  c.rights_holder or "") for c in p.cases]
+    spans = builder.enrollments(p)  # first: the placements are placed around the child's school
+    case_rows = _case_rows(p, spans, builder.today)
     writers["dcfs-cases"].writerows(case_rows)
     counts["dcfs-cases"] += len(case_rows)
     week2 = PART_DCFS in writers
@@ -189,7 +213,6 @@ def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[
         writers[PART_DCFS].writerows(kept)
         counts["withdrawn"] = counts.get("withdrawn", 0) + len(case_rows) - len(kept)
 
-    spans = builder.enrollments(p)
     enrollment_rows = [(ssid, s.year.label, s.school.cds_code, s.status, grade_code(s.grade), s.start.isoformat(),
                         _iso(s.exit), s.reason or "") for s in spans]
     writers["enrollments"].writerows(enrollment_rows)
