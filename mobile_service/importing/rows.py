@@ -97,6 +97,11 @@ def _case_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
     start, end = v[6], v[7]
     if end is not None and end < start:
         return [("assignment_end", "is before assignment_start")]
+    holder, relationship, phone = v[8], v[9], v[10]
+    if holder is None and (relationship is not None or phone is not None):
+        # A relationship or phone of nobody cannot be shown as anyone's: the file is wrong.
+        return [("rights_holder_relationship" if relationship is not None else "rights_holder_phone",
+                 "is given without education_rights_holder")]
     return None
 
 
@@ -106,6 +111,10 @@ DCFS_CASE = RowParser((
     ("case_status", partial(f.choice, allowed=f.CASE_STATUSES, upper=False)),
     ("csw_employee_id", f.employee_id), ("assignment_start", f.date),
     ("assignment_end", partial(f.date, required=False)), ("education_rights_holder", _text(200, False)),
+    # Optional columns: the rest of the education rights holder (issue 16; docs/data-formats.md).
+    ("rights_holder_relationship", _text(60, False)), ("rights_holder_phone", f.phone),
+    ("jv535_order_date", partial(f.date, required=False)),
+    ("parent_rights_limited", partial(f.boolean, required=False, default=None)),
 ), _case_check)
 
 

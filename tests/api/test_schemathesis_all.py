@@ -29,6 +29,9 @@ ROLES = {
     "POST /api/v1/issues": ("csw",),
     "GET /api/v1/issues/mine": ("csw",),
     "GET /api/v1/announcements": ("csw",),
+    "GET /api/v1/alerts": ("csw", "scsw"),
+    "POST /api/v1/alerts/seen": ("csw",),
+    "GET /api/v1/alerts/team": ("scsw",),
     "GET /api/v1/supervisees": ("scsw",),
     "GET /api/v1/supervisees/{user_id}/caseload": ("scsw",),
     # The review queue: the supervising SCSW's, and the admins' for CSWs without a supervisor.
