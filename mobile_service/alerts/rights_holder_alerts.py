@@ -4,7 +4,8 @@ Called by the foster-status recompute (``importing.tables.recompute_foster_statu
 derives the student's holder from the current case after every DCFS load and in the daily job:
 the holders are compared before its UPDATE, so the alert is raised in the same transaction as
 the change. A change is another person (the name compared case- and space-insensitively), or
-the holder removed; a first holder on a student who had none is not a change. The alert stays
+the holder removed; a first holder on a student who had none is not a change (unless the
+holder had been removed). The alert stays
 open 30 days (``kinds.RECENT_DAYS``), or until the next change replaces it.
 """
 from __future__ import annotations
@@ -21,17 +22,27 @@ def changed_holders(sql, student_ids_sql: str, holder_sql: str) -> list[tuple[in
     """``(student_id, new holder)`` of the students whose holder the recompute is about to change.
 
     ``sql`` is the importer's ``Sql``; ``holder_sql`` the derived holder (it reads ``:today``).
+    A first holder of a student who had none is not a change, unless the holder had been
+    removed (an open "holder: none" alert): then the new one is news too.
     """
-    old = "LOWER(TRIM(students.education_rights_holder))"
-    new = f"LOWER(TRIM(COALESCE({holder_sql}, '')))"
-    return [(int(sid), holder) for sid, holder in sql.rows(
-        f"SELECT students.id, {holder_sql} FROM students WHERE students.id IN ({student_ids_sql}) "
-        f"AND students.education_rights_holder IS NOT NULL AND {old} <> {new}", today=clock.today())]
+    rows = sql.rows(f"SELECT students.id, students.education_rights_holder, {holder_sql} FROM students "
+                    f"WHERE students.id IN ({student_ids_sql}) "
+                    f"AND {sql.differs('students.education_rights_holder', holder_sql)}", today=clock.today())
+    changed = [(int(sid), old, new) for sid, old, new in rows if _folded(old) != _folded(new)]
+    removed = {sid for sid, old, _ in changed if old is None}
+    if removed:
+        removed &= set(store.open_student_ids(kinds.RIGHTS_HOLDER_CHANGED, sorted(removed)))
+    return [(sid, new) for sid, old, new in changed if old is not None or sid in removed]
+
+
+def _folded(name: str | None) -> str:
+    # The same person written with other spacing or capitals is no change of holder.
+    return " ".join((name or "").split()).lower()
 
 
 def basis(holder: str | None) -> str:
     """The fact of the alert without the name: a digest of the folded new holder's name."""
-    folded = " ".join((holder or "").split()).lower()
+    folded = _folded(holder)
     return "holder:" + (hashlib.sha256(folded.encode()).hexdigest()[:16] if folded else "none")
 
 

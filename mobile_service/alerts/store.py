@@ -83,3 +83,9 @@ def clear_matching(now: dt.datetime, *conditions) -> int:
 def open_students(kind: str):
     """A select of the students with an open alert of ``kind``."""
     return select(Alert.student_id).where(Alert.kind == kind, Alert.cleared_at.is_(None))
+
+
+def open_student_ids(kind: str, student_ids: Sequence[int]) -> list[int]:
+    """Which of these students have an open alert of ``kind``."""
+    stmt = open_students(kind).where(Alert.student_id.in_(list(student_ids)))
+    return list(db.session.connection().execute(stmt).scalars())
