@@ -32,7 +32,9 @@ class _SinceArgs(PaginationArgsSchema):
                            metadata={"description": f"Page size, 1..{LIMIT_MAX} (default {LIMIT_DEFAULT})."})
 
     @validates("since")
-    def _since_in_range(self, value: dt.datetime, **_: Any) -> None:
+    def _since_in_range(self, value: dt.datetime | None, **_: Any) -> None:
+        if value is None:
+            return
         try:
             instant = value.astimezone(dt.UTC)
         except (OverflowError, ValueError) as exc:
