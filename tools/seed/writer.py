@@ -41,7 +41,8 @@ COLUMNS = {
                  "alias_last_name", "birth_date", "gender_code", "primary_language", "foster_client_id",
                  "homeless", "previous_ssids"),
     "dcfs-cases": ("ssid", "case_id", "case_type", "case_status", "csw_employee_id", "assignment_start",
-                   "assignment_end", "education_rights_holder"),
+                   "assignment_end", "education_rights_holder", "rights_holder_relationship", "rights_holder_phone",
+                   "jv535_order_date", "parent_rights_limited"),
     "enrollments": ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level", "start_date",
                     "exit_date", "exit_reason_code"),
     "attendance": ("ssid", "academic_year", "cds_code", "as_of_date", "days_expected", "days_attended",
@@ -180,7 +181,7 @@ def _write_student(p: Plan, builder: RecordBuilder, writers: dict, counts: dict[
         p.gender, p.language, p.client_id, "Y" if p.homeless else "N", ";".join(p.previous_ssids)))
     counts["students"] += 1
     case_rows = [(ssid, c.case_id, c.case_type, c.status, c.csw, c.start.isoformat(), _iso(c.end),
-                  c.rights_holder or "") for c in p.cases]
+                  *(c.rights_holder.columns(c.start) if c.rights_holder else ("",) * 5)) for c in p.cases]
     writers["dcfs-cases"].writerows(case_rows)
     counts["dcfs-cases"] += len(case_rows)
     week2 = PART_DCFS in writers
