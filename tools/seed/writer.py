@@ -30,8 +30,10 @@ from tools.seed.student_plans import ACTIVE_SHARE, Plan, StudentFactory
 from tools.seed.weekly import PART_DCFS, PART_ENROLLMENTS, assignment_withdrawn, write_second_week
 from tools.seed.workforce import Workforce, build_workforce
 
-# Dependency order: each kind refers only to kinds loaded before it.
-KIND_ORDER = ("schools", "users", "students", "dcfs-cases", "enrollments", "attendance", "progress-reports")
+# Dependency order: each kind refers only to kinds loaded before it. The DCFS feed goes last, as
+# on a first production load: its load stores the caseload's alerts from the district records
+# already there (before them, every child would be "no current enrollment" for a moment).
+KIND_ORDER = ("schools", "users", "students", "enrollments", "attendance", "progress-reports", "dcfs-cases")
 COLUMNS = {
     "schools": ("cds_code", "school_name", "district_name", "address", "city", "zip", "phone", "latitude",
                 "longitude"),
