@@ -22,7 +22,7 @@ from mobile_service.models import Alert, AlertSeen, Supervision, User
 from mobile_service.pagination import paginate
 
 
-def _caseload(principal: Principal | Any) -> dict[int, caseload_list.Membership]:
+def _caseload(principal: Principal) -> dict[int, caseload_list.Membership]:
     return caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
 
 
