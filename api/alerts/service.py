@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, clock, scoping
@@ -63,7 +64,11 @@ def mark_seen(principal: Principal, alert_ids: list[int]) -> dict[str, Any]:
     fresh = [{"alert_id": i, "user_id": principal.user_id, "seen_at": now} for i in wanted if i not in already]
     if fresh:
         db.session.connection().execute(insert(AlertSeen), fresh)
-    audit.commit()
+    try:
+        audit.commit()
+    except IntegrityError:
+        # A concurrent request of mine marked some of them first: they are seen, as asked.
+        db.session.rollback()
     return {"alert_ids": wanted, "seen_at": now}
 
 

@@ -15,6 +15,7 @@ from mobile_service import scoping
 from mobile_service.alerts import kinds, store
 from mobile_service.extensions import db
 from mobile_service.models import DcfsCase
+from mobile_service.models.alerts import employee_audience
 
 
 def desired(ids: list[int], today: dt.date) -> dict[store.Key, str]:
@@ -24,7 +25,7 @@ def desired(ids: list[int], today: dt.date) -> dict[store.Key, str]:
             .where(DcfsCase.student_id.in_(ids), scoping.open_case_filter(today),
                    DcfsCase.assignment_start >= first_new)
             .group_by(DcfsCase.student_id, DcfsCase.csw_employee_id))
-    return {(sid, kinds.DCFS_ASSIGNMENT, kinds.employee_audience(employee)): f"start:{start.isoformat()}"
+    return {(sid, kinds.DCFS_ASSIGNMENT, employee_audience(employee)): f"start:{start.isoformat()}"
             for sid, employee, start in db.session.connection().execute(stmt)}
 
 

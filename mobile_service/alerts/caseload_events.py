@@ -18,6 +18,7 @@ from sqlalchemy import select
 from mobile_service.alerts import kinds, store
 from mobile_service.extensions import db
 from mobile_service.models import REVIEW_APPROVED, REVIEW_DENIED, REVIEW_LAPSED, Alert, CaseloadEntry
+from mobile_service.models.alerts import user_audience
 
 OUTCOMES = {REVIEW_APPROVED: kinds.ADD_APPROVED, REVIEW_DENIED: kinds.ADD_DENIED, REVIEW_LAPSED: kinds.ADD_LAPSED}
 Pair = tuple[int, int]  # (user_id, student_id)
@@ -43,14 +44,14 @@ def desired(pairs: set[Pair], now: dt.datetime) -> dict[store.Key, str]:
             continue
         if kind == kinds.ADD_APPROVED and row.removed_at is not None:
             continue  # the approved add ended: no longer true
-        wanted[(sid, kind, kinds.user_audience(uid))] = f"add:{row.id}"
+        wanted[(sid, kind, user_audience(uid))] = f"add:{row.id}"
     return wanted
 
 
 def refresh_pairs(pairs: Iterable[Pair], now: dt.datetime) -> tuple[int, int]:
     """Store the outcome alerts of these (worker, student) pairs as their adds stand; (raised, cleared)."""
     scope = set(pairs)
-    audiences = {(kinds.user_audience(uid), sid) for uid, sid in scope}
+    audiences = {(user_audience(uid), sid) for uid, sid in scope}
     return store.reconcile(sorted({sid for _, sid in scope}), kinds.ADD_DECISIONS, desired(scope, now), now,
                            keep=lambda row: (row.audience, row.student_id) not in audiences)
 
@@ -61,7 +62,7 @@ def worker_changed(user_id: int, student_id: int, now: dt.datetime) -> int:
     A plain UPDATE on the connection: it never flushes the request's pending caseload entry.
     """
     return store.clear_matching(now, Alert.student_id == student_id, Alert.kind.in_(kinds.ADD_DECISIONS),
-                                Alert.audience == kinds.user_audience(user_id))
+                                Alert.audience == user_audience(user_id))
 
 
 def candidates(now: dt.datetime) -> set[Pair]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from mobile_service import education
 from mobile_service.education.enrollment import RECENT_CHANGE_DAYS
-from mobile_service.models.alerts import employee_audience, user_audience
 
 # The caseload card's four, by the same names and rule (mobile_service/education/alerts.py).
 SCHOOL_CHANGE = education.ALERT_SCHOOL_CHANGE_30D
@@ -16,7 +15,6 @@ DCFS_ASSIGNMENT = "dcfs_assignment"              # a case newly assigned to me (
 RIGHTS_HOLDER_CHANGED = "rights_holder_changed"  # the education rights holder is someone else now
 ADD_APPROVED, ADD_DENIED, ADD_LAPSED = "add_approved", "add_denied", "add_lapsed"  # my manual add's outcome
 ADD_DECISIONS = (ADD_APPROVED, ADD_DENIED, ADD_LAPSED)
-__all__ = ["employee_audience", "user_audience"]  # the audiences, with the kinds
 ALL_KINDS = (*EDUCATION_KINDS, DCFS_ASSIGNMENT, RIGHTS_HOLDER_CHANGED, *ADD_DECISIONS)
 
 # A new assignment and a holder change are news for as long as a school change is (30 days,

@@ -262,3 +262,24 @@ def test_the_feed_is_rate_limited_per_user(limited_app, app):
     refused = client.get(URL, headers=bearer(token_a))
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert client.get(URL, headers=bearer(token_b)).status_code == 200
+
+
+def test_open_alerts_of_one_student_for_the_brief(app, stored):
+    """The domain call the pre-visit brief and the sync use: one query, the caller's audiences only."""
+    from auth.principal import Principal
+    from mobile_service.alerts import open_alerts_of
+    from mobile_service.models import User
+    from tests.api.caseload_helpers import StatementCounter
+
+    with app.app_context():
+        csw, peer = db.session.get(User, stored.id["csw"]), db.session.get(User, stored.id["peer"])
+        db.session.add(Alert(student_id=stored.student_id["assigned"], kind="dcfs_assignment",
+                             audience=f"e:{peer.dcfs_employee_id}", basis="start:2026-10-14"))
+        db.session.commit()
+        mine = Principal(user_id=csw.id, role=csw.role, sid="x", dcfs_employee_id=csw.dcfs_employee_id)
+        with StatementCounter(db.engine) as counter:
+            found = open_alerts_of(stored.student_id["assigned"], mine)
+        assert counter.count == 1
+        assert [a["kind"] for a in found] == ["chronic_absence"]  # not the peer's assignment alert
+        assert set(found[0]) == {"alert_id", "kind", "raised_at"}
+        db.session.remove()
