@@ -1,4 +1,4 @@
-"""Schemas every resource shares: the problem document, the freshness stamp, paging arguments."""
+"""Schemas every resource shares: the problem document, the freshness stamp, paging arguments, the rights holder."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,6 +20,18 @@ class ProblemSchema(Schema):
                                                           "example": "4831f0578d284e0e9dce930dca4f6de0"})
     errors = fields.Dict(metadata={"description": "Validation errors by location and field",
                                    "example": {"json": {"last_name": ["Not a valid string."]}}})
+
+
+class RightsHolderSchema(Schema):
+    """The education rights holder from the DCFS feed's current case (``mobile_service.rights_holder``)."""
+
+    name = fields.String(required=True, allow_none=True)
+    relationship = fields.String(required=True, allow_none=True, metadata={"example": "Grandmother"})
+    phone = fields.String(required=True, allow_none=True)
+    jv535_order_date = fields.Date(required=True, allow_none=True, metadata={
+        "description": "Date of the JV-535 order designating the holder (Judicial Council form JV-535)"})
+    parent_rights_limited = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "Whether the court limited the parent's or guardian's educational rights; null if not given"})
 
 
 class FreshnessSchema(Schema):

@@ -176,6 +176,31 @@ show("Add that student with a reason (flagged for your supervisor)", "POST", "/a
 r = client.delete(f"/api/v1/caseload/{foreign_key}", json={"reason": "Added by mistake"}, headers=hdrs)
 show("Remove a student from your caseload list", "DELETE", f"/api/v1/caseload/{foreign_key}", r,
      req_headers=shown_auth, body={"reason": "Added by mistake"})
+# Alerts: stored when the data changes (the seed's loads raised them); no names in any item.
+r = client.get("/api/v1/alerts?limit=3", headers=hdrs)
+show("My alerts (the open ones, first page)", "GET", "/api/v1/alerts?limit=3", r, req_headers=shown_auth)
+alerts_page = r.get_json()
+seen_ids = [item["alert_id"] for item in alerts_page["items"][:2]]
+r = client.post("/api/v1/alerts/seen", json={"alert_ids": seen_ids}, headers=hdrs)
+show("Mark alerts seen", "POST", "/api/v1/alerts/seen", r, req_headers=shown_auth, body={"alert_ids": seen_ids})
+since = alerts_page["next_since"]
+r = client.get(f"/api/v1/alerts?since={since}", headers=hdrs)
+show("Poll with the previous answer's next_since: what was raised or cleared since", "GET",
+     f"/api/v1/alerts?since={since}", r, req_headers=shown_auth)
+r = client.get("/api/v1/alerts?since=2999-01-01T00:00:00Z", headers=hdrs)
+show("since in the future: 422", "GET", "/api/v1/alerts?since=2999-01-01T00:00:00Z", r, req_headers=shown_auth)
+r = client.post("/api/v1/alerts/seen", json={"alert_ids": [2147483647]}, headers=hdrs)
+show("An alert that is not mine: 404, nothing marked", "POST", "/api/v1/alerts/seen", r, req_headers=shown_auth,
+     body={"alert_ids": [2147483647]})
+with app.app_context():
+    boss = db.session.execute(db.select(User.email).where(User.email == "scsw.demo@dcfs.lacounty.gov")).scalar() or \
+        db.session.execute(db.select(User.email).where(User.role == "scsw").limit(1)).scalar()
+stok = client.post("/auth/token", data={**form, "subject_token": dev_token(boss)}).get_json()["access_token"]
+r = client.get("/api/v1/alerts/team", headers={"Authorization": f"Bearer {stok}"})
+show("An SCSW's team digest: counts per CSW and kind, no student", "GET", "/api/v1/alerts/team", r,
+     req_headers={"Authorization": "Bearer <SCSW's app token>"},
+     trim=lambda d: {**d, "items": d["items"][:2] + (["…"] if len(d["items"]) > 2 else [])})
+
 r = client.get("/api/v1/students/" + key)
 show("No token: 401 without an error code (sign in)", "GET", f"/api/v1/students/{key}", r)
 r = client.get("/api/v1/students/" + key, headers={"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})

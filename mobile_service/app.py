@@ -24,6 +24,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     import auth
     import web
     from api import (
+        alerts,
         audit,
         caseload,
         health,
@@ -68,7 +69,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app.add_template_global(auth_web.csrf_token, "csrf_token")
     smorest_api.init_app(app)
     # In the order the OpenAPI document lists them.
-    for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements, pilot,
+    for resource in (students, caseload, supervisees, alerts, audit, manual_adds, me, feedback, issues, announcements, pilot,
                      travel_plans):
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard

@@ -49,6 +49,7 @@ ACTIONS = {
     "caseload.add.lapse": "a manual add lapsed unreviewed (access ended; daily job or re-add)",
     "caseload.manual_adds.report": "viewed the report of manual adds (no student data)",
     "audit.view": "viewed a student's access history",
+    "alerts.view": "viewed alerts (each child an alert names is listed)",
     "export": "exported data",
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",

@@ -214,6 +214,8 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # Adds/removes answer whether an SSID exists; feedback and issue reports are free text.
         "CASELOAD_CHANGE_RATE_LIMIT": _rate_limit(env, "CASELOAD_CHANGE_RATE_LIMIT", "30 per minute"),
         "REPORT_RATE_LIMIT": _rate_limit(env, "REPORT_RATE_LIMIT", "10 per minute"),
+        # The alerts feed, marking seen and the team digest share one per-user quota.
+        "ALERTS_RATE_LIMIT": _rate_limit(env, "ALERTS_RATE_LIMIT", "60 per minute"),
         # A manual add of a student not assigned to the worker in the DCFS feed lasts this many
         # days unless the supervising SCSW (or an admin) approves it or the feed confirms it.
         "MANUAL_ADD_DAYS": _int(env, "MANUAL_ADD_DAYS", 30, minimum=1),

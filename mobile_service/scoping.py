@@ -33,6 +33,7 @@ from mobile_service.models import (
     Supervision,
     User,
 )
+from mobile_service.models.alerts import AUDIENCE_CASELOAD, Alert, employee_audience, user_audience
 from mobile_service.models.base import UTCDateTime
 
 # Strongest first: when several bases apply, the audit records the first.
@@ -245,3 +246,18 @@ def in_scope_ids(principal: PrincipalLike, student_ids: Sequence[int]) -> set[in
     access = student_access(principal)
     return set(db.session.execute(select(access.c.student_id).where(access.c.student_id.in_(ids)).distinct(),
                                   access_params(principal)).scalars())
+
+
+def alert_audiences(principal: PrincipalLike) -> list[str]:
+    """The alert audiences of the principal's caseload: everyone's, and the assigned worker's."""
+    audiences = [AUDIENCE_CASELOAD]
+    if principal.dcfs_employee_id:
+        audiences.append(employee_audience(principal.dcfs_employee_id))
+    return audiences
+
+
+def visible_alert_filter(principal: PrincipalLike, caseload_ids: Sequence[int]) -> ColumnElement[bool]:
+    """The stored alerts a worker sees: those of students on their caseload list for them (the
+    caseload's, or theirs as the assigned worker), and the outcomes of their own manual adds."""
+    return or_(and_(Alert.student_id.in_(list(caseload_ids)), Alert.audience.in_(alert_audiences(principal))),
+               Alert.audience == user_audience(principal.user_id))

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from sqlalchemy import select, text
 
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry
-from tests.factories import make_student, make_user
+from tests.factories import make_user
+
+
+def _student_at_0005(n: int) -> SimpleNamespace:
+    stamp = dt.datetime(2026, 10, 1, 12, 0)
+    student_id = db.session.execute(text(
+        "INSERT INTO students (ssid, student_key, legal_first_name, legal_last_name, first_name_key, last_name_key, "
+        "birth_date, homeless, foster_status, updated_at) VALUES (:ssid, :key, 'Ana', :last, 'ana', :last, :dob, "
+        ":no, 'active', :at) RETURNING id"),
+        {"ssid": f"{4100000000 + n}", "key": f"migration0006key{n:06d}", "last": f"testperson{n}",
+         "dob": dt.date(2012, 3, 4), "no": False, "at": stamp}).scalar_one()
+    return SimpleNamespace(id=student_id)
 
 
 def test_existing_adds_get_expiry_and_state(blank_app):
@@ -18,11 +30,12 @@ def test_existing_adds_get_expiry_and_state(blank_app):
     with blank_app.app_context():
         upgrade(revision="0005")
         worker, other = make_user("csw"), make_user("csw")
-        old, recent, plain, assigned, feed_row = (make_student() for _ in range(5))
-        # The 0005 columns only: the ORM model has columns of later migrations (placements, 0015).
-        db.session.execute(text("INSERT INTO dcfs_cases (student_id, case_id, case_type, case_status, csw_employee_id, "
-                                "assignment_start) VALUES (:s, '0000000000000000001', 'FR', 'open', :e, :d)"),
-                           {"s": assigned.id, "e": worker.dcfs_employee_id, "d": dt.date(2026, 1, 5)})
+        # Students and cases as the schema of 0005 has them (the models carry later columns).
+        old, recent, plain, assigned, feed_row = (_student_at_0005(n) for n in range(5))
+        db.session.execute(text(
+            "INSERT INTO dcfs_cases (student_id, case_id, case_type, case_status, csw_employee_id, assignment_start) "
+            "VALUES (:s, '0000000000000000001', 'FR', 'open', :e, :d)"),
+            {"s": assigned.id, "e": worker.dcfs_employee_id, "d": dt.date(2026, 1, 5)})
         db.session.commit()
         insert = text("INSERT INTO caseload_entries (user_id, student_id, origin, added_at, flagged, removed_at) "
                       "VALUES (:u, :s, :o, :at, :f, :r)")

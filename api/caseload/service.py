@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, clock, manual_adds, scoping, usage
+from mobile_service.alerts import caseload_events
 from mobile_service.caseload_cards import card_page
 from mobile_service.errors import APIError, not_found, unavailable
 from mobile_service.extensions import db
@@ -82,6 +83,7 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
     now = clock.utcnow()
     # A lapsed add still open (the daily job has not run) would hold the one-open-entry index.
     manual_adds.close_lapsed(principal.user_id, student.id, now)
+    caseload_events.worker_changed(principal.user_id, student.id, now)  # an earlier add's outcome is old news
     entry = CaseloadEntry(user_id=principal.user_id, student_id=student.id, origin="added",
                           added_at=now, added_reason=reason, flagged=not assigned,
                           review_state=REVIEW_CONFIRMED if assigned else REVIEW_PENDING,
@@ -139,6 +141,7 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
     if member.entry is not None:
         member.entry.removed_at = now
         member.entry.removed_reason = reason
+        caseload_events.worker_changed(principal.user_id, student.id, now)
     # A (re-)recorded feed removal hides the feed assignment until a newer one arrives.
     visible_by_feed = member.assigned_in_feed
     if visible_by_feed:

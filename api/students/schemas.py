@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from api.fields import STUDENT_KEY_EXAMPLE, Text
-from api.shared_schemas import FreshnessSchema
+from api.shared_schemas import FreshnessSchema, RightsHolderSchema
 from api.students.search import (
     DEFAULT_LIMIT,
     MAX_FIELD_LENGTH,
@@ -149,7 +149,10 @@ class DemographicsSchema(Schema):
     foster_status = fields.String(required=True)
     case_type = fields.String(required=True, allow_none=True)
     homeless = fields.Boolean(required=True)
-    education_rights_holder = fields.String(required=True, allow_none=True)
+    education_rights_holder = fields.String(required=True, allow_none=True, metadata={
+        "description": "The holder's name (kept for older apps; the whole holder is in rights_holder)"})
+    rights_holder = fields.Nested(RightsHolderSchema, required=True, allow_none=True, metadata={
+        "description": "The education rights holder in full; null when the DCFS feed names nobody"})
     current_school = fields.Nested(SchoolSchema, required=True, allow_none=True)
     grade_level = fields.String(required=True, allow_none=True)
     on_my_caseload = fields.Boolean(required=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from auth.principal import Principal
 from mobile_service import audit, clock, education, manual_adds, scoping
+from mobile_service.alerts import caseload_events
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
@@ -90,6 +91,7 @@ def review_add(principal: Principal, add_id: int, *, approve: bool, note: str | 
     entry.reviewed_by, entry.reviewed_at, entry.review_note = principal.user_id, now, note
     if not approve:
         entry.removed_at = now  # access ends with this commit
+    caseload_events.refresh_pairs([(entry.user_id, entry.student_id)], now)  # the worker's outcome alert
     ssid = db.session.execute(select(Student.ssid).where(Student.id == entry.student_id)).scalar_one()
     audit.record(principal, "caseload.add.approve" if approve else "caseload.add.deny",
                  student_id=entry.student_id, ssid=ssid, basis=_basis(principal),

@@ -47,13 +47,16 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool, scope:
 @click.command("recompute-status")
 @with_appcontext
 def recompute_status_command() -> None:
-    """Re-derive foster status from DCFS cases as of today, then confirm and lapse manual adds (run daily)."""
+    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, refresh alerts (run daily)."""
     from mobile_service import manual_adds
+    from mobile_service.alerts import refresh as alert_refresh
 
     changed = recompute_statuses()
     click.echo(f"foster status: {changed} students changed")
     swept = manual_adds.sweep()
     click.echo(f"manual adds: {swept.confirmed} confirmed by the DCFS feed, {swept.lapsed} lapsed")
+    alerts = alert_refresh.daily()
+    click.echo(f"alerts: {alerts.raised} raised, {alerts.cleared} cleared")
 
 
 commands = [import_command, recompute_status_command]

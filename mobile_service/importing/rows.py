@@ -98,6 +98,12 @@ def _case_check(v: Sequence[Any]) -> list[tuple[str, str]] | None:
     start, end = v[6], v[7]
     if end is not None and end < start:
         return [("assignment_end", "is before assignment_start")]
+    holder, relationship, phone = (v[_CASE_POSITION[c]] for c in
+                                   ("education_rights_holder", "rights_holder_relationship", "rights_holder_phone"))
+    if holder is None and (relationship is not None or phone is not None):
+        # A relationship or phone of nobody cannot be shown as anyone's: the file is wrong.
+        return [("rights_holder_relationship" if relationship is not None else "rights_holder_phone",
+                 "is given without education_rights_holder")]
     return _placement_check(v)
 
 
@@ -129,6 +135,10 @@ DCFS_CASE = RowParser((
     ("case_status", partial(f.choice, allowed=f.CASE_STATUSES, upper=False)),
     ("csw_employee_id", f.employee_id), ("assignment_start", f.date),
     ("assignment_end", partial(f.date, required=False)), ("education_rights_holder", _text(200, False)),
+    # Optional columns: the rest of the education rights holder (issue 16; docs/data-formats.md).
+    ("rights_holder_relationship", _text(60, False)), ("rights_holder_phone", f.phone),
+    ("jv535_order_date", partial(f.date, required=False)),
+    ("parent_rights_limited", partial(f.boolean, required=False, default=None)),
     *PLACEMENT_FIELDS,
 ), _case_check)
 _CASE_POSITION = {column: index + 1 for index, (column, _) in enumerate(DCFS_CASE.fields)}  # after ``line``

@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mobile_service import clock
 from mobile_service.extensions import db
+from mobile_service.importing import alerting, students, tables, users
 from mobile_service.importing import progress as progress_kind
 from mobile_service.importing import rows as parsers
 from mobile_service.importing import snapshot as snap
-from mobile_service.importing import students, tables, users
 from mobile_service.importing.source import CsvRows, ErrorLog, ImportRejected, inspect
 from mobile_service.importing.staging import Sql
 from mobile_service.importing.tables import Counts, recompute_foster_status
@@ -58,7 +58,8 @@ SPECS: dict[str, KindSpec] = {
     "dcfs-cases": KindSpec("dcfs", ("ssid", "case_id", "case_type", "case_status", "csw_employee_id",
                                     "assignment_start", "assignment_end", "education_rights_holder"),
                            parsers.DCFS_CASE, _table(tables.DCFS_CASES),
-                           optional=parsers.PLACEMENT_COLUMNS,
+                           optional=("rights_holder_relationship", "rights_holder_phone", "jv535_order_date",
+                                     "parent_rights_limited", *parsers.PLACEMENT_COLUMNS),
                            # Cases set students.foster_status (the search's active filter) and
                            # student_name_parts.active (the name walk's copy of it).
                            writes=("dcfs_cases", "students", "student_name_parts")),
@@ -138,6 +139,7 @@ def run_import(kind: str, path: str | Path, *, progress: bool = False, max_error
                                scope)
         if counts is None or log.total:
             raise ImportRejected(log.messages())
+        alerting.raise_alerts(sql, kind, scope)  # in this transaction, before the stages go
         _drop_stages(sql, (*spec.stages, *snap.stage_names(scope)))
         load = SourceLoad(source=spec.source, kind=kind, file_name=path.name[:255], file_sha256=source.sha256,
                           loaded_at=clock.utcnow(), rows_total=counts.total, inserted=counts.inserted,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from mobile_service import clock
+from mobile_service.alerts import rights_holder_alerts
 from mobile_service.importing import snapshot as snap
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql, Stage, duplicates, missing
@@ -170,12 +171,17 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
     status = (f"(CASE WHEN EXISTS (SELECT 1 FROM dcfs_cases c WHERE {open_case} AND {qualifying}) "
               "THEN 'active' ELSE 'inactive' END)")
     case_type = f"(SELECT c.case_type FROM dcfs_cases c WHERE {open_case} {order})"
-    holder = f"(SELECT c.education_rights_holder FROM dcfs_cases c WHERE {open_case} {order})"
-    changed = sql.any_differs((("foster_status", status), ("case_type", case_type),
-                               ("education_rights_holder", holder)))
+    # The rights holder in full comes from the same current case (mobile_service.rights_holder).
+    derived = {name: f"(SELECT c.{name} FROM dcfs_cases c WHERE {open_case} {order})"
+               for name in ("education_rights_holder", *(column for column, _ in HOLDER_STAGE))}
+    holder = derived["education_rights_holder"]
+    changed = sql.any_differs((("foster_status", status), ("case_type", case_type), *derived.items()))
+    holder_moved = rights_holder_alerts.changed_holders(sql, student_ids_sql, holder)  # before the UPDATE
+    copies = ", ".join(f"{name} = {value}" for name, value in derived.items())
     changed_count = sql.run(f"UPDATE students SET foster_status = {status}, case_type = {case_type}, "
-                            f"education_rights_holder = {holder}, updated_at = :now "
+                            f"{copies}, updated_at = :now "
                             f"WHERE id IN ({student_ids_sql}) AND {changed}", today=clock.today(), now=clock.utcnow())
+    rights_holder_alerts.raise_changes(holder_moved)
     # The name walk's copy of the status (student_name_parts.active), for these students' parts,
     # including parts a students load has just written.
     for flag, test in (("TRUE", "="), ("FALSE", "<>")):
@@ -208,11 +214,14 @@ SCHOOLS = TableSpec(
            ("city", "text"), ("zip", "text"), ("phone", "text"), ("latitude", "float"), ("longitude", "float")),
     key=("cds_code",), key_label="cds_code", dup_column="cds_code",
 )
+# The optional rights-holder columns of the DCFS feed (rows.DCFS_CASE), copied to the student too.
+HOLDER_STAGE = (("rights_holder_relationship", "text"), ("rights_holder_phone", "text"), ("jv535_order_date", "date"),
+                ("parent_rights_limited", "bool"))
 DCFS_CASES = TableSpec(
     table="dcfs_cases",
     stage=(("ssid", "text"), ("case_id", "text"), ("case_type", "text"), ("case_status", "text"),
            ("csw_employee_id", "text"), ("assignment_start", "date"), ("assignment_end", "date"),
-           ("education_rights_holder", "text"),
+           ("education_rights_holder", "text"), *HOLDER_STAGE,
            ("placement_start_date", "date"), ("placement_type", "text"), ("placement_latitude", "float"),
            ("placement_longitude", "float")),
     key=("student_id", "case_id", "assignment_start"), key_label="student, case_id, assignment_start",

@@ -17,6 +17,7 @@ from mobile_service.models.accounts import (
     Supervision,
     User,
 )
+from mobile_service.models.alerts import Alert, AlertSeen
 from mobile_service.models.base import Base
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
@@ -59,6 +60,8 @@ __all__ = [
     "ROLE_CSW",
     "ROLE_SCSW",
     "STUDENT_KEY_LENGTH",
+    "Alert",
+    "AlertSeen",
     "Announcement",
     "AttendanceSummary",
     "AuditEvent",

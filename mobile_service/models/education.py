@@ -66,6 +66,11 @@ class Student(Base):
     foster_status: Mapped[str] = mapped_column(String(10), default=FOSTER_INACTIVE)
     case_type: Mapped[str | None] = mapped_column(String(20))
     education_rights_holder: Mapped[str | None] = mapped_column(String(200))
+    # The rest of the current case's education rights holder (``mobile_service.rights_holder``).
+    rights_holder_relationship: Mapped[str | None] = mapped_column(String(60))
+    rights_holder_phone: Mapped[str | None] = mapped_column(String(30))
+    jv535_order_date: Mapped[dt.date | None] = mapped_column(Date)
+    parent_rights_limited: Mapped[bool | None] = mapped_column(Boolean)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     __table_args__ = (
@@ -223,6 +228,12 @@ class DcfsCase(Base):
     placement_type: Mapped[str | None] = mapped_column(String(10))
     placement_latitude: Mapped[float | None]
     placement_longitude: Mapped[float | None]
+    # The holder's relationship to the child, phone, the JV-535 order date and whether the
+    # court limited the parent's educational rights (optional feed columns; docs/data-formats.md).
+    rights_holder_relationship: Mapped[str | None] = mapped_column(String(60))
+    rights_holder_phone: Mapped[str | None] = mapped_column(String(30))
+    jv535_order_date: Mapped[dt.date | None] = mapped_column(Date)
+    parent_rights_limited: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         UniqueConstraint("student_id", "case_id", "assignment_start"),

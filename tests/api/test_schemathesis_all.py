@@ -14,6 +14,7 @@ from schemathesis import GenerationMode
 
 from api.fields import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
+from mobile_service.models import Alert
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.api.test_schemathesis import _fuzz
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
@@ -29,6 +30,9 @@ ROLES = {
     "POST /api/v1/issues": ("csw",),
     "GET /api/v1/issues/mine": ("csw",),
     "GET /api/v1/announcements": ("csw",),
+    "GET /api/v1/alerts": ("csw", "scsw"),
+    "POST /api/v1/alerts/seen": ("csw",),
+    "GET /api/v1/alerts/team": ("scsw",),
     "GET /api/v1/supervisees": ("scsw",),
     "GET /api/v1/supervisees/{user_id}/caseload": ("scsw",),
     "GET /api/v1/supervisees/indicators": ("scsw",),
@@ -73,6 +77,7 @@ def tokens(app):
         enroll(kid, school, dt.date(2026, 8, 12))
         add_to_caseload(csw, make_student(legal_first_name="Ana", legal_last_name="Lopez"), flagged=True)
         add_to_caseload(alone, make_student(legal_first_name="Eva", legal_last_name="Ruiz"), flagged=True)
+        db.session.add(Alert(student_id=kid.id, kind="school_change_30d", basis="moved:2026-08-12"))  # a feed item
         db.session.commit()
         return {user.role: app_token_for(user) for user in (csw, scsw, coordinator, admin)}
 

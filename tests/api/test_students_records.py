@@ -73,6 +73,8 @@ def test_demographics(client, record):
         "birth_date": "2011-10-16", "age": 14,  # 15 tomorrow
         "gender_code": "F", "primary_language": "Spanish", "foster_status": "active", "case_type": "FR",
         "homeless": True, "education_rights_holder": "Parent",
+        "rights_holder": {"name": "Parent", "relationship": None, "phone": None, "jv535_order_date": None,
+                          "parent_rights_limited": None},
         "current_school": {"name": "Diamond Ranch High", "district_name": "Pomona Unified",
                            "cds_code": "19649071996479", "address": "100 Diamond Ranch Dr", "city": "Pomona",
                            "zip": "91766", "phone": "909-397-4711"},

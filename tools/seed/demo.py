@@ -13,7 +13,7 @@ import datetime as dt
 from tools.seed.calendar import SchoolYear, weekday_on_or_before, year_start_for
 from tools.seed.placements import DEMO_PLACEMENTS, TODDLER_PLACEMENT
 from tools.seed.places import POMONA
-from tools.seed.student_plans import DEMO_BASE, Plan, StudentFactory
+from tools.seed.student_plans import DEMO_BASE, Holder, Plan, StudentFactory
 from tools.seed.workforce import DEMO_CSW, DEMO_CSW2, UNREGISTERED_WORKER
 
 # key, first, middle, last, alias first, gender, grade index, language, case type
@@ -41,7 +41,7 @@ def demo_plans(factory: StudentFactory, today: dt.date) -> list[Plan]:
     year = SchoolYear.of(year_start_for(today))
     plans: list[Plan] = []
     twin_birth: dt.date | None = None
-    holder = f"Rosa {DEMO_STUDENTS[4][3]} (grandmother)"
+    holder = Holder(f"Rosa {DEMO_STUDENTS[4][3]}", "grandmother")
     for k, (key, first, middle, last, alias, gender, grade, language, case_type) in enumerate(DEMO_STUDENTS):
         birth = factory.birth_date(grade, False)
         if key == "twin_2":

@@ -8,6 +8,7 @@ youth (closed case) or in KIN-GAP / VOLUNTARY cases, which make EPS show them as
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from mobile_service.identifiers import is_ssid
@@ -39,6 +40,29 @@ RETIRED_BASE = 4_000_000_000
 DEMO_BASE = 8_500_000_000
 
 
+@dataclass(frozen=True)
+class Holder:
+    """An education rights holder: a parent, or someone the court appointed (JV-535)."""
+
+    name: str
+    relationship: str
+
+    @property
+    def parent_rights_limited(self) -> bool:
+        """A holder other than the parents means the court limited the parent's rights (JV-535)."""
+        return self.relationship not in PARENTS
+
+    def columns(self, case_start: dt.date) -> tuple[str, str, str, str, str]:
+        """The feed's holder columns; phone and order date derive from the name (the random stream is untouched)."""
+        digest = int(hashlib.sha256(f"{self.name}|{case_start.isoformat()}".encode()).hexdigest()[:8], 16)
+        phone = f"(626) 555-{digest % 10_000:04d}"
+        order = (case_start + dt.timedelta(days=7 + digest % 60)).isoformat() if self.parent_rights_limited else ""
+        return (self.name, self.relationship, phone, order, "Y" if self.parent_rights_limited else "N")
+
+
+PARENTS = ("mother", "father")
+
+
 @dataclass
 class Case:
     """One dcfs-cases.csv row."""
@@ -49,7 +73,7 @@ class Case:
     csw: str
     start: dt.date
     end: dt.date | None
-    rights_holder: str | None
+    rights_holder: Holder | None
 
 
 @dataclass
@@ -99,7 +123,7 @@ class _Family:
     district: District
     office: str
     csw: str
-    rights_holder: str | None
+    rights_holder: Holder | None
     active: bool
     case_type: str
     birth_date: dt.date | None = None
@@ -142,17 +166,17 @@ class StudentFactory:
         earliest = dt.date(self.year - age_sept1 - 1, 9, 2)
         return earliest + dt.timedelta(days=self.rng.randrange(365))
 
-    def rights_holder(self, last: str, hispanic: bool) -> str:
+    def rights_holder(self, last: str, hispanic: bool) -> Holder:
         rng = self.rng
         relationship = rng.choice(RELATIONSHIPS)
         surname = last if relationship in ("mother", "father", "grandmother", "grandfather") else \
             self.pools.last(rng, hispanic)
-        return f"{self.pools.first(rng, hispanic, rng.choice('FM'))} {surname} ({relationship})"
+        return Holder(f"{self.pools.first(rng, hispanic, rng.choice('FM'))} {surname}", relationship)
 
     def _days_ago(self, low: int, high: int) -> dt.date:
         return self.today - dt.timedelta(days=self.rng.randint(low, high))
 
-    def cases_for(self, active: bool, case_type: str, office: str, csw: str, holder: str | None) -> list[Case]:
+    def cases_for(self, active: bool, case_type: str, office: str, csw: str, holder: Holder | None) -> list[Case]:
         """The student's case rows: an open case when active, else a closed or KIN-GAP/VOLUNTARY one."""
         rng = self.rng
         cases: list[Case] = []

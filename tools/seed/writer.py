@@ -32,8 +32,10 @@ from tools.seed.student_plans import ACTIVE_SHARE, Plan, StudentFactory
 from tools.seed.weekly import PART_DCFS, PART_ENROLLMENTS, assignment_withdrawn, write_second_week
 from tools.seed.workforce import Workforce, build_workforce
 
-# Dependency order: each kind refers only to kinds loaded before it.
-KIND_ORDER = ("schools", "users", "students", "dcfs-cases", "enrollments", "attendance", "progress-reports")
+# Dependency order: each kind refers only to kinds loaded before it. The DCFS feed goes last, as
+# on a first production load: its load stores the caseload's alerts from the district records
+# already there (before them, every child would be "no current enrollment" for a moment).
+KIND_ORDER = ("schools", "users", "students", "enrollments", "attendance", "progress-reports", "dcfs-cases")
 COLUMNS = {
     "schools": ("cds_code", "school_name", "district_name", "address", "city", "zip", "phone", "latitude",
                 "longitude"),
@@ -43,7 +45,8 @@ COLUMNS = {
                  "alias_last_name", "birth_date", "gender_code", "primary_language", "foster_client_id",
                  "homeless", "previous_ssids"),
     "dcfs-cases": ("ssid", "case_id", "case_type", "case_status", "csw_employee_id", "assignment_start",
-                   "assignment_end", "education_rights_holder", *PLACEMENT_COLUMNS),
+                   "assignment_end", "education_rights_holder", "rights_holder_relationship", "rights_holder_phone",
+                   "jv535_order_date", "parent_rights_limited", *PLACEMENT_COLUMNS),
     "enrollments": ("ssid", "academic_year", "cds_code", "enrollment_status", "grade_level", "start_date",
                     "exit_date", "exit_reason_code"),
     "attendance": ("ssid", "academic_year", "cds_code", "as_of_date", "days_expected", "days_attended",
@@ -173,6 +176,11 @@ def _write_chunk(job: tuple[_Context, Path, tuple[int | None, int, int]]) -> dic
     return counts
 
 
+def _holder_columns(c) -> tuple:
+    """The case's five rights-holder columns (empty when the case names no holder)."""
+    return c.rights_holder.columns(c.start) if c.rights_holder else ("",) * 5
+
+
 def _case_rows(p: Plan, spans: list, today: dt.date) -> list[tuple]:
     """The student's dcfs-cases rows; the open case of an active child carries the placement."""
     rows = []
@@ -189,9 +197,9 @@ def _case_rows(p: Plan, spans: list, today: dt.date) -> list[tuple]:
             start = min(c.start, initial)
             # The ended row is "closed" (an assignment of the past): only the current row grants access.
             rows.append((*base[:3], "closed", c.csw, start.isoformat(), (placed[0] - dt.timedelta(days=1)).isoformat(),
-                         c.rights_holder or "", *placements.csv_values((initial, *placed[1:]))))
+                         *_holder_columns(c), *placements.csv_values((initial, *placed[1:]))))
             start = placed[0]
-        rows.append((*base, start.isoformat(), _iso(c.end), c.rights_holder or "", *placements.csv_values(placed)))
+        rows.append((*base, start.isoformat(), _iso(c.end), *_holder_columns(c), *placements.csv_values(placed)))
     return rows
 
 
