@@ -38,6 +38,7 @@ ACTIONS = {
     "student.attendance.view": "viewed attendance",
     "student.progress_reports.view": "viewed progress reports",
     "caseload.view": "viewed a caseload (each card shown is named)",
+    "caseload.sync": "synced the caseload for offline use (each student whose record was delivered is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",
     "caseload.pending_adds.view": "viewed a manual add awaiting review (review queue card)",

@@ -26,6 +26,8 @@ TITLES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict"),
+    # A sync token or cursor that can no longer be used: the app drops it and runs a full sync.
+    410: ("resync", "Resync required"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Validation failed"),

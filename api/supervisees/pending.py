@@ -26,7 +26,9 @@ from mobile_service.models import (
     Student,
     User,
 )
+from mobile_service.models.sync import KIND_CASELOAD
 from mobile_service.pagination import paginate
+from mobile_service.sync import changelog
 
 # caseload_entries.id is a 32-bit INTEGER: a larger id is simply unknown (404, not an overflow 500).
 ADD_ID_MAX = 2**31 - 1
@@ -90,6 +92,7 @@ def review_add(principal: Principal, add_id: int, *, approve: bool, note: str | 
     entry.reviewed_by, entry.reviewed_at, entry.review_note = principal.user_id, now, note
     if not approve:
         entry.removed_at = now  # access ends with this commit
+    changelog.record([(entry.student_id, KIND_CASELOAD, entry.user_id)])
     ssid = db.session.execute(select(Student.ssid).where(Student.id == entry.student_id)).scalar_one()
     audit.record(principal, "caseload.add.approve" if approve else "caseload.add.deny",
                  student_id=entry.student_id, ssid=ssid, basis=_basis(principal),

@@ -47,13 +47,15 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool, scope:
 @click.command("recompute-status")
 @with_appcontext
 def recompute_status_command() -> None:
-    """Re-derive foster status from DCFS cases as of today, then confirm and lapse manual adds (run daily)."""
+    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, prune the sync log (daily)."""
     from mobile_service import manual_adds
+    from mobile_service.sync import changelog
 
     changed = recompute_statuses()
     click.echo(f"foster status: {changed} students changed")
     swept = manual_adds.sweep()
     click.echo(f"manual adds: {swept.confirmed} confirmed by the DCFS feed, {swept.lapsed} lapsed")
+    click.echo(f"sync change log: {changelog.prune()} rows past retention removed")
 
 
 commands = [import_command, recompute_status_command]

@@ -38,6 +38,7 @@ from mobile_service.models.education import (
 from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
+from mobile_service.models.sync import SyncChange
 
 __all__ = [
     "FIELD_ROLES",
@@ -75,6 +76,7 @@ __all__ = [
     "School",
     "SourceLoad",
     "SsidGram",
+    "SyncChange",
     "Student",
     "StudentNamePart",
     "StudentSsid",
