@@ -15,7 +15,9 @@ from mobile_service.sync import changelog
 TABLE_TABS = {
     "enrollments": ("enrollments", "demographics"),
     "attendance_summaries": ("attendance",),
-    "dcfs_cases": ("demographics",),
+    # A case shows only through the student's status, case type and rights holder, which
+    # recompute_foster_status re-derives and notes when they really change.
+    "dcfs_cases": (),
 }
 # Which tabs name a school's columns (schools load): via the rows that point at the school.
 _SCHOOL_ROWS = (("enrollments", ("enrollments", "demographics"), "student_id"),

@@ -66,7 +66,7 @@ def stage_import(sql, kinds: Iterable[str], students_sql: str, **params) -> None
         if kind not in CHANGE_KINDS:
             raise ValueError(f"unknown change kind {kind!r}")
         sql.run(f"INSERT INTO {IMPORT_STAGE} (student_id, user_id, kind) "
-                f"SELECT DISTINCT x.student_id, NULL, '{kind}' FROM ({students_sql}) x "
+                f"SELECT DISTINCT x.student_id, CAST(NULL AS INTEGER), '{kind}' FROM ({students_sql}) x "
                 "WHERE x.student_id IS NOT NULL", **params)
 
 
