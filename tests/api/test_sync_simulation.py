@@ -6,8 +6,6 @@ scope changes and a manual add lapsing, the phone syncs again, and each time its
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
