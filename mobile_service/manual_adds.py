@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, or_, select, true, update
 
-from mobile_service import audit, clock, scoping
+from mobile_service import audit, changelog, clock, scoping
 from mobile_service.extensions import db
 from mobile_service.models import (
     REVIEW_CONFIRMED,
@@ -23,7 +23,6 @@ from mobile_service.models import (
     User,
 )
 from mobile_service.models.sync import KIND_CASELOAD
-from mobile_service.sync import changelog
 
 SYSTEM_ROLE = "system"
 

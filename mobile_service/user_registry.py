@@ -11,12 +11,11 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import update
 
-from mobile_service import audit, clock
+from mobile_service import audit, changelog, clock
 from mobile_service import source_values as fields
 from mobile_service.extensions import db
 from mobile_service.models import ROLE_CSW, ROLE_SCSW, ROLES, RefreshFamily, Supervision, User
 from mobile_service.models.sync import KIND_SCOPE
-from mobile_service.sync import changelog
 
 REVOKED_DEACTIVATED = "user_deactivated"
 REVOKED_TOKEN_VERSION = "token_version_bumped"

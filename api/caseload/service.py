@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, clock, manual_adds, scoping, usage
+from mobile_service import audit, caseload_list, changelog, clock, manual_adds, scoping, usage
 from mobile_service.caseload_cards import card_page
 from mobile_service.errors import APIError, not_found, unavailable
 from mobile_service.extensions import db
@@ -26,7 +26,6 @@ from mobile_service.models import (
 from mobile_service.models.accounts import manual_add_days
 from mobile_service.models.sync import KIND_CASELOAD, KIND_REMOVED
 from mobile_service.student_lookup import find_student
-from mobile_service.sync import changelog
 
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
 

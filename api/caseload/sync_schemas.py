@@ -5,8 +5,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.card_schemas import CaseloadCardSchema
 from api.fields import Text, UTCDateTimeField
+from api.record_schemas import AttendanceSchema, DemographicsSchema, EnrollmentsSchema, ProgressReportsSchema
 from api.shared_schemas import FreshnessSchema
-from api.students.schemas import AttendanceSchema, DemographicsSchema, EnrollmentsSchema, ProgressReportsSchema
 from mobile_service.models.sync import TAB_KINDS
 from mobile_service.sync.feed import ADDED, CHANGED, DELTA, FULL, TOMBSTONE_REASONS
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from auth.principal import Principal
-from mobile_service import audit, clock, education, manual_adds, scoping
+from mobile_service import audit, changelog, clock, education, manual_adds, scoping
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.errors import APIError, not_found
 from mobile_service.extensions import db
@@ -28,7 +28,6 @@ from mobile_service.models import (
 )
 from mobile_service.models.sync import KIND_CASELOAD
 from mobile_service.pagination import paginate
-from mobile_service.sync import changelog
 
 # caseload_entries.id is a 32-bit INTEGER: a larger id is simply unknown (404, not an overflow 500).
 ADD_ID_MAX = 2**31 - 1

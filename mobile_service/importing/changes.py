@@ -3,13 +3,13 @@
 Called by the loaders after classification and before the rows are applied (a snapshot's
 removals still in the table), so old and new values are both at hand. Set-based: one
 INSERT ... SELECT per (table, tab) into the load's change stage, whatever the file's size;
-``sync.changelog.finish_import`` folds them to one row per student and tab.
+``changelog.finish_import`` folds them to one row per student and tab.
 """
 from __future__ import annotations
 
+from mobile_service import changelog
 from mobile_service.importing import snapshot as snap
 from mobile_service.importing.staging import Sql
-from mobile_service.sync import changelog
 
 # Which record tabs a table's rows show in (demographics shows the current school and grade).
 TABLE_TABS = {

@@ -48,8 +48,7 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool, scope:
 @with_appcontext
 def recompute_status_command() -> None:
     """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, prune the sync log (daily)."""
-    from mobile_service import manual_adds
-    from mobile_service.sync import changelog
+    from mobile_service import changelog, manual_adds
 
     changed = recompute_statuses()
     click.echo(f"foster status: {changed} students changed")

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_service import clock
+from mobile_service import changelog, clock
 from mobile_service.extensions import db
 from mobile_service.importing import progress as progress_kind
 from mobile_service.importing import rows as parsers
@@ -23,7 +23,6 @@ from mobile_service.importing.source import CsvRows, ErrorLog, ImportRejected, i
 from mobile_service.importing.staging import Sql
 from mobile_service.importing.tables import Counts, recompute_foster_status
 from mobile_service.models import SourceLoad
-from mobile_service.sync import changelog
 
 PROGRESS_MIN_LINES = 10_000
 

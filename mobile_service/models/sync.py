@@ -24,7 +24,7 @@ class SyncChange(Base):
 
     Append-only; the daily job prunes rows older than any usable sync token. ``id`` is the
     position a sync token carries: writers take the change-log lock before inserting
-    (``mobile_service.sync.changelog``), so committed ids always form a prefix and a reader
+    (``mobile_service.changelog``), so committed ids always form a prefix and a reader
     never skips a row that commits late. No foreign keys: the log outlives what it names.
     """
 
