@@ -51,7 +51,7 @@ class SyncState:
 
 def resync(detail: str) -> APIError:
     """The 410 that tells the app to drop its sync token and run a full sync."""
-    return APIError(410, f"{detail} Resync: call again without since (a full sync).")
+    return APIError(410, f"{detail} Resync: call again without since (a full sync).", problem_code="resync")
 
 
 def malformed(name: str) -> APIError:

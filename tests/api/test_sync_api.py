@@ -207,3 +207,21 @@ def test_syncs_are_rate_limited_per_user(limited_app, app):
         synced = db.session.execute(select(AuditEvent.id).where(AuditEvent.action == "caseload.sync",
                                                                 AuditEvent.user_id == csw_id)).all()
         assert len(synced) == 2  # a refusal runs nothing: no disclosure, no audit row
+
+
+def test_an_ended_session_says_so_the_app_wipes_its_copy(app, client, world):
+    from mobile_service import user_registry
+
+    with app.app_context():
+        email = db.session.get(User, world.id["csw"]).email
+        user_registry.bump_token_version(email, end_sessions=True)
+    response = _sync(client, world.headers["csw"])
+    assert response.status_code == 401 and response.get_json()["code"] == "session_ended"
+    # An expired or forged token is not an ended session: refresh, keep the copy.
+    forged = _sync(client, {"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
+    assert forged.status_code == 401 and "code" not in forged.get_json()
+
+
+def test_a_resync_problem_carries_its_code(client, world):
+    token = _token(client, world.headers["csw"])
+    assert _sync(client, world.headers["peer"], since=token).get_json()["code"] == "resync"
