@@ -71,32 +71,33 @@ def token_max_age() -> int:
 
 def sync_page(principal: PrincipalLike, *, since: str | None, cursor: str | None, limit: int) -> Page:
     """Build one page of the principal's sync (the caller audits ``shown`` and commits)."""
+    fresh: dict[int, Membership] | None = None
     if cursor:
         state = tokens.decode(cursor, kind=PAGE, user_id=principal.user_id,
                               max_age_seconds=tokens.PAGE_MAX_AGE_SECONDS, name="cursor")
         if not state.full and clock.utcnow().timestamp() - state.since_issued_at > token_max_age():
             raise resync("The sync token this sync started from is too old.")
     else:
-        state = _first_state(principal, since)
+        state, fresh = _first_state(principal, since)
     plan = _plan(principal, state)
-    return _page(principal, state, plan, limit)
+    return _page(principal, state, plan, limit, fresh)
 
 
-def _first_state(principal: PrincipalLike, since: str | None) -> SyncState:
+def _first_state(principal: PrincipalLike, since: str | None) -> tuple[SyncState, dict[int, Membership]]:
     today, now = clock.today(), int(clock.utcnow().timestamp())
     # The head first: data read after it is at least as new, so nothing up to it is missed.
     head = db.session.execute(_HEAD).scalar() or 0
-    members = sorted(caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])
-                     [principal.user_id])
+    found = caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+    members = sorted(found)
     if since is None:
         return SyncState(position=head, day=today, issued_at=now, head=head, members=members, full=True,
-                         since_day=today)
+                         since_day=today), found
     token = tokens.decode(since, kind=TOKEN, user_id=principal.user_id, max_age_seconds=token_max_age(),
                           name="since")
     if token.position > head:
         raise resync("This sync token is ahead of the server's change log (the data was restored).")
     return SyncState(position=token.position, day=today, issued_at=now, held=token.held, head=head,
-                     members=members, since_issued_at=token.issued_at, since_day=token.day)
+                     members=members, since_issued_at=token.issued_at, since_day=token.day), found
 
 
 def _plan(principal: PrincipalLike, state: SyncState) -> _Plan:
@@ -133,14 +134,18 @@ def _plan(principal: PrincipalLike, state: SyncState) -> _Plan:
     return _Plan(upserts, tombstones)
 
 
-def _page(principal: PrincipalLike, state: SyncState, plan: _Plan, limit: int) -> Page:
+def _page(principal: PrincipalLike, state: SyncState, plan: _Plan, limit: int,
+          fresh: dict[int, Membership] | None) -> Page:
     pending = sorted(sid for sid in (*plan.upserts, *plan.tombstones) if sid > state.after)
     batch, more = pending[:limit], len(pending) > limit
     page = Page(kind=FULL if state.full else DELTA)
     wanted = [sid for sid in batch if sid in plan.upserts]
-    # Re-checked now: a student who left the caseload since the first page gets no data.
-    current = (caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)], wanted)
-               [principal.user_id] if wanted else {})
+    # Later pages re-check: a student who left the caseload since the first page gets no data.
+    if fresh is not None:
+        current = {sid: fresh[sid] for sid in wanted}
+    else:
+        current = (caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)], wanted)
+                   [principal.user_id] if wanted else {})
     left = [sid for sid in wanted if sid not in current]
     goodbye = {sid: plan.tombstones[sid] for sid in batch if sid in plan.tombstones}
     if not state.full:
