@@ -26,8 +26,8 @@ IMPORT_STAGE = "import_sync_changes"
 _INSERT = insert(SyncChange.__table__)
 
 
-def _lock(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
+def _lock(connection: Connection, postgres: bool) -> None:
+    if postgres:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
@@ -42,7 +42,8 @@ def record(rows: Iterable[tuple[int | None, str, int | None]]) -> None:
     if not values:
         return
     connection = db.session.connection()
-    _lock(connection)
+    _lock(connection, db.session.get_bind().dialect.name == "postgresql")
+    # A failure here is the caller's database error (503 by the error handlers), never half a change.
     connection.execute(_INSERT, values)
 
 
@@ -83,7 +84,7 @@ def finish_import(sql) -> int:
     """Append the staged changes to the log, one row per (student, worker, kind); returns the count."""
     if not int(sql.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {IMPORT_STAGE} LIMIT 1) x") or 0):
         return 0
-    _lock(sql.connection)
+    _lock(sql.connection, sql.postgres)
     # Student order keeps the (student_id, id) index inserts local.
     return sql.run(f"INSERT INTO sync_changes (occurred_at, student_id, user_id, kind) "
                    f"SELECT :now, student_id, user_id, kind FROM "
