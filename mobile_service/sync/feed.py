@@ -184,6 +184,8 @@ def _students(principal: PrincipalLike, current: dict[int, Membership], plan: _P
     out = []
     for sid in ids:
         change, tabs_changed = plan.upserts[sid]
+        # Sections like the card (sent whole with every entry, for the ids of this page) sit beside
+        # it; the tabs only when named in tabs_changed.
         out.append({"student_key": card_of[sid]["student_key"], "change": change,
                     "tabs_changed": sorted(tabs_changed), "card": card_of[sid], **bodies[sid]})
     return out
