@@ -18,6 +18,9 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True, metadata={"example": "No such resource, or it is outside your access."})
     request_id = fields.String(allow_none=True, metadata={"description": "Also in X-Request-ID and the logs",
                                                           "example": "4831f0578d284e0e9dce930dca4f6de0"})
+    code = fields.String(metadata={"description": "A stable reason within the status: session_ended (401: wipe "
+                                                  "every stored record, sign in again), resync (410: full sync)",
+                                   "example": "session_ended"})
     errors = fields.Dict(metadata={"description": "Validation errors by location and field",
                                    "example": {"json": {"last_name": ["Not a valid string."]}}})
 

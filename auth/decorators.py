@@ -25,10 +25,15 @@ _SESSION_USER = (
 )
 
 
-def _unauthorized(error: str | None = None, description: str | None = None) -> APIError:
+# The session is over for good (revoked, user deactivated, role changed): the app wipes every
+# stored record and signs in again (docs/mobile-integration.md, "Offline use").
+SESSION_ENDED = "session_ended"
+
+
+def _unauthorized(error: str | None = None, description: str | None = None, *, code: str | None = None) -> APIError:
     challenge = REALM if error is None else f'{REALM}, error="{error}", error_description="{description}"'
     detail = "Sign in: send an app token as 'Authorization: Bearer <token>'." if error is None else description
-    return APIError(401, detail or "invalid token", headers={"WWW-Authenticate": challenge})
+    return APIError(401, detail or "invalid token", headers={"WWW-Authenticate": challenge}, problem_code=code)
 
 
 def _forbidden() -> APIError:
@@ -52,9 +57,9 @@ def authenticate() -> Principal:
     # take effect at once); plain columns, not a User entity: the ORM's per-row cost showed here.
     user = db.session.execute(_SESSION_USER, {"user_id": int(claims["sub"]), "sid": claims["sid"]}).first()
     if user is None:
-        raise _unauthorized("invalid_token", "session not found")
+        raise _unauthorized("invalid_token", "session not found", code=SESSION_ENDED)
     if not user.active or user.token_version != claims["tv"] or user.revoked_at is not None:
-        raise _unauthorized("invalid_token", "session ended")
+        raise _unauthorized("invalid_token", "session ended", code=SESSION_ENDED)
     return Principal(user_id=user.id, role=user.role, sid=claims["sid"], dcfs_employee_id=user.dcfs_employee_id,
                      office=user.office, pilot_cohort=user.pilot_cohort, token_id=claims["jti"])
 

@@ -18,7 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import database, loadgen, measure, report, server, workload
+from bench import database, loadgen, measure, report, server, sync_size, workload
 from bench.server import ROOT
 
 DEFAULT_SCALE = 200_000
@@ -70,7 +70,7 @@ def bench_env(url: str) -> dict[str, str]:
         # The limiter stays in the request path, with limits no benchmark reaches.
         "RATELIMIT_ENABLED": "true", "TOKEN_RATE_LIMIT": "1000000 per minute",
         "SEARCH_RATE_LIMIT": "1000000 per minute", "CASELOAD_CHANGE_RATE_LIMIT": "1000000 per minute",
-        "REPORT_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "INFO",
+        "REPORT_RATE_LIMIT": "1000000 per minute", "SYNC_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "INFO",
         # No worker recycling mid-run (a recycled keep-alive connection reads as a socket error);
         # HUP/TERM behaviour is exercised by bench/drills instead.
         "GUNICORN_MAX_REQUESTS": "0",
@@ -98,6 +98,7 @@ def run_suite(db: database.BenchDatabase, args, wrk: str, out: Path, scenarios: 
         users = workload.mint_dev_tokens(app, args.users, rng, lifetime=7200)
         workload.exchange_all(app_server.url, users)
         workload.load_caseloads(app_server.url, users)
+        workload.full_syncs(app_server.url, users)
         criteria = workload.search_criteria(app, rng, 400)
         tokens_file, lists = workload.build_request_lists(users, criteria, rng, out / "requests")
         section["users"] = len(users)
@@ -123,6 +124,7 @@ def run_suite(db: database.BenchDatabase, args, wrk: str, out: Path, scenarios: 
     if extras:
         grow_to = 50 if args.quick else 400
         section["caseload_statements"] = measure.caseload_statements(app, users, rng, grow_to)
+        section["sync_sizes"] = sync_size.measure(app, users)
     return section
 
 

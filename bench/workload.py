@@ -28,8 +28,9 @@ RECORD_TABS = {
     "attendance": "/api/v1/students/{key}/attendance",
     "progress_reports": "/api/v1/students/{key}/progress-reports",
 }
+SYNC_URL = "/api/v1/caseload/changes"
 SCENARIOS = ("token_exchange", "caseload", "search_name", "search_ssid", "search_dob",
-             *RECORD_TABS, "field_visit")
+             *RECORD_TABS, "field_visit", "sync_empty_delta")
 READ_SCENARIOS = tuple(s for s in SCENARIOS if s != "token_exchange")
 
 
@@ -44,6 +45,7 @@ class BenchUser:
     app_token: str = ""
     caseload: list[dict] = field(default_factory=list)
     caseload_total: int = 0
+    sync_token: str = ""  # after a full sync: what an app back online sends (issue 15)
 
 
 def http_json(method: str, url: str, *, token: str | None = None, body: bytes | None = None,
@@ -104,6 +106,20 @@ def load_caseloads(base_url: str, users: list[BenchUser], page: int = 100) -> No
             raise RuntimeError(f"caseload of user {user.user_id} answered {status}")
         user.caseload = payload.get("items", [])
         user.caseload_total = int(payload.get("total", len(user.caseload)))
+
+
+def full_syncs(base_url: str, users: list[BenchUser]) -> None:
+    """Run each user's full caseload sync (every page) and keep its sync token."""
+    for user in users:
+        query = ""
+        while True:
+            status, payload = http_json("GET", f"{base_url}{SYNC_URL}?limit=100{query}", token=user.app_token)
+            if status != 200:
+                raise RuntimeError(f"full sync of user {user.user_id} answered {status}")
+            if payload.get("next_cursor") is None:
+                user.sync_token = payload["sync_token"]
+                break
+            query = "&cursor=" + payload["next_cursor"]
 
 
 def _name_prefix(value: str, size: int) -> str | None:
@@ -185,6 +201,9 @@ def build_request_lists(users: list[BenchUser], criteria: dict[str, list[dict]],
             visit.append(_search({"name": prefix} if prefix else {"ssid": card["ssid"][2:8]}, i))
             visit += [Request("GET", t.format(key=card["student_key"]), i) for t in RECORD_TABS.values()]
     lists["field_visit"] = visit
+    # An app back online with nothing changed since its last sync: the most frequent sync call.
+    lists["sync_empty_delta"] = [Request("GET", f"{SYNC_URL}?since={u.sync_token}", i)
+                                 for i, u in enumerate(users, 1) if u.sync_token]
     paths = {}
     for name, requests in lists.items():
         if name != "field_visit":

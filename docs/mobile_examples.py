@@ -201,6 +201,44 @@ show("An SCSW's team digest: counts per CSW and kind, no student", "GET", "/api/
      req_headers={"Authorization": "Bearer <SCSW's app token>"},
      trim=lambda d: {**d, "items": d["items"][:2] + (["…"] if len(d["items"]) > 2 else [])})
 
+
+# The offline sync (section 7, "Offline use"): a full sync in pages, the empty delta, a tombstone, a resync.
+def trim_sync(d):
+    def tab(t):
+        for name in ("enrollments", "years", "reports"):
+            if isinstance(t.get(name), list) and len(t[name]) > 1:
+                t = {**t, name: t[name][:1] + ["…"]}
+        return t
+    students = [{k: (tab(v) if k in ("enrollments", "attendance", "progress_reports") else v) for k, v in st.items()}
+                for st in d["students"][:1]]
+    return {**d, "students": students + (["…"] if len(d["students"]) > 1 else []),
+            "next_cursor": d["next_cursor"] and d["next_cursor"][:16] + "…",
+            "sync_token": d["sync_token"] and d["sync_token"][:16] + "…"}
+
+
+r = client.get("/api/v1/caseload/changes?limit=2", headers=hdrs)
+show("Offline sync: a full sync, first page (no since)", "GET", "/api/v1/caseload/changes?limit=2", r,
+     req_headers=shown_auth, trim=trim_sync)
+synced, page = [], r.get_json()
+synced += page["students"]
+while page["next_cursor"]:
+    page = client.get(f"/api/v1/caseload/changes?limit=2&cursor={page['next_cursor']}", headers=hdrs).get_json()
+    synced += page["students"]
+sync_token = page["sync_token"]
+r = client.get(f"/api/v1/caseload/changes?since={sync_token}", headers=hdrs)
+show("Offline sync: nothing changed since the last sync (the empty delta)", "GET",
+     "/api/v1/caseload/changes?since=<sync_token of the last page>", r, req_headers=shown_auth, trim=trim_sync)
+sync_token = r.get_json()["sync_token"]
+leaving = next(st["student_key"] for st in reversed(synced)
+               if st["card"]["assigned_in_dcfs_feed"] and st["student_key"] != key)
+client.delete(f"/api/v1/caseload/{leaving}", headers=hdrs)
+r = client.get(f"/api/v1/caseload/changes?since={sync_token}", headers=hdrs)
+show("Offline sync: after a removal, a tombstone (delete that child's record now)", "GET",
+     "/api/v1/caseload/changes?since=<sync_token>", r, req_headers=shown_auth, trim=trim_sync)
+r = client.get(f"/api/v1/caseload/changes?since={sync_token[:-4]}AAAA", headers=hdrs)
+show("Offline sync: an expired, altered or another user's token: 410, run a full sync", "GET",
+     "/api/v1/caseload/changes?since=<an unusable token>", r, req_headers=shown_auth)
+
 r = client.get("/api/v1/students/" + key)
 show("No token: 401 without an error code (sign in)", "GET", f"/api/v1/students/{key}", r)
 r = client.get("/api/v1/students/" + key, headers={"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
@@ -238,7 +276,7 @@ show("Too many searches: 429 with Retry-After", "POST", "/api/v1/students/search
 r = client.post("/auth/revoke", data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"})
 show("Sign out", "POST", "/auth/revoke", r, form={"token": "<refresh token>", "token_type_hint": "refresh_token"})
 r = client.get(f"/api/v1/students/{key}", headers=hdrs)
-show("The app token of a revoked session stops working at once", "GET", f"/api/v1/students/{key}", r,
-     req_headers=shown_auth)
+show("The app token of a revoked session stops working at once (code session_ended: wipe the offline copy)", "GET",
+     f"/api/v1/students/{key}", r, req_headers=shown_auth)
 
 print("\n".join(out))

@@ -40,6 +40,7 @@ ACTIONS = {
     "student.brief.view": "viewed the pre-visit brief",
     "caseload.view": "viewed a caseload (each card shown is named)",
     "supervisees.indicators.view": "viewed the team indicators (counts only: no child is named)",
+    "caseload.sync": "synced the caseload for offline use (each student whose record was delivered is named)",
     "caseload.add": "added a student to a caseload",
     "caseload.remove": "removed a student from a caseload",
     "caseload.pending_adds.view": "viewed a manual add awaiting review (review queue card)",

@@ -22,6 +22,8 @@ DEV_API_AUDIENCE = "api://lacoe-mobile-dev"
 DEV_CLIENT_ID = "d0d0d0d0-0000-4000-8000-00000000c1e0"
 # Self-granted access (a manual add awaiting review) is bounded: at most one quarter.
 MANUAL_ADD_DAYS_MAX = 90
+# Children's records kept offline on a phone: at most a week without a sync.
+SYNC_CACHE_HOURS_MAX = 7 * 24
 
 
 class ConfigError(RuntimeError):
@@ -219,6 +221,14 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # A manual add of a student not assigned to the worker in the DCFS feed lasts this many
         # days unless the supervising SCSW (or an admin) approves it or the feed confirms it.
         "MANUAL_ADD_DAYS": _int(env, "MANUAL_ADD_DAYS", 30, minimum=1),
+        # Offline caseload sync (GET /api/v1/caseload/changes): how long the app may keep what a
+        # sync delivered (it purges after), how old a sync token may be before the app must run a
+        # full sync again (a long absence resyncs rather than replaying history), how long the
+        # change log keeps rows (the daily job prunes), and the per-user quota.
+        "SYNC_CACHE_HOURS": _int(env, "SYNC_CACHE_HOURS", 72, minimum=1, maximum=SYNC_CACHE_HOURS_MAX),
+        "SYNC_TOKEN_MAX_AGE_HOURS": _int(env, "SYNC_TOKEN_MAX_AGE_HOURS", 72, minimum=1),
+        "SYNC_LOG_RETENTION_DAYS": _int(env, "SYNC_LOG_RETENTION_DAYS", 7, minimum=2),
+        "SYNC_RATE_LIMIT": _rate_limit(env, "SYNC_RATE_LIMIT", "30 per minute"),
         # Operations.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_SECURE": production,
@@ -232,6 +242,10 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
     }
+    if cfg["SYNC_TOKEN_MAX_AGE_HOURS"] > (cfg["SYNC_LOG_RETENTION_DAYS"] - 1) * 24:
+        # A token must never reach back past the pruned log (one day's margin for long imports).
+        raise ConfigError("SYNC_TOKEN_MAX_AGE_HOURS must be at most (SYNC_LOG_RETENTION_DAYS - 1) * 24, got "
+                          f"{cfg['SYNC_TOKEN_MAX_AGE_HOURS']} h with {cfg['SYNC_LOG_RETENTION_DAYS']} days")
     if cfg["MANUAL_ADD_DAYS"] > MANUAL_ADD_DAYS_MAX:
         raise ConfigError(f"MANUAL_ADD_DAYS must be at most {MANUAL_ADD_DAYS_MAX} "
                           f"(self-granted access stays bounded), got {cfg['MANUAL_ADD_DAYS']}")

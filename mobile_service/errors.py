@@ -26,6 +26,8 @@ TITLES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict"),
+    # A sync token or cursor that can no longer be used: the app drops it and runs a full sync.
+    410: ("resync", "Resync required"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Validation failed"),
@@ -41,12 +43,15 @@ RETRY_AFTER_SECONDS = "5"
 class APIError(HTTPException):
     """An error raised by services: status, a PII-free detail and optional field errors."""
 
-    def __init__(self, status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None):
+    def __init__(self, status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None,
+                 problem_code: str | None = None):
         super().__init__(description=detail)
         self.code = status
         self.detail = detail
         self.errors = errors
         self.extra_headers = headers or {}
+        # A stable machine-readable reason within the status (``session_ended``, ``resync``).
+        self.problem_code = problem_code
 
 
 def unavailable(detail: str) -> APIError:
@@ -60,7 +65,7 @@ def not_found(detail: str = "No such resource, or it is outside your access.") -
 
 
 def problem_response(status: int, detail: str | None = None, *, errors: Any = None,
-                     headers: dict | None = None, title: str | None = None) -> Response:
+                     headers: dict | None = None, title: str | None = None, code: str | None = None) -> Response:
     """Render an ``application/problem+json`` response with the current request id."""
     slug, default_title = TITLES.get(status, ("error", "Error"))
     body: dict[str, Any] = {
@@ -72,6 +77,8 @@ def problem_response(status: int, detail: str | None = None, *, errors: Any = No
     }
     if errors:
         body["errors"] = errors
+    if code:
+        body["code"] = code
     response = current_app.response_class(
         json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE
     )
@@ -102,7 +109,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers = {"Allow": error.valid_methods and ", ".join(error.valid_methods) or ""}  # type: ignore[attr-defined]
     if error.code == 429:
         detail = "Too many requests; retry after the time in Retry-After."
-    return problem_response(error.code or 500, detail, errors=errors, headers=headers)
+    return problem_response(error.code or 500, detail, errors=errors, headers=headers,
+                            code=error.problem_code if isinstance(error, APIError) else None)
 
 
 def handle_unavailable(error: Exception) -> Response:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, or_, select, true, update
 
-from mobile_service import audit, clock, scoping
+from mobile_service import audit, changelog, clock, scoping
 from mobile_service.extensions import db
 from mobile_service.models import (
     REVIEW_CONFIRMED,
@@ -22,6 +22,7 @@ from mobile_service.models import (
     DcfsCase,
     User,
 )
+from mobile_service.models.sync import KIND_CASELOAD
 
 SYSTEM_ROLE = "system"
 
@@ -80,6 +81,7 @@ def _lapse(where, now: dt.datetime) -> list[tuple[int, int, int]]:
     for add_id, worker_id, student_id in rows:
         audit.record(None, "caseload.add.lapse", student_id=student_id, role=SYSTEM_ROLE,
                      details={"add_id": add_id, "worker_id": worker_id})
+    changelog.record((student_id, KIND_CASELOAD, worker_id) for _add_id, worker_id, student_id in rows)
     return [tuple(r) for r in rows]
 
 
@@ -95,6 +97,7 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
         for add_id, worker_id, student_id in confirmed:
             audit.record(None, "caseload.add.confirm", student_id=student_id, role=SYSTEM_ROLE,
                          basis="dcfs_assignment", details={"add_id": add_id, "worker_id": worker_id})
+        changelog.record((student_id, KIND_CASELOAD, worker_id) for _add_id, worker_id, student_id in confirmed)
         lapsed = _lapse(true(), now)
         db.session.commit()
     except BaseException:

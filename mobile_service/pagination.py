@@ -46,7 +46,12 @@ class Page:
 
 
 def _cursor_cipher() -> AESGCM:
-    cipher = current_app.extensions.get("cursor_cipher")
+    return derived_cipher(_CURSOR_INFO, "cursor_cipher")
+
+
+def derived_cipher(info: bytes, slot: str) -> AESGCM:
+    """An AES-GCM cipher whose key HKDF derives from ``SECRET_KEY`` for the purpose ``info`` (cached in ``slot``)."""
+    cipher = current_app.extensions.get(slot)
     if cipher is None:
         secret = current_app.config.get("SECRET_KEY")
         if not secret:
@@ -60,9 +65,9 @@ def _cursor_cipher() -> AESGCM:
             secret = hashlib.sha256(b"lacoe-mobile cursor key\x00" + raw).hexdigest()
         material = secret.encode() if isinstance(secret, str) else bytes(secret)
         # A key of its own for cursors (HKDF, RFC 5869): the SECRET_KEY itself never encrypts data.
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CURSOR_INFO).derive(material)
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(material)
         cipher = AESGCM(key)
-        current_app.extensions["cursor_cipher"] = cipher
+        current_app.extensions[slot] = cipher
     return cipher
 
 

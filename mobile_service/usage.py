@@ -19,6 +19,7 @@ EVENTS = {
     "sign_in": "successful token exchange (first one activates a participant)",
     "sign_in_failed": "failed token exchange (detail: reason code)",
     "caseload_view": "opened a caseload (own or a supervisee's)",
+    "caseload_sync": "synced the caseload for offline use (full or changes)",
     "search": "ran a search (result_count; detail: criteria kinds)",
     "record_view": "opened a record tab or the brief (detail: demographics/enrollments/attendance/progress_reports/brief)",
     "caseload_add": "added a student to the caseload",

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import update
 
-from mobile_service import audit, clock
+from mobile_service import audit, changelog, clock
 from mobile_service import source_values as fields
 from mobile_service.extensions import db
 from mobile_service.models import ROLE_CSW, ROLE_SCSW, ROLES, RefreshFamily, Supervision, User
+from mobile_service.models.sync import KIND_SCOPE
 
 REVOKED_DEACTIVATED = "user_deactivated"
 REVOKED_TOKEN_VERSION = "token_version_bumped"
@@ -54,13 +55,20 @@ def end_open_links(*, worker_ids: Sequence[int] = (), supervisor_ids: Sequence[i
     either. A link started today and ended today thus ends before it starts: it never held.
     """
     last_day = today - dt.timedelta(days=1)
-    total = 0
+    ended: list[tuple[int, int]] = []
     for column, ids in ((Supervision.worker_id, worker_ids), (Supervision.supervisor_id, supervisor_ids)):
         if ids:
-            total += db.session.execute(
+            ended += db.session.execute(
                 update(Supervision).where(column.in_(sorted(set(ids))), Supervision.end_date.is_(None))
-                .values(end_date=last_day).execution_options(synchronize_session=False)).rowcount
-    return total
+                .values(end_date=last_day).returning(Supervision.supervisor_id, Supervision.worker_id)
+                .execution_options(synchronize_session=False)).all()
+    note_scope_change(uid for pair in ended for uid in pair)
+    return len(ended)
+
+
+def note_scope_change(user_ids: Iterable[int]) -> None:
+    """Tell the sync change log that these users' scope changed (a supervision began or ended); no commit."""
+    changelog.record((None, KIND_SCOPE, uid) for uid in sorted(set(user_ids)))
 
 
 def open_supervisor_id(worker_id: int) -> int | None:
@@ -172,6 +180,7 @@ def set_supervisor(worker_email: str, supervisor_email: str) -> Supervision:
     link = Supervision(supervisor_id=supervisor.id, worker_id=worker.id, start_date=today)
     db.session.add(link)
     db.session.flush()
+    note_scope_change((worker.id, supervisor.id))
     _audit(worker, "set_supervisor", ["supervisor"])
     db.session.commit()
     return link

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
-from api.caseload import service
+from api.caseload import service, sync_service
 from api.caseload.schemas import (
     CaseloadAddSchema,
     CaseloadArgsSchema,
@@ -12,6 +12,7 @@ from api.caseload.schemas import (
     CaseloadPageSchema,
     CaseloadRemoveSchema,
 )
+from api.caseload.sync_schemas import SyncArgsSchema, SyncPageSchema
 from api.etags import NOT_MODIFIED, etag_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
@@ -49,6 +50,25 @@ class Caseload(MethodView):
         """Add a student by the key of a card or search result; a reason is required unless the DCFS feed assigns them to me."""
         entry, created = service.add_to_caseload(current_principal(), **body)
         return entry, 201 if created else 200
+
+
+@blp.route("/changes")
+class CaseloadChanges(MethodView):
+    """My caseload for offline use: everything, or what changed since my last sync."""
+
+    @no_store
+    @require_auth(roles=FIELD_ROLES)
+    @per_user("sync", "SYNC_RATE_LIMIT")
+    @blp.arguments(SyncArgsSchema, location="query")
+    @blp.response(200, SyncPageSchema, description="One page of the sync; the last page carries the sync token.")
+    @blp.alt_response(410, description="The sync token or cursor is expired, another user's or otherwise "
+                                       "unusable: drop it and run a full sync (no since)")
+    @blp.alt_response(429, description="Too many syncs; retry after the Retry-After seconds")
+    @blp.alt_response(503, description="The access could not be recorded; nothing was disclosed")
+    @blp.doc(operationId="syncCaseload")
+    def get(self, args):
+        """Sync my own caseload: cards and the four tabs of each student, then only the changes, with tombstones."""
+        return sync_service.changes(current_principal(), **args)
 
 
 KEY_PARAM = {"in": "path", "name": "student_key", "required": True,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, clock, manual_adds, scoping, usage
+from mobile_service import audit, caseload_list, changelog, clock, manual_adds, scoping, usage
 from mobile_service.alerts import caseload_events
 from mobile_service.caseload_cards import card_page
 from mobile_service.errors import APIError, not_found, unavailable
@@ -25,6 +25,7 @@ from mobile_service.models import (
     Student,
 )
 from mobile_service.models.accounts import manual_add_days
+from mobile_service.models.sync import KIND_CASELOAD, KIND_REMOVED
 from mobile_service.student_lookup import find_student
 
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
@@ -89,6 +90,7 @@ def add_to_caseload(principal: Principal, *, student_key: str, reason: str | Non
                           review_state=REVIEW_CONFIRMED if assigned else REVIEW_PENDING,
                           expires_at=None if assigned else now + dt.timedelta(days=manual_add_days()))
     db.session.add(entry)
+    changelog.record([(student.id, KIND_CASELOAD, principal.user_id)])
     # The reason text stays in the caseload entry (it may name people); the audit says only whether one was given.
     audit.record(principal, "caseload.add", student_id=student.id, ssid=student.ssid,
                  basis="dcfs_assignment" if assigned else "exact_lookup",
@@ -147,6 +149,7 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
     if visible_by_feed:
         db.session.add(CaseloadEntry(user_id=principal.user_id, student_id=student.id, origin="feed",
                                      added_at=now, removed_at=now, removed_reason=reason))
+    changelog.record([(student.id, KIND_REMOVED, principal.user_id)])
     audit.record(principal, "caseload.remove", student_id=student.id, ssid=student.ssid,
                  basis="dcfs_assignment" if visible_by_feed else "caseload",
                  details={"result": "removed", "feed_assigned": visible_by_feed, "reason_given": reason is not None})

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from auth.principal import Principal
-from mobile_service import audit, clock, education, manual_adds, scoping
+from mobile_service import audit, changelog, clock, education, manual_adds, scoping
 from mobile_service.alerts import caseload_events
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.errors import APIError, not_found
@@ -27,6 +27,7 @@ from mobile_service.models import (
     Student,
     User,
 )
+from mobile_service.models.sync import KIND_CASELOAD
 from mobile_service.pagination import paginate
 
 # caseload_entries.id is a 32-bit INTEGER: a larger id is simply unknown (404, not an overflow 500).
@@ -92,6 +93,7 @@ def review_add(principal: Principal, add_id: int, *, approve: bool, note: str | 
     if not approve:
         entry.removed_at = now  # access ends with this commit
     caseload_events.refresh_pairs([(entry.user_id, entry.student_id)], now)  # the worker's outcome alert
+    changelog.record([(entry.student_id, KIND_CASELOAD, entry.user_id)])
     ssid = db.session.execute(select(Student.ssid).where(Student.id == entry.student_id)).scalar_one()
     audit.record(principal, "caseload.add.approve" if approve else "caseload.add.deny",
                  student_id=entry.student_id, ssid=ssid, basis=_basis(principal),

@@ -47,8 +47,8 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool, scope:
 @click.command("recompute-status")
 @with_appcontext
 def recompute_status_command() -> None:
-    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, refresh alerts (run daily)."""
-    from mobile_service import manual_adds
+    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, refresh alerts, prune the sync log (daily)."""
+    from mobile_service import changelog, manual_adds
     from mobile_service.alerts import refresh as alert_refresh
 
     changed = recompute_statuses()
@@ -57,6 +57,7 @@ def recompute_status_command() -> None:
     click.echo(f"manual adds: {swept.confirmed} confirmed by the DCFS feed, {swept.lapsed} lapsed")
     alerts = alert_refresh.daily()
     click.echo(f"alerts: {alerts.raised} raised, {alerts.cleared} cleared")
+    click.echo(f"sync change log: {changelog.prune()} rows past retention removed")
 
 
 commands = [import_command, recompute_status_command]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mobile_service.importing import changes
 from mobile_service.importing import snapshot as snap
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql
@@ -42,6 +43,7 @@ def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog, snapshot: snap.Snapshot
     total, inserted, updated = (int(v or 0) for v in sql.rows(
         f"SELECT COUNT(*), SUM(CASE WHEN target_id IS NULL THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN target_id IS NOT NULL AND changed THEN 1 ELSE 0 END) FROM {STAGE}")[0])
+    changes.note_marks(sql, STAGE)
     deleted = _remove_missing(sql, snapshot) if snapshot is not None else 0
 
     sql.run(f"UPDATE progress_reports SET report_date = s.report_date FROM "
@@ -66,10 +68,13 @@ def _remove_missing(sql: Sql, snapshot: snap.Snapshot) -> int:
     reports = f"{snapshot.school_filter('r.school_id')} AND {snapshot.year_filter('r.academic_year')}"
     in_scope = f"t.progress_report_id IN (SELECT r.id FROM progress_reports r WHERE {reports})"
     deleted = 0
-    if snap.collect_missing(sql, snapshot, "progress_marks", in_scope, (STAGE, "target_id"), "progress marks"):
-        deleted = snap.delete_collected(sql, "progress_marks")
+    gone = snap.collect_missing(sql, snapshot, "progress_marks", in_scope, (STAGE, "target_id"), "progress marks")
     if not sql.postgres:  # as in snapshot.collect_missing: SQLite probes the stage per report
         sql.run(f"CREATE INDEX temp.ix_{STAGE}_report_id ON {STAGE} (report_id)")
+    # Before either DELETE: the marks and reports about to go still name their students.
+    changes.note_removed_marks(sql, reports, STAGE, **snapshot.params)
+    if gone:
+        deleted = snap.delete_collected(sql, "progress_marks")
     sql.run(f"DELETE FROM progress_reports WHERE id IN (SELECT r.id FROM progress_reports r WHERE {reports} "
             f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.report_id = r.id))", **snapshot.params)
     return deleted

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_service import clock
+from mobile_service import changelog, clock
 from mobile_service.extensions import db
 from mobile_service.importing import alerting, students, tables, users
 from mobile_service.importing import progress as progress_kind
@@ -134,13 +134,16 @@ def run_import(kind: str, path: str | Path, *, progress: bool = False, max_error
             # pysqlite opens its transaction only at the first DML statement; open it now so the
             # temp tables created next are part of it and vanish on rollback.
             sql.run("DELETE FROM source_loads WHERE 1 = 0")
+        changelog.begin_import(sql)
         with bar:
             counts = spec.load(sql, _parsed(csv_rows, spec.parse, log, bar if show else None, source.lines), log,
                                scope)
         if counts is None or log.total:
             raise ImportRejected(log.messages())
         alerting.raise_alerts(sql, kind, scope)  # in this transaction, before the stages go
-        _drop_stages(sql, (*spec.stages, *snap.stage_names(scope)))
+        # Last before the commit: the change-log lock is held from here to the commit.
+        changelog.finish_import(sql)
+        _drop_stages(sql, (*spec.stages, *snap.stage_names(scope), changelog.IMPORT_STAGE))
         load = SourceLoad(source=spec.source, kind=kind, file_name=path.name[:255], file_sha256=source.sha256,
                           loaded_at=clock.utcnow(), rows_total=counts.total, inserted=counts.inserted,
                           updated=counts.updated, unchanged=counts.unchanged, rows_deleted=counts.deleted,
@@ -172,7 +175,12 @@ def recompute_statuses() -> int:
     try:
         if sql.postgres:
             sql.run("SET LOCAL statement_timeout = 0")
+        else:
+            sql.run("DELETE FROM source_loads WHERE 1 = 0")  # open the transaction (see run_import)
+        changelog.begin_import(sql)
         changed = recompute_foster_status(sql, "SELECT id FROM students")
+        changelog.finish_import(sql)
+        _drop_stages(sql, (changelog.IMPORT_STAGE,))
         db.session.commit()
     except BaseException:
         db.session.rollback()

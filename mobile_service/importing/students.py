@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from mobile_service import clock
+from mobile_service.importing import changes
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql, Stage
 from mobile_service.importing.tables import STAGE, Counts, classify_counts, recompute_foster_status, stage_rows
@@ -73,6 +74,8 @@ def load(sql: Sql, rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
             f"SELECT 1 FROM {SSIDS} i WHERE i.line = {s}.line AND NOT EXISTS ("
             f"SELECT 1 FROM student_ssids x WHERE x.ssid = i.ssid))")
     counts = classify_counts(sql)
+    # New students are on nobody's synced caseload yet; changed ones may be.
+    changes.note_students(sql, f"SELECT target_id AS student_id FROM {s} WHERE changed")
 
     if counts.updated:
         assignments = ", ".join(f"{v} = s.{v}" for v in ("ssid", *VALUES))

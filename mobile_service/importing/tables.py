@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from mobile_service import clock
 from mobile_service.alerts import rights_holder_alerts
+from mobile_service.importing import changes
 from mobile_service.importing import snapshot as snap
 from mobile_service.importing.source import ErrorLog
 from mobile_service.importing.staging import Sql, Stage, duplicates, missing
@@ -125,12 +126,15 @@ def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog,
     if log.total:
         return None
     counts = replace(classify_counts(sql, RESOLVED), warnings=warnings)
+    gone = 0
     if snapshot is not None:
         # Before the inserts: new rows are never candidates. Staged rows name their match.
         scope = f"{snapshot.school_filter('t.school_id')} AND {snapshot.year_filter('t.academic_year')}"
         gone = snap.collect_missing(sql, snapshot, spec.table, scope, (RESOLVED, "target_id"), f"{spec.table} rows")
-        if gone:
-            counts = replace(counts, deleted=snap.delete_collected(sql, spec.table))
+    # The sync change log, while the rows about to change or go still hold their old values.
+    changes.note_table(sql, spec.table, RESOLVED, gone=bool(gone))
+    if gone:
+        counts = replace(counts, deleted=snap.delete_collected(sql, spec.table))
     if counts.updated:
         assignments = ", ".join(f"{v} = s.{v}" for v in spec.values)
         sql.run(f"UPDATE {spec.table} SET {assignments} FROM {RESOLVED} s "
@@ -178,6 +182,8 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
     changed = sql.any_differs((("foster_status", status), ("case_type", case_type), *derived.items()))
     holder_moved = rights_holder_alerts.changed_holders(sql, student_ids_sql, holder)  # before the UPDATE
     copies = ", ".join(f"{name} = {value}" for name, value in derived.items())
+    changes.note_students(sql, f"SELECT id AS student_id FROM students WHERE id IN ({student_ids_sql}) AND {changed}",
+                          today=clock.today())
     changed_count = sql.run(f"UPDATE students SET foster_status = {status}, case_type = {case_type}, "
                             f"{copies}, updated_at = :now "
                             f"WHERE id IN ({student_ids_sql}) AND {changed}", today=clock.today(), now=clock.utcnow())

@@ -77,7 +77,7 @@ def load(rows: Iterable[tuple], log: ErrorLog) -> Counts | None:
 
 def _apply(parsed: list[tuple], existing: dict[str, User]) -> Counts:
     # Imported here: the registry module uses this package's field parsers.
-    from mobile_service.user_registry import REVOKED_DEACTIVATED, end_open_links, revoke_sessions
+    from mobile_service.user_registry import REVOKED_DEACTIVATED, end_open_links, note_scope_change, revoke_sessions
 
     now, today = clock.utcnow(), clock.today()
     new_rows, updates, changed_fields = [], [], {}
@@ -127,6 +127,9 @@ def _apply(parsed: list[tuple], existing: dict[str, User]) -> Counts:
     end_open_links(worker_ids=to_end, supervisor_ids=former, today=today)
     if to_start:
         db.session.execute(insert(Supervision), to_start)
+    # A new supervision, or a new DCFS employee id (a different feed caseload), changes a scope.
+    note_scope_change([*(link[key] for link in to_start for key in ("supervisor_id", "worker_id")),
+                       *(ids[email].id for email, diff in changed_fields.items() if "dcfs_employee_id" in diff)])
 
     inserted = {r["email"] for r in new_rows}
     for email in sorted(inserted | set(changed_fields)):

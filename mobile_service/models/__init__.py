@@ -40,6 +40,7 @@ from mobile_service.models.idp import IdpKeyCache
 from mobile_service.models.indicators import IndicatorBaseline
 from mobile_service.models.pilot import Announcement, Feedback, IssueReport, PilotCohort, UsageEvent
 from mobile_service.models.security import AuditEvent, AuditEventStudent, RefreshFamily, RefreshToken
+from mobile_service.models.sync import SyncChange
 from mobile_service.models.travel import PLAN_STATES, TravelPlan
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "School",
     "SourceLoad",
     "SsidGram",
+    "SyncChange",
     "Student",
     "StudentNamePart",
     "StudentSsid",

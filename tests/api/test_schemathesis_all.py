@@ -26,6 +26,8 @@ ROLES = {
     "GET /api/v1/caseload": ("csw",),
     "POST /api/v1/caseload": ("csw",),
     "DELETE /api/v1/caseload/{student_key}": ("csw",),
+    # The offline sync: fuzzed tokens are 422 (not a token) or 410 (resync), never a 500.
+    "GET /api/v1/caseload/changes": ("csw", "scsw"),
     "POST /api/v1/feedback": ("csw",),
     "POST /api/v1/issues": ("csw",),
     "GET /api/v1/issues/mine": ("csw",),

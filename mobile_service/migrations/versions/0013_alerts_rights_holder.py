@@ -6,14 +6,14 @@ relationship, phone, JV-535 order date and whether the parent's educational righ
 limited, on the case and, derived from the current case, on the student.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

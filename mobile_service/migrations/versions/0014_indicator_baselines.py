@@ -6,14 +6,14 @@ once per set of loads (the freshness stamps) and day, stored here and read by ev
 ``flask indicators baseline`` computes it after the nightly loads. Counts only, no student.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-01 16:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -5,14 +5,14 @@ is used only to estimate a distance, never returned or logged), and ``travel_pla
 CSW's school-of-origin travel plans (the DCFS 63B / FCSS Auto 280) with their SCSW decision.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-01 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
