@@ -23,8 +23,19 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     """
     import auth
     import web
-    from api import audit, caseload, health, manual_adds, me, pilot, plain_routes_doc, students, supervisees
-    from api.pilot import announcements, feedback, issues
+    from api import (
+        audit,
+        caseload,
+        client_events,
+        health,
+        manual_adds,
+        me,
+        pilot,
+        plain_routes_doc,
+        students,
+        supervisees,
+    )
+    from api.pilot import announcements, evaluation, feedback, issues
     from api.smorest import api as smorest_api
     from auth import routes as auth_routes
     from auth import web as auth_web
@@ -57,7 +68,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app.add_template_global(auth_web.csrf_token, "csrf_token")
     smorest_api.init_app(app)
     # In the order the OpenAPI document lists them.
-    for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements, pilot):
+    for resource in (students, caseload, supervisees, audit, manual_adds, me, feedback, issues, announcements,
+                     client_events, pilot, evaluation):
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard
     app.register_blueprint(landing.bp)  # GET /: links to the docs, the mobile guide, the dashboard, health

@@ -48,6 +48,7 @@ ACTIONS = {
     "caseload.manual_adds.report": "viewed the report of manual adds (no student data)",
     "audit.view": "viewed a student's access history",
     "export": "exported data",
+    "pilot.criteria.change": "changed a pilot cohort's success criteria (targets only, no student data)",
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",

@@ -18,6 +18,7 @@ from mobile_service.models.accounts import (
     User,
 )
 from mobile_service.models.base import Base
+from mobile_service.models.client_events import ClientEvent, ClientEventSignature
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
@@ -62,6 +63,8 @@ __all__ = [
     "AuditEventStudent",
     "Base",
     "CaseloadEntry",
+    "ClientEvent",
+    "ClientEventSignature",
     "DcfsCase",
     "Enrollment",
     "Feedback",

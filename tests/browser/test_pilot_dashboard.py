@@ -131,7 +131,7 @@ def test_dashboard_in_chromium(server):
             assert page.url == server["base"] + "/pilot", (page.url, page.inner_text("body")[:800])
             page.wait_for_selector("svg.chart")
 
-            assert page.locator("svg.chart").count() == 6
+            assert page.locator("svg.chart").count() == 7  # six pilot charts + crash-free sessions
             assert page.locator("svg.chart rect.bar").count() > 20
             assert page.locator("svg.chart-lines circle.point").count() >= 10
             adoption = page.locator("svg.chart-lines").first.get_attribute("data-values").split(",")
