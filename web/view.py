@@ -96,7 +96,7 @@ def crash_free_chart(crash_free: dict[str, Any]) -> Markup:
 
 
 def report_charts(r: dict[str, Any], s: dict[str, Any]) -> dict[str, Markup]:
-    """The report's charts: the dashboard's adoption, latency and issues, weekly activity, crash-free."""
+    """The report's charts: the dashboard's adoption and issues, latency with its target, weekly activity, crash-free."""
     dashboard = chart_set(s)
     weekly = {c["key"]: c for c in r["criteria"]}
     weeks = [f"Week {w['week']}" for w in r["weeks"]]
@@ -117,5 +117,4 @@ def report_charts(r: dict[str, Any], s: dict[str, Any]) -> dict[str, Markup]:
             target=weekly["weekly_active_rate"]["target"] * 100, target_label="target", unit="%"),
         "crash_free": crash_free_chart(r["app_health"]["crash_free"]),
         "issues": dashboard["issues"],
-        "ratings": dashboard["ratings"],
     }

@@ -65,8 +65,11 @@ def _groups(window: PilotWindow, goal: dict[str, float]) -> list[dict[str, Any]]
     groups = []
     for office in offices:
         users = select(User.id).where(User.pilot_cohort == window.cohort.name, User.office == office)
-        groups.append({"office": office, "label": GROUP_LABELS.get(office, office),
-                       "criteria": _rows(evaluation.overall(window, users), goal, None)})
+        rows = _rows(evaluation.overall(window, users), goal, None)
+        for row in rows:
+            if row["key"] == "enrolled":  # the enrolment target is the whole cohort's, not an office's
+                row["met"], row["note"] = None, "cohort-wide target"
+        groups.append({"office": office, "label": GROUP_LABELS.get(office, office), "criteria": rows})
     return groups
 
 

@@ -29,6 +29,15 @@ def trend_text(row: dict[str, Any]) -> str:
     return f"{shown} {arrow}".strip() if shown.strip("–, ") else "–"
 
 
+def _group_cell(row: dict[str, Any]) -> str:
+    return f"{row['display']} ({row.get('note') or verdict(row['met'])})"
+
+
+def minute(instant: str | None) -> str:
+    """An ISO UTC timestamp cut to the minute, for tables (``2026-10-12 10:45``)."""
+    return instant[:16].replace("T", " ") if instant else ""
+
+
 def _md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -55,8 +64,7 @@ def markdown(report: dict[str, Any]) -> str:
         header = ["Criterion", *[g["label"] for g in report["groups"]]]
         rows = []
         for index, r in enumerate(report["criteria"]):
-            rows.append([r["label"], *[f"{g['criteria'][index]['display']} ({verdict(g['criteria'][index]['met'])})"
-                                       for g in report["groups"]]])
+            rows.append([r["label"], *[_group_cell(g["criteria"][index]) for g in report["groups"]]])
         lines += _table(header, rows)
     lines += ["## Feedback themes and issues", ""]
     lines += _table(["Theme", "Feedback", "Average rating", "Issues", "Open issues"],
@@ -67,10 +75,10 @@ def markdown(report: dict[str, Any]) -> str:
     lines += _table(["App version", "Sessions", "Crashed", "Crash-free"],
                     [[v["app_version"], v["sessions"], v["crashed_sessions"],
                       BY_KEY["crash_free_rate"].show(v["crash_free_rate"])] for v in health["crash_free"]["versions"]])
-    lines += ["Top error signatures:", ""]
+    lines += ["Top error signatures (first and last seen, UTC):", ""]
     lines += _table(["Kind", "Signature", "Error", "Screen", "Occurrences", "First seen", "Last seen", "Issue"],
                     [[s["kind"], s["signature"], s["error_code"] or "", s["screen"] or "", s["occurrences"],
-                      s["first_seen"], s["last_seen"], f"#{s['issue_id']}" if s["issue_id"] else ""]
+                      minute(s["first_seen"]), minute(s["last_seen"]), f"#{s['issue_id']}" if s["issue_id"] else ""]
                      for s in health["top_signatures"]])
     calls = health["failed_calls"]
     lines += [f"Failed calls reported by the app: {calls['total']}, {calls['matched']} matched to the server's "
@@ -98,7 +106,8 @@ def csv_text(report: dict[str, Any]) -> str:
     for g in report["groups"]:
         for r in g["criteria"]:
             writer.writerow([_cell(v) for v in ("group", g["label"], r["key"], r["value"],
-                                                f"{r['comparison']} {r['target']:g}", verdict(r["met"]), "")])
+                                                f"{r['comparison']} {r['target']:g}",
+                                                r.get("note") or verdict(r["met"]), "")])
     for t in report["themes"]:
         for item in ("feedback", "average_rating", "issues", "open_issues"):
             writer.writerow([_cell(v) for v in ("theme", t["theme"], item, t[item], "", "", "")])
