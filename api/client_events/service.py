@@ -1,8 +1,9 @@
 """Client event use case: scrub, merge by kind + signature, keep the occurrence, one commit.
 
-A resend (same user, same ``report_id``) changes nothing. Two first reports of a new signature
-racing each other both land on one signature row: the loser of the unique insert reads the
-winner's row (a savepoint keeps the rest of the transaction).
+A resend (same user, same ``report_id``) changes nothing, also when both copies arrive at once
+(the unique key refuses the second). Two first reports of a new signature racing each other
+both land on one signature row: the loser of the unique insert reads the winner's row (a
+savepoint keeps the rest of the transaction), and the row is locked while its counts change.
 """
 from __future__ import annotations
 
@@ -50,6 +51,16 @@ def record(principal: Principal, *, report_id: str, device_id: str, kind: str, o
         return {"report_id": report_id, "kind": kind, "received_at": previous, "merged": True, "duplicate": True}
     when = occurred_at.astimezone(dt.UTC)
     merged_row, merged = _signature_row(kind, signature, when)
+    try:
+        with db.session.begin_nested():
+            db.session.add(ClientEvent(
+                signature_id=merged_row.id, user_id=principal.user_id, report_id=report_id, kind=kind,
+                occurred_at=when, received_at=received, app_version=app_version, platform=platform,
+                os_version=os_version, screen=screen, error_code=error_code, request_id=request_id,
+                duration_ms=duration_ms, count=count))
+    except IntegrityError:  # the same report, sent twice at once: the other copy was stored
+        db.session.rollback()
+        return {"report_id": report_id, "kind": kind, "received_at": received, "merged": True, "duplicate": True}
     merged_row.occurrences += count
     merged_row.reports += 1
     merged_row.first_seen = min(merged_row.first_seen, when)
@@ -57,9 +68,5 @@ def record(principal: Principal, *, report_id: str, device_id: str, kind: str, o
         merged_row.last_seen = when
         merged_row.error_code, merged_row.screen = error_code, screen
         merged_row.message = scrub(message) if message else merged_row.message
-    db.session.add(ClientEvent(
-        signature_id=merged_row.id, user_id=principal.user_id, report_id=report_id, kind=kind, occurred_at=when,
-        received_at=received, app_version=app_version, platform=platform, os_version=os_version, screen=screen,
-        error_code=error_code, request_id=request_id, duration_ms=duration_ms, count=count))
     audit.commit()
     return {"report_id": report_id, "kind": kind, "received_at": received, "merged": merged, "duplicate": False}

@@ -105,10 +105,13 @@ def failed_calls(users, since: dt.datetime, until: dt.datetime, limit: int = FAI
     ``server_status`` None: the server has no failed request with that id (the call never
     reached the app service, e.g. no network or a timeout at the device, or the id is wrong).
     """
-    server = (select(UsageEvent.request_id, UsageEvent.status, UsageEvent.route, UsageEvent.latency_ms)
+    server = (select(UsageEvent.request_id, UsageEvent.user_id, UsageEvent.status, UsageEvent.route,
+                     UsageEvent.latency_ms)
               .where(UsageEvent.event == "request", UsageEvent.request_id.is_not(None)).subquery())
+    # The same request id AND the same user: a report cannot claim another worker's request.
     base = (select(ClientEvent, server.c.status, server.c.route, server.c.latency_ms)
-            .outerjoin(server, server.c.request_id == ClientEvent.request_id)
+            .outerjoin(server, (server.c.request_id == ClientEvent.request_id)
+                       & (server.c.user_id == ClientEvent.user_id))
             .where(ClientEvent.kind == "failed_call", ClientEvent.user_id.in_(users),
                    ClientEvent.occurred_at >= since, ClientEvent.occurred_at < until))
     counted = base.subquery()

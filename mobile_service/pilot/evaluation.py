@@ -97,6 +97,9 @@ def values(window: PilotWindow, users, since: dt.datetime, until: dt.datetime, *
 def overall(window: PilotWindow, users, *, cohort_issues: bool = False) -> dict[str, Any]:
     """The criteria over the observed pilot days (weekly activity: the lower of the last two weeks)."""
     found = values(window, users, window.starts_at, window.observed_until, cohort_issues=cohort_issues)
+    if not window.days:  # not started: nobody could have been active yet
+        found["weekly_active_rate"] = None
+        return found
     end = window.observed_until
     last = _active_share(users, found["enrolled"], max(window.starts_at, end - WEEK), end)
     if end - 2 * WEEK >= window.starts_at:

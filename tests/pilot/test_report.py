@@ -210,3 +210,37 @@ def test_field_workers_never_reach_the_pages(dev_app, app, pilot):
     for url in ("/pilot/report", "/pilot/report.md", "/pilot/report.csv"):
         assert client.get(url).status_code == 302  # to the sign-in page
     assert client.post("/pilot/criteria", data={"enrolled": "1"}).status_code in (302, 400)
+
+
+def test_a_cohort_not_started_yet_has_a_report_without_values(client, app, bearer, pilot, web):
+    import datetime as dt
+
+    with app.app_context():
+        db.session.add(PilotCohort(name="later-2027", start_date=dt.date(2027, 1, 4), length_days=30,
+                                   target_participants=20, offices=[]))
+        db.session.commit()
+    report = _report(client, bearer, "?cohort=later-2027")
+    assert report["status"] == "not_started" and report["weeks"] == [] and report["groups"] == []
+    assert all(c["value"] in (None, 0) for c in report["criteria"])
+    assert {c["key"]: c["met"] for c in report["criteria"]}["weekly_active_rate"] is None
+    assert web.get("/pilot/report?cohort=later-2027").status_code == 200
+
+
+def test_an_app_report_cannot_claim_another_workers_request(client, app, bearer, people):
+    """The failed-call join needs the same request id from the same user."""
+    import datetime as dt
+
+    from mobile_service.models import UsageEvent
+    from tests.pilot.client_event_helpers import event
+
+    with app.app_context():
+        db.session.add(UsageEvent(user_id=people["csw2"], role="csw", occurred_at=at("2026-10-15 16:00"),
+                                  event="request", route="/api/v1/caseload", status=500, latency_ms=9.0,
+                                  request_id="abcdef0123456789abcdef0123456789"))
+        db.session.commit()
+    for who in ("csw", "csw2"):
+        body = event(at("2026-10-15 16:00") + dt.timedelta(minutes=1), kind="failed_call", error_code="500",
+                     request_id="abcdef0123456789abcdef0123456789", signature="ab12" * 4)
+        assert client.post("/api/v1/client-events", json=body, headers=bearer(who)).status_code == 201
+    calls = client.get("/api/v1/pilot/app-health", headers=bearer("coordinator")).json["failed_calls"]
+    assert (calls["total"], calls["matched"], calls["unmatched"]) == (2, 1, 1)
