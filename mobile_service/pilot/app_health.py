@@ -83,7 +83,7 @@ def crash_free(users, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
 
 def top_signatures(users, since: dt.datetime, until: dt.datetime, limit: int = TOP_SIGNATURES) -> list[dict]:
     """The signatures reported most often by ``users`` in the period, with first and last seen (overall)."""
-    occurrences = func.sum(ClientEvent.count).label("occurrences")
+    occurrences = func.sum(ClientEvent.count).label("period_occurrences")
     rows = db.session.execute(
         select(ClientEventSignature, occurrences, func.count(func.distinct(ClientEvent.user_id)),
                func.min(ClientEvent.app_version), func.max(ClientEvent.app_version))
