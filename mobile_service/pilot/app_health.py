@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from mobile_service.extensions import db
 from mobile_service.models import ClientEvent, ClientEventSignature, UsageEvent
@@ -34,7 +34,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def crash_free(users, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
+def crash_free(users: Select, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
     """Sessions, crashed sessions and the crash-free rate per app version and overall, in [since, until)."""
     calls = db.session.execute(
         select(UsageEvent.user_id, UsageEvent.app_version, UsageEvent.occurred_at)
@@ -81,7 +81,7 @@ def crash_free(users, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
             "crash_free_rate": _ratio(total - crashed_total, total)}
 
 
-def top_signatures(users, since: dt.datetime, until: dt.datetime, limit: int = TOP_SIGNATURES) -> list[dict]:
+def top_signatures(users: Select, since: dt.datetime, until: dt.datetime, limit: int = TOP_SIGNATURES) -> list[dict]:
     """The signatures reported most often by ``users`` in the period, with first and last seen (overall)."""
     occurrences = func.sum(ClientEvent.count).label("period_occurrences")
     rows = db.session.execute(
@@ -99,7 +99,7 @@ def top_signatures(users, since: dt.datetime, until: dt.datetime, limit: int = T
             for sig, count, people, lowest, highest in rows]
 
 
-def failed_calls(users, since: dt.datetime, until: dt.datetime, limit: int = FAILED_CALLS) -> dict[str, Any]:
+def failed_calls(users: Select, since: dt.datetime, until: dt.datetime, limit: int = FAILED_CALLS) -> dict[str, Any]:
     """The app's failed-call reports joined to the server's record of the call by request id.
 
     ``server_status`` None: the server has no failed request with that id (the call never
@@ -126,7 +126,7 @@ def failed_calls(users, since: dt.datetime, until: dt.datetime, limit: int = FAI
     }
 
 
-def summary(window: PilotWindow, users) -> dict[str, Any]:
+def summary(window: PilotWindow, users: Select) -> dict[str, Any]:
     """The dashboard's three app-health panels for the cohort's observed days."""
     since, until = window.starts_at, window.observed_until
     return {"crash_free": crash_free(users, since, until), "top_signatures": top_signatures(users, since, until),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, UsageEvent, User
@@ -44,18 +44,18 @@ def triage_deadline(window: PilotWindow, created_at: dt.datetime) -> dt.datetime
     return window.day_start(day + dt.timedelta(days=1))
 
 
-def _enrolled(users) -> list[tuple[int, dt.datetime | None]]:
+def _enrolled(users: Select) -> list[tuple[int, dt.datetime | None]]:
     return list(db.session.execute(select(User.id, User.activated_at).where(User.id.in_(users),
                                                                            User.active.is_(True))).all())
 
 
-def _active_share(users, enrolled: int, since: dt.datetime, until: dt.datetime) -> float | None:
+def _active_share(users: Select, enrolled: int, since: dt.datetime, until: dt.datetime) -> float | None:
     active = db.session.execute(select(func.count(func.distinct(UsageEvent.user_id))).where(
         UsageEvent.user_id.in_(users), UsageEvent.occurred_at >= since, UsageEvent.occurred_at < until)).scalar()
     return ratio(int(active or 0), enrolled)
 
 
-def _triage(window: PilotWindow, users, since: dt.datetime, until: dt.datetime, cohort_issues: bool) -> float | None:
+def _triage(window: PilotWindow, users: Select, since: dt.datetime, until: dt.datetime, cohort_issues: bool) -> float | None:
     who = IssueReport.user_id.in_(users)
     if cohort_issues:
         who = or_(who, IssueReport.cohort == window.cohort.name)
@@ -71,7 +71,7 @@ def _triage(window: PilotWindow, users, since: dt.datetime, until: dt.datetime, 
     return ratio(in_time, counted)
 
 
-def values(window: PilotWindow, users, since: dt.datetime, until: dt.datetime, *,
+def values(window: PilotWindow, users: Select, since: dt.datetime, until: dt.datetime, *,
            cohort_issues: bool = False, enrolled_too: bool = True) -> dict[str, Any]:
     """Every criterion's value over [since, until) for the participants selected by ``users``."""
     people = _enrolled(users)
@@ -94,7 +94,7 @@ def values(window: PilotWindow, users, since: dt.datetime, until: dt.datetime, *
     }
 
 
-def overall(window: PilotWindow, users, *, cohort_issues: bool = False) -> dict[str, Any]:
+def overall(window: PilotWindow, users: Select, *, cohort_issues: bool = False) -> dict[str, Any]:
     """The criteria over the observed pilot days (weekly activity: the lower of the last two weeks)."""
     found = values(window, users, window.starts_at, window.observed_until, cohort_issues=cohort_issues)
     if not window.days:  # not started: nobody could have been active yet
@@ -117,7 +117,7 @@ def weeks(window: PilotWindow) -> list[tuple[int, dt.date, dt.date]]:
     return [(index // 7 + 1, days[index], days[min(index + 6, len(days) - 1)]) for index in range(0, len(days), 7)]
 
 
-def weekly(window: PilotWindow, users, *, cohort_issues: bool = False) -> list[dict[str, Any]]:
+def weekly(window: PilotWindow, users: Select, *, cohort_issues: bool = False) -> list[dict[str, Any]]:
     """Each observed pilot week's values (the trend); ``enrolled`` has no history and stays None."""
     result = []
     for number, first, last in weeks(window):
