@@ -105,6 +105,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 HTML = {"text/html": {"schema": {"type": "string"}, "example": "<!doctype html><html lang=\"en\">...</html>"}}
+MARKDOWN = {"text/markdown": {"schema": {"type": "string"}, "example": "# Pilot evaluation: Pomona pilot\n"}}
 CSV = {"text/csv": {"schema": {"type": "string"}, "example": "id,created_at,rating\r\n1,2026-09-02,5\r\n"}}
 SEE_OTHER = {"description": "Redirect (see Location).",
              "headers": {"Location": {"schema": {"type": "string", "example": "/pilot#issues"}}}}
@@ -160,6 +161,8 @@ def operations() -> dict[str, dict[str, Any]]:
                             **_oauth_errors(400, 405, 429, 503, 500)}}
     issue_param = {"in": "path", "name": "issue_id", "required": True,
                    "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "example": 12}}
+    signature_param = {"in": "path", "name": "signature_id", "required": True,
+                       "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "example": 3}}
     table_param = {"in": "path", "name": "table", "required": True, "schema": {"type": "string", "example": "feedback"}}
     return {
         "/auth/token": {"post": token},
@@ -201,6 +204,27 @@ def operations() -> dict[str, dict[str, Any]]:
         "/pilot/export/{table}.csv": {"parameters": [table_param], "get": _page(
             "downloadPilotTable", "Download a pilot table as CSV (the dashboard's link).", parameters=[COHORT_QUERY],
             responses={"200": {"description": "CSV file.", "content": CSV}})},
+        "/pilot/report": {"get": _page(
+            "viewPilotReport", "The printable end-of-pilot evaluation (HTML, print stylesheet, Save as PDF).",
+            parameters=[COHORT_QUERY], responses={"404": {"description": "No such cohort (HTML page).", "content": HTML}})},
+        "/pilot/report.md": {"get": _page(
+            "downloadPilotReportMarkdown", "The evaluation as Markdown (audited export).", parameters=[COHORT_QUERY],
+            responses={"200": {"description": "Markdown file.", "content": MARKDOWN},
+                       "404": {"description": "No such cohort."}})},
+        "/pilot/report.csv": {"get": _page(
+            "downloadPilotReportCsv", "The evaluation as CSV (audited export).", parameters=[COHORT_QUERY],
+            responses={"200": {"description": "CSV file.", "content": CSV}, "404": {"description": "No such cohort."}})},
+        "/pilot/criteria": {"post": _page(
+            "changePilotCriteriaForm", "Change success-criteria targets from the report's form (percent for shares).",
+            form_post=True, requestBody=_form("Criteria form", {"cohort": {"type": "string"}, **{
+                key: {"type": "string"} for key in ("enrolled", "activation_rate", "weekly_active_rate", "sus_mean",
+                                                    "triaged_in_time_rate", "api_p95_ms", "crash_free_rate")}},
+                {"enrolled": "50", "activation_rate": "80"}),
+            responses={"303": SEE_OTHER})},
+        "/pilot/client-signatures/{signature_id}/issue": {"parameters": [signature_param], "post": _page(
+            "trackClientSignatureForm", "Open a tracked issue for an app error signature (dashboard button).",
+            form_post=True, requestBody=_form("Track form", {"cohort": {"type": "string"}}, {"cohort": "Pomona pilot"}),
+            responses={"303": SEE_OTHER})},
         "/pilot/login": {"get": {**_page("startDashboardSignIn", "Start the dashboard sign-in (redirect to Entra)."),
                                  "security": [], "responses": {"302": SEE_OTHER}}},
         "/pilot/auth/callback": {"get": {**_page("completeDashboardSignIn", "Entra's redirect back (OpenID Connect)."),

@@ -24,3 +24,11 @@ def per_user(kind: str, setting: str) -> Callable:
     """
     return limiter.shared_limit(lambda: current_app.config[setting], scope=kind,
                                 key_func=lambda: f"{kind}:user:{g.principal.user_id}")
+
+
+def per_key(kind: str, setting: str, key_func: Callable[[], str]) -> Callable:
+    """A flask-limiter decorator: at most ``config[setting]`` requests of ``kind`` per ``key_func()``.
+
+    For quotas on something other than the user (the reporting device of a client event).
+    """
+    return limiter.shared_limit(lambda: current_app.config[setting], scope=kind, key_func=key_func)

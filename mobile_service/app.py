@@ -27,6 +27,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         alerts,
         audit,
         caseload,
+        client_events,
         health,
         manual_adds,
         me,
@@ -36,7 +37,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         supervisees,
         travel_plans,
     )
-    from api.pilot import announcements, feedback, issues
+    from api.pilot import announcements, evaluation, feedback, issues
     from api.smorest import api as smorest_api
     from auth import routes as auth_routes
     from auth import web as auth_web
@@ -69,8 +70,10 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app.add_template_global(auth_web.csrf_token, "csrf_token")
     smorest_api.init_app(app)
     # In the order the OpenAPI document lists them.
-    for resource in (students, caseload, supervisees, alerts, audit, manual_adds, me, feedback, issues, announcements, pilot,
-                     travel_plans):
+        alerts,
+        audit,
+        caseload,
+        client_events,
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard
     app.register_blueprint(landing.bp)  # GET /: links to the docs, the mobile guide, the dashboard, health

@@ -52,6 +52,7 @@ ACTIONS = {
     "audit.view": "viewed a student's access history",
     "alerts.view": "viewed alerts (each child an alert names is listed)",
     "export": "exported data",
+    "pilot.criteria.change": "changed a pilot cohort's success criteria (targets only, no student data)",
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",

@@ -218,6 +218,10 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "REPORT_RATE_LIMIT": _rate_limit(env, "REPORT_RATE_LIMIT", "10 per minute"),
         # The alerts feed, marking seen and the team digest share one per-user quota.
         "ALERTS_RATE_LIMIT": _rate_limit(env, "ALERTS_RATE_LIMIT", "60 per minute"),
+        # App error reports (crashes, failed calls, slow screens): the app merges repeats of a
+        # signature on the device, so a healthy device sends few; a crash loop must not flood.
+        "CLIENT_EVENT_USER_RATE_LIMIT": _rate_limit(env, "CLIENT_EVENT_USER_RATE_LIMIT", "120 per hour"),
+        "CLIENT_EVENT_DEVICE_RATE_LIMIT": _rate_limit(env, "CLIENT_EVENT_DEVICE_RATE_LIMIT", "60 per hour"),
         # A manual add of a student not assigned to the worker in the DCFS feed lasts this many
         # days unless the supervising SCSW (or an admin) approves it or the feed confirms it.
         "MANUAL_ADD_DAYS": _int(env, "MANUAL_ADD_DAYS", 30, minimum=1),

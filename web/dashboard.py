@@ -17,6 +17,7 @@ from api.pilot import exports
 from api.pilot import service as pilot_service
 from api.pilot.announcements import service as announcements
 from api.pilot.announcements.schemas import AnnouncementCreateSchema
+from api.pilot.evaluation import service as evaluation
 from auth.web import csrf_token, current_web_principal, verify_csrf, web_login_required
 from mobile_service import clock
 from mobile_service.errors import APIError
@@ -60,7 +61,7 @@ def _back(cohort: str | None, anchor: str) -> Response:
 @bp.get("")
 @web_login_required(roles=COORDINATORS)
 def index():
-    """The dashboard: figures, charts, recent feedback, issue triage and announcements."""
+    """The dashboard: figures, charts, app health, recent feedback, issue triage and announcements."""
     principal = current_web_principal()
     cohorts = pilot_service.cohorts()["items"]
     if not cohorts:
@@ -74,12 +75,14 @@ def index():
     issues = pilot_service.list_issues(principal, limit=50, cohort=cohort.name)["items"]
     indicators = cohort_indicators(cohort.name, clock.today())
     db.session.commit()  # the county baseline, stored on its first computation for today's loads
+    health = evaluation.health(cohort=cohort.name)
     return render_template(
         "pilot_dashboard/dashboard.html", principal=principal, s=data, cohorts=cohorts, cards=view.cards(data),
         charts=view.chart_set(data), issues=issues, ind=indicators, announcements=announcements.all_announcements(limit=20),
         statuses=ISSUE_STATUSES, transitions=ISSUE_TRANSITIONS, status_labels=view.STATUS_LABELS,
         kinds=ANNOUNCEMENT_KINDS, tab_labels=view.TAB_LABELS, pct=view.pct, num=view.num,
-        exports=list(exports.TABLES), csrf_token=csrf_token)
+        exports=list(exports.TABLES), health=health, crash_free_chart=view.crash_free_chart(health["crash_free"]),
+        csrf_token=csrf_token)
 
 
 @bp.post("/announcements")

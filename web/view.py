@@ -86,3 +86,35 @@ def chart_set(s: dict[str, Any]) -> dict[str, Markup]:
             "API latency per day (ms)", days,
             [("p50", [d["p50_ms"] for d in perf_daily]), ("p95", [d["p95_ms"] for d in perf_daily])], unit=" ms"),
     }
+
+
+def crash_free_chart(crash_free: dict[str, Any]) -> Markup:
+    """Crash-free sessions per app version, in percent."""
+    items = [(f"{v['app_version']} ({v['sessions']})", round(v["crash_free_rate"] * 100, 1))
+             for v in crash_free["versions"] if v["crash_free_rate"] is not None]
+    return charts.bar_list("Crash-free sessions per app version (%)", items, unit="%")
+
+
+def report_charts(r: dict[str, Any], s: dict[str, Any]) -> dict[str, Markup]:
+    """The report's charts: the dashboard's adoption and issues, latency with its target, weekly activity, crash-free."""
+    dashboard = chart_set(s)
+    weekly = {c["key"]: c for c in r["criteria"]}
+    weeks = [f"Week {w['week']}" for w in r["weeks"]]
+
+    def percent_series(key: str) -> list[float | None]:
+        return [None if w["value"] is None else round(w["value"] * 100, 1) for w in weekly[key]["trend"]["weekly"]]
+
+    return {
+        "adoption": dashboard["adoption"],
+        "latency": charts.line_chart(
+            "API latency per day (ms)", [short_day(d["date"]) for d in s["performance"]["daily"]],
+            [("p50", [d["p50_ms"] for d in s["performance"]["daily"]]),
+             ("p95", [d["p95_ms"] for d in s["performance"]["daily"]])],
+            target=weekly["api_p95_ms"]["target"], target_label="p95 target", unit=" ms"),
+        "weekly_active": charts.line_chart(
+            "Weekly active participants, share of enrolled (%)", weeks,
+            [("Weekly active", percent_series("weekly_active_rate"))],
+            target=weekly["weekly_active_rate"]["target"] * 100, target_label="target", unit="%"),
+        "crash_free": crash_free_chart(r["app_health"]["crash_free"]),
+        "issues": dashboard["issues"],
+    }

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.pilot.announcements.service import all_announcements
 from api.pilot.service import issue_view
@@ -90,10 +90,11 @@ def issues(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
     """Participants' issue reports since the start (whether each concerns a student, never which)."""
     rows = db.session.execute(
         select(IssueReport, User.display_name, User.office, User.role).join(User, User.id == IssueReport.user_id)
-        .where(User.pilot_cohort == window.cohort.name, IssueReport.created_at >= window.starts_at)
+        .where(or_(User.pilot_cohort == window.cohort.name, IssueReport.cohort == window.cohort.name),
+               IssueReport.created_at >= window.starts_at)
         .order_by(IssueReport.created_at, IssueReport.id)
     ).all()
-    header = ["id", "created_at", "kind", "status", "status_changed_at", "status_note", "description",
+    header = ["id", "created_at", "kind", "status", "status_changed_at", "triaged_at", "status_note", "description",
               "request_id", "concerns_student_record", "screen", "app_version", "platform", "reporter", "office"]
 
     def line(view: dict[str, Any]) -> list[Any]:

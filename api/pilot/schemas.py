@@ -59,6 +59,7 @@ class CoordinatorIssueSchema(IssueSchema):
     """An issue report as coordinators see it: whether it concerns a student, never which one."""
 
     concerns_student_record = fields.Boolean()
+    triaged_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it first left `new`"})
     reporter = fields.Nested(ReporterSchema)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from auth.principal import Principal
 from mobile_service import audit, clock
@@ -50,7 +50,7 @@ def reporter(display_name: str, office: str | None, role: str) -> dict[str, Any]
 def issue_view(issue: IssueReport, display_name: str, office: str | None, role: str) -> dict[str, Any]:
     """A coordinator's view of an issue: ``student_id`` reduced to yes/no."""
     fields = ("id", "created_at", "kind", "description", "request_id", "screen", "app_version", "platform",
-              "status", "status_note", "status_changed_at")
+              "status", "status_note", "status_changed_at", "triaged_at")
     view = {name: getattr(issue, name) for name in fields}
     view["concerns_student_record"] = issue.student_id is not None
     view["reporter"] = reporter(display_name, office, role)
@@ -72,7 +72,10 @@ def list_issues(principal: Principal, *, limit: int, cursor: str | None = None, 
         stmt = stmt.where(IssueReport.status == status)
     if kind:
         stmt = stmt.where(IssueReport.kind == kind)
-    stmt = _cohort_filter(stmt, cohort)
+    if cohort:
+        resolve_cohort(cohort)  # 404 for an unknown cohort rather than an empty list
+        # Participants' reports, and the issues coordinators opened from the cohort's app errors.
+        stmt = stmt.where(or_(User.pilot_cohort == cohort, IssueReport.cohort == cohort))
     page = paginate(stmt, [IssueReport.id], limit=limit, cursor=cursor, descending=True,
                     scope=f"pilot.issues|{status}|{kind}|{cohort}", user_id=principal.user_id)
     return {"items": [issue_view(row[0], row[1], row[2], row[3]) for row in page.rows],
@@ -94,6 +97,8 @@ def update_issue(principal: Principal, *, issue_id: int, status: str | None = No
             raise APIError(409, f"An issue cannot move from {issue.status} to {status}.")
         issue.status = status
         issue.status_changed_at = clock.utcnow()
+        if issue.triaged_at is None:  # the first move out of "new" (the triage-time criterion)
+            issue.triaged_at = issue.status_changed_at
     if note is not None:
         issue.status_note = note or None
     audit.commit()

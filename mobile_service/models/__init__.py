@@ -19,6 +19,7 @@ from mobile_service.models.accounts import (
 )
 from mobile_service.models.alerts import Alert, AlertSeen
 from mobile_service.models.base import Base
+from mobile_service.models.client_events import ClientEvent, ClientEventSignature
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
@@ -69,6 +70,8 @@ __all__ = [
     "AuditEventStudent",
     "Base",
     "CaseloadEntry",
+    "ClientEvent",
+    "ClientEventSignature",
     "DcfsCase",
     "Enrollment",
     "Feedback",

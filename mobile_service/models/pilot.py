@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mobile_service.models.base import Base, BigIntPK, UTCDateTime, now
@@ -24,6 +24,9 @@ class PilotCohort(Base):
     length_days: Mapped[int] = mapped_column(Integer, default=30)
     target_participants: Mapped[int] = mapped_column(Integer, default=50)
     offices: Mapped[list | None] = mapped_column(JSON)
+    # End-of-pilot success criteria, {criterion: target}; missing ones take the defaults of
+    # mobile_service.pilot.criteria (a coordinator edits them).
+    success_criteria: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Feedback(Base):
@@ -62,6 +65,10 @@ class IssueReport(Base):
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When it first left ``new`` (kept when the status moves on): the triage-time criterion.
+    triaged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set on issues a coordinator opened from an app error signature: the cohort it was seen in.
+    cohort: Mapped[str | None] = mapped_column(String(60))
 
 
 class Announcement(Base):
@@ -96,8 +103,12 @@ class UsageEvent(Base):
     detail: Mapped[str | None] = mapped_column(String(40))  # tab name, criteria kinds, outcome
     app_version: Mapped[str | None] = mapped_column(String(30))
     platform: Mapped[str | None] = mapped_column(String(20))
+    # The server's X-Request-ID, on failed calls only (status >= 400): joins the app's reports.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_usage_events_time_event", "occurred_at", "event"),
+        Index("ix_usage_events_request_id", "request_id", postgresql_where=text("request_id IS NOT NULL"),
+              sqlite_where=text("request_id IS NOT NULL")),
         Index("ix_usage_events_user_time", "user_id", "occurred_at"),
     )

@@ -112,3 +112,29 @@ def status(cohort: str | None) -> None:
 
 
 commands = [pilot]
+
+
+@pilot.command("report")
+@click.option("--cohort", default=None, help="Cohort name (default: the latest)")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True,
+              help="Markdown document or CSV table (the same content as /pilot/report)")
+def report(cohort: str | None, fmt: str) -> None:
+    """Print the end-of-pilot evaluation: criteria, trend, offices compared, themes, app health."""
+    from mobile_service.errors import APIError
+    from mobile_service.pilot import report as evaluation
+    from mobile_service.pilot import report_formats
+    from mobile_service.pilot.window import resolve_cohort, window_for
+
+    try:
+        found = resolve_cohort(cohort)
+    except APIError as exc:
+        raise click.ClickException(exc.detail) from exc
+    data = evaluation.build(window_for(found))
+    # Audited like the dashboard's downloads; if the row cannot be written, nothing is shown.
+    audit.record(None, "export", user_id=None, role="cli",
+                 details={"table": f"pilot.report.{fmt}", "cohort": found.name})
+    try:
+        audit.commit()
+    except APIError as exc:
+        raise click.ClickException(f"{exc.detail} Nothing was shown.") from exc
+    click.echo(report_formats.markdown(data) if fmt == "md" else report_formats.csv_text(data), nl=False)

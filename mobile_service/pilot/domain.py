@@ -16,6 +16,9 @@ ISSUE_TRANSITIONS: dict[str, frozenset[str]] = {
     "wont_fix": frozenset({"triaged"}),
 }
 ANNOUNCEMENT_KINDS = ("whats_new", "known_issue")
+# App error reports from the app's development tools (POST /api/v1/client-events).
+CLIENT_EVENT_KINDS = ("crash", "failed_call", "slow_screen")
+CLIENT_PLATFORMS = ("ios", "android")
 SUS_ITEMS = 10
 COMMENT_MAX = 2000
 DESCRIPTION_MAX = 4000

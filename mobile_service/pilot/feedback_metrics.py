@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, User
@@ -75,10 +75,11 @@ def sus_summary(window: PilotWindow) -> dict[str, Any]:
 
 
 def issue_summary(window: PilotWindow) -> dict[str, Any]:
-    """Participants' issue reports since the start, by status and by kind."""
+    """Participants' issue reports (and those opened from app errors) since the start, by status and kind."""
     rows = db.session.execute(
         select(IssueReport.status, IssueReport.kind, func.count())
-        .where(IssueReport.user_id.in_(_participants(window)), IssueReport.created_at >= window.starts_at)
+        .where(or_(IssueReport.user_id.in_(_participants(window)), IssueReport.cohort == window.cohort.name),
+               IssueReport.created_at >= window.starts_at)
         .group_by(IssueReport.status, IssueReport.kind)
     ).all()
     statuses: Counter = Counter()

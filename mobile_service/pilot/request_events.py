@@ -170,7 +170,9 @@ def record_request(response: Response) -> Response:
     version, platform = client_info()
     row = {"occurred_at": clock.utcnow(), "user_id": principal.user_id, "role": principal.role,
            "event": "request", "route": request.url_rule.rule[:120], "status": response.status_code,
-           "latency_ms": _latency_ms(), "app_version": version, "platform": platform}
+           "latency_ms": _latency_ms(), "app_version": version, "platform": platform,
+           # A failed call keeps the id the app received, so its failed_call report joins this row.
+           "request_id": g.get("request_id") if response.status_code >= 400 else None}
     config = current_app.config
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     due = _buffer.add(row, batch=config["USAGE_EVENT_BATCH"], max_age=config["USAGE_EVENT_FLUSH_SECONDS"], app=app)

@@ -50,6 +50,12 @@ ROLES = {
     "GET /api/v1/pilot/announcements": ("pilot_coordinator",),
     "POST /api/v1/pilot/announcements": ("pilot_coordinator",),
     "GET /api/v1/pilot/export/{table}.csv": ("pilot_coordinator",),
+    "POST /api/v1/client-events": ("csw",),
+    "GET /api/v1/pilot/report": ("pilot_coordinator",),
+    "GET /api/v1/pilot/criteria": ("pilot_coordinator",),
+    "PATCH /api/v1/pilot/criteria": ("pilot_coordinator",),
+    "GET /api/v1/pilot/app-health": ("pilot_coordinator",),
+    "POST /api/v1/pilot/client-signatures/{signature_id}/issue": ("pilot_coordinator",),
     "GET /api/v1/admin/manual-adds": ("admin",),
     "POST /api/v1/admin/access-history": ("admin",),
 }

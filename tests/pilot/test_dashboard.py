@@ -47,7 +47,7 @@ def test_dashboard_renders_figures_and_charts(web):
     assert 'id="metric-activated">2<' in html and 'id="metric-enrolled">3<' in html
     assert 'id="metric-sus">75<' in html and 'id="metric-open_issues">2<' in html
     charts = re.findall(r'<svg class="chart chart-(\w+)"[^>]*data-values="([^"]*)"', html)
-    assert len(charts) == 6
+    assert len(charts) == 7  # the six pilot charts and app health's crash-free sessions
     kinds = dict(charts)
     assert "lines" in kinds and "columns" in kinds
     adoption = charts[0][1].split(",")

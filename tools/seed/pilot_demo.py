@@ -1,4 +1,4 @@
-"""Pilot demo data: the "Pomona pilot" cohort 18 days in, with usage, feedback, issues, news.
+"""Pilot demo data: the "Pomona pilot" cohort 18 days in, with usage, feedback, issues, app errors, news.
 
 Written with the models after the imports, in bulk, and committed once. Usage events carry
 route templates and criteria kinds only, never a student identifier (like the real events).
@@ -29,6 +29,7 @@ from mobile_service.models import (
 )
 from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, sus_score
 from tools.seed.demo import DEMO_STUDENTS
+from tools.seed.pilot_client_events import seed_client_events
 from tools.seed.pilot_content import (
     COMMENTS,
     ISSUES,
@@ -94,12 +95,14 @@ def seed_pilot(seed: int) -> dict[str, int] | None:
         db.session.execute(insert(Feedback), feedback)
     if issues:
         db.session.execute(insert(IssueReport), issues)
+    client_events = seed_client_events(seed, events, now)
     announcements = _announcements(start_at, now)
     db.session.execute(insert(Announcement), announcements)
     covering = _covering_add(now)
     db.session.commit()
     return {"participants": len(people), "activated": len(activations), "usage_events": len(events),
-            "feedback": len(feedback), "issue_reports": len(issues), "announcements": len(announcements),
+            "feedback": len(feedback), "issue_reports": len(issues), "client_events": client_events,
+            "announcements": len(announcements),
             "flagged_caseload_adds": covering}
 
 
@@ -177,7 +180,8 @@ def _usage_events(rng: random.Random, people: list[_Participant], start: dt.date
 def _event(at: dt.datetime, user_id: int | None, role: str | None, name: str, version: str | None, platform: str,
            **values) -> dict:
     row = {"occurred_at": at, "user_id": user_id, "role": role, "event": name, "route": None, "status": None,
-           "latency_ms": None, "result_count": None, "detail": None, "app_version": version, "platform": platform}
+           "latency_ms": None, "result_count": None, "detail": None, "app_version": version, "platform": platform,
+           "request_id": None}
     row.update(values)
     return row
 
@@ -195,7 +199,8 @@ def _session(rng: random.Random, p: _Participant, at: dt.datetime, version: str,
             route = ROUTES[route_key]
             status = _status(rng, get)
             out.append(_event(when, p.id, p.role, "request", version, p.platform, route=route, status=status,
-                              latency_ms=_latency(rng, route)))
+                              latency_ms=_latency(rng, route),
+                              request_id=uuid.UUID(int=rng.getrandbits(128)).hex if status >= 400 else None))
         if name and status < 400:
             out.append(_event(when, p.id, p.role, name, version, p.platform, **values))
         return status
@@ -280,7 +285,7 @@ def _issues(rng: random.Random, people: list[_Participant], now: dt.datetime) ->
             "request_id": uuid.UUID(int=rng.getrandbits(128)).hex if kind == "problem" else None,
             "student_id": rng.choice(demo_ids) if kind == "wrong_data" and demo_ids else None,
             "screen": rng.choice(SCREENS), "app_version": version, "platform": p.platform, "status": status,
-            "status_note": STATUS_NOTES.get(status), "status_changed_at": changed,
+            "status_note": STATUS_NOTES.get(status), "status_changed_at": changed, "triaged_at": changed,
         })
         events.append(_event(at, p.id, p.role, "issue_report", version, p.platform, detail=kind))
     return rows, events
