@@ -49,12 +49,16 @@ ACTIONS = {
     "audit.view": "viewed a student's access history",
     "export": "exported data",
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
+    "student.dq_report": "named a student in a data-quality report (two students, one SSID; or one student, two SSIDs)",
+    "dq_report.view": "an EPS support steward viewed a data-quality report's identification cards (each child named)",
+    "dq_report.resolve": "an EPS support steward resolved a data-quality report (each child named)",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",
 }
 
 # Legal bases recorded with each disclosure.
-BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search", "admin")
+# ``data_steward``: an EPS support steward shown the students of a data-quality report in its queue.
+BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search", "admin", "data_steward")
 
 
 # Built once: the row goes in as parameters, so each write skips statement construction and

@@ -11,6 +11,7 @@ from mobile_service.models.accounts import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
     ROLE_CSW,
+    ROLE_EPS_SUPPORT,
     ROLE_SCSW,
     ROLES,
     CaseloadEntry,
@@ -18,6 +19,7 @@ from mobile_service.models.accounts import (
     User,
 )
 from mobile_service.models.base import Base
+from mobile_service.models.data_quality import IssueReportStudent, OutboxMessage
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
@@ -54,6 +56,7 @@ __all__ = [
     "ROLE_ADMIN",
     "ROLE_COORDINATOR",
     "ROLE_CSW",
+    "ROLE_EPS_SUPPORT",
     "ROLE_SCSW",
     "STUDENT_KEY_LENGTH",
     "Announcement",
@@ -67,6 +70,8 @@ __all__ = [
     "Feedback",
     "IdpKeyCache",
     "IssueReport",
+    "IssueReportStudent",
+    "OutboxMessage",
     "PilotCohort",
     "ProgressMark",
     "ProgressReport",
