@@ -13,8 +13,8 @@ from api.fields import (
     ssid_field,
     student_key_field,
 )
-from mobile_service.data_quality import IDENTIFIER_REFUSED, contains_identifier
 from api.shared_schemas import PaginationArgsSchema
+from mobile_service.data_quality import IDENTIFIER_REFUSED, contains_identifier
 from mobile_service.pilot.domain import (
     DATA_QUALITY_KINDS,
     DATA_QUALITY_OUTCOMES,
