@@ -14,6 +14,7 @@ from schemathesis import GenerationMode
 
 from api.fields import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
+from mobile_service.models import IssueReport, IssueReportStudent
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.api.test_schemathesis import _fuzz
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
@@ -45,8 +46,12 @@ ROLES = {
     "GET /api/v1/pilot/export/{table}.csv": ("pilot_coordinator",),
     "GET /api/v1/admin/manual-adds": ("admin",),
     "POST /api/v1/admin/access-history": ("admin",),
+    # The EPS support stewards' queue of data-quality reports.
+    "GET /api/v1/steward/reports": ("eps_support",),
+    "GET /api/v1/steward/reports/{issue_id}": ("eps_support",),
+    "POST /api/v1/steward/reports/{issue_id}/resolve": ("eps_support",),
 }
-ROLE_NAMES = ("csw", "scsw", "pilot_coordinator", "admin")
+ROLE_NAMES = ("csw", "scsw", "pilot_coordinator", "admin", "eps_support")
 
 
 def _documented(app) -> list:
@@ -59,7 +64,8 @@ def tokens(app):
     """Users of every role, with a supervised CSW who has students, and their app tokens.
 
     The supervised CSW's manual add is pending in the SCSW's queue; an unsupervised CSW's add
-    is pending in the admins' queue, so both queues have something to list, approve or deny.
+    is pending in the admins' queue, so both queues have something to list, approve or deny; a
+    duplicate-SSID report (id 1) waits in the EPS support steward's queue.
     """
     with app.app_context():
         csw, scsw = make_user("csw", pilot_cohort="Pomona pilot"), make_user("scsw")
@@ -72,8 +78,13 @@ def tokens(app):
         enroll(kid, school, dt.date(2026, 8, 12))
         add_to_caseload(csw, make_student(legal_first_name="Ana", legal_last_name="Lopez"), flagged=True)
         add_to_caseload(alone, make_student(legal_first_name="Eva", legal_last_name="Ruiz"), flagged=True)
+        steward = make_user("eps_support")
+        issue = IssueReport(user_id=csw.id, kind="duplicate_ssid", description="Two children, one SSID.", status="new")
+        db.session.add(issue)
+        db.session.flush()
+        db.session.add(IssueReportStudent(issue_id=issue.id, student_id=kid.id, position=0, basis="dcfs_assignment"))
         db.session.commit()
-        return {user.role: app_token_for(user) for user in (csw, scsw, coordinator, admin)}
+        return {user.role: app_token_for(user) for user in (csw, scsw, coordinator, admin, steward)}
 
 
 def test_every_operation_has_a_role(app):
