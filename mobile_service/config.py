@@ -245,7 +245,7 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "OUTBOX_RETRY_MAX_SECONDS": _int(env, "OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1),
         # The link in a steward's notice: where the queue of data-quality reports is worked.
         "STEWARD_QUEUE_URL": env.get("STEWARD_QUEUE_URL") or (
-            None if production else "http://127.0.0.1:8000/api/v1/steward/reports"),
+            None if production else "http://127.0.0.1:8000/pilot/steward"),
         # Operations.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_SECURE": production,
