@@ -39,7 +39,7 @@ from mobile_service.models import (
     User,
 )
 from mobile_service.models.base import UTCDateTime
-from mobile_service.pilot.domain import DATA_QUALITY_KINDS
+from mobile_service.models.data_quality import DATA_QUALITY_KINDS
 
 # Strongest first: when several bases apply, the audit records the first.
 BASIS_ORDER = ("caseload", "dcfs_assignment", "supervision")

@@ -1,6 +1,7 @@
-"""The pilot coordinators' web dashboard (``/pilot``): server-rendered pages with SVG charts."""
+"""The pilot coordinators' web dashboard (``/pilot``) and the EPS support stewards' queue (``/pilot/steward``)."""
 from __future__ import annotations
 
+from web import steward  # noqa: F401  (registers the steward pages on the dashboard's blueprint)
 from web.dashboard import bp
 
 __all__ = ["bp"]

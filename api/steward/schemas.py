@@ -4,7 +4,6 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.fields import STUDENT_KEY_EXAMPLE, Text, UTCDateTimeField, free_text_field
-from api.pilot.schemas import ReporterSchema
 from api.shared_schemas import PaginationArgsSchema
 from mobile_service.data_quality import IDENTIFIER_REFUSED, contains_identifier
 from mobile_service.pilot.domain import DATA_QUALITY_KINDS, DATA_QUALITY_OUTCOMES, NOTE_MAX
@@ -22,6 +21,14 @@ class QueueArgsSchema(PaginationArgsSchema):
                   metadata={"description": "open (default: new, triaged, in progress), resolved, or all"})
 
 
+class StewardReporterSchema(Schema):
+    """Who sent the report (registry data, for follow-up)."""
+
+    display_name = fields.String(required=True)
+    office = fields.String(allow_none=True, required=True)
+    role = fields.String(required=True)
+
+
 class QueueItemSchema(Schema):
     """A report in the queue: no student data (the cards are on the report itself)."""
 
@@ -32,7 +39,7 @@ class QueueItemSchema(Schema):
     students_named = fields.Integer(required=True)
     outcome = fields.String(allow_none=True, required=True, validate=validate.OneOf(DATA_QUALITY_OUTCOMES))
     status_changed_at = UTCDateTimeField(allow_none=True, required=True)
-    reporter = fields.Nested(ReporterSchema, required=True)
+    reporter = fields.Nested(StewardReporterSchema, required=True)
 
 
 class QueuePageSchema(Schema):

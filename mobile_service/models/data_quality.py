@@ -8,6 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mobile_service.models.base import Base, BigIntPK, UTCDateTime, now
 
+# duplicate_ssid: two students under one SSID; multiple_ssids: one student under two SSIDs. These
+# data-quality reports name students by key and are worked by EPS support stewards (issue 17).
+DATA_QUALITY_KINDS = ("duplicate_ssid", "multiple_ssids")
+# How a steward resolves a data-quality report (the reporter sees it with the steward's note).
+DATA_QUALITY_OUTCOMES = ("merged", "corrected_at_source", "not_a_duplicate")
+# Students a data-quality report names: (fewest, most) per kind.
+DATA_QUALITY_STUDENTS = {"duplicate_ssid": (1, 2), "multiple_ssids": (2, 2)}
+
 
 class IssueReportStudent(Base):
     """A student named by a data-quality report (``duplicate_ssid``, ``multiple_ssids``), in order.

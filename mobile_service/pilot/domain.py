@@ -1,19 +1,18 @@
 """Pilot vocabulary shared by the API, the dashboard and the metrics: categories, statuses, SUS."""
 from __future__ import annotations
 
+from mobile_service.models.data_quality import (  # noqa: F401  (re-exported: the pilot vocabulary)
+    DATA_QUALITY_KINDS,
+    DATA_QUALITY_OUTCOMES,
+    DATA_QUALITY_STUDENTS,
+)
+
 FEEDBACK_CATEGORIES = ("general", "caseload", "search", "student_record", "sign_in", "performance",
                        "data_quality", "idea")
 PLATFORMS = ("ios", "android", "web")
-# duplicate_ssid: two students under one SSID; multiple_ssids: one student under two SSIDs. These
-# data-quality reports name students by key and are worked by EPS support stewards (issue 17).
-DATA_QUALITY_KINDS = ("duplicate_ssid", "multiple_ssids")
 ISSUE_KINDS = ("problem", "wrong_data", *DATA_QUALITY_KINDS)
 # The kinds coordinators list and triage; data-quality reports reach them as counts only.
 COORDINATOR_ISSUE_KINDS = ("problem", "wrong_data")
-# How a steward resolves a data-quality report (the reporter sees it with the steward's note).
-DATA_QUALITY_OUTCOMES = ("merged", "corrected_at_source", "not_a_duplicate")
-# Students a data-quality report names: (fewest, most) per kind.
-DATA_QUALITY_STUDENTS = {"duplicate_ssid": (1, 2), "multiple_ssids": (2, 2)}
 ISSUE_STATUSES = ("new", "triaged", "in_progress", "resolved", "wont_fix")
 OPEN_ISSUE_STATUSES = ("new", "triaged", "in_progress")
 # Allowed status changes; a closed issue can be reopened (back to triaged).

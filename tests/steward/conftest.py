@@ -10,6 +10,7 @@ from mobile_service.extensions import db
 from tests.api.caseload_helpers import bearer
 from tests.api.student_helpers import enroll
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
+from tests.pilot.conftest import dev_app  # noqa: F401  (the dev-mode web app fixture, for the steward pages)
 
 NOW = dt.datetime(2026, 11, 2, 18, 0, tzinfo=dt.UTC)  # 10:00 PST, a Monday
 
