@@ -61,3 +61,28 @@ def test_the_steward_routes_answer_a_steward(client, dq, path):
     assert response.status_code == 200, response.json
     if path.endswith("/me"):
         assert response.json["role"] == "eps_support" and response.json["supervisees"] == []
+
+
+def test_the_registry_cli_registers_a_steward_without_an_employee_id(app, runner):
+    from sqlalchemy import select
+
+    from mobile_service.extensions import db
+    from mobile_service.models import User
+
+    result = runner.invoke(args=["users", "add", "--email", "Dana.Steward@LACOE.edu", "--name", "Dana Steward",
+                                 "--role", "eps_support", "--office", "LACOE EPS"])
+    assert result.exit_code == 0, result.output
+    assert "(eps_support)" in result.output
+    listed = runner.invoke(args=["users", "list", "--role", "eps_support"])
+    assert "dana.steward@lacoe.edu" in listed.output
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.email == "dana.steward@lacoe.edu")).scalar_one()
+        assert (user.role, user.dcfs_employee_id, user.active) == ("eps_support", None, True)
+
+
+def test_a_steward_cannot_be_supervised(app, runner):
+    runner.invoke(args=["users", "add", "--email", "boss@dcfs.lacounty.gov", "--name", "Boss", "--role", "scsw",
+                        "--employee-id", "E900001"])
+    result = runner.invoke(args=["users", "add", "--email", "s@lacoe.edu", "--name", "S", "--role", "eps_support",
+                                 "--supervisor", "boss@dcfs.lacounty.gov"])
+    assert result.exit_code != 0 and "only a csw can be supervised" in result.output
