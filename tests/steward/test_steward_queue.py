@@ -175,3 +175,14 @@ def test_the_card_view_fails_closed_without_its_audit_row(client, app, dq, queue
 @pytest.mark.parametrize("query", ["status=closed", "limit=0", "cursor=%00", "limit=x"])
 def test_bad_queue_queries_are_422(client, dq, query):
     assert client.get(f"/api/v1/steward/reports?{query}", headers=dq.headers["steward"]).status_code == 422
+
+
+def test_the_childs_access_history_names_the_steward_and_the_reporter(client, dq, queued):
+    client.get(f"/api/v1/steward/reports/{queued['two']}", headers=dq.headers["steward"])
+    response = client.post("/api/v1/admin/access-history", json={"student_key": dq.key["stranger"]},
+                           headers=dq.headers["admin"])
+    assert response.status_code == 200, response.json
+    rows = [(e["action"], e["basis"], e["user_display_name"]) for e in response.json["items"]]
+    assert ("dq_report.view", "data_steward", "Elena Steward") in rows
+    assert ("student.dq_report", "exact_lookup", "Carla Worker") in rows
+    assert ("student.search", "exact_lookup", "Carla Worker") in rows
