@@ -30,14 +30,18 @@ class Notice:
     body: str
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificate and host name verified against the system's trust store (TLS 1.2 or later)."""
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def _connect(cfg: Mapping[str, Any]) -> smtplib.SMTP:
     host, port, timeout = cfg["SMTP_HOST"], cfg["SMTP_PORT"], cfg["SMTP_TIMEOUT_SECONDS"]
     if cfg["SMTP_SECURITY"] == "ssl":
-        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    smtp = smtplib.SMTP(host, port, timeout=timeout)
-    if cfg["SMTP_SECURITY"] == "starttls":
-        smtp.starttls(context=ssl.create_default_context())
-    return smtp
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context())
+    return smtplib.SMTP(host, port, timeout=timeout)
 
 
 def send(cfg: Mapping[str, Any], recipients: Iterable[str], notice: Notice) -> list[str]:
@@ -50,6 +54,9 @@ def send(cfg: Mapping[str, Any], recipients: Iterable[str], notice: Notice) -> l
     refused: list[str] = []
     try:
         with _connect(cfg) as smtp:
+            if cfg["SMTP_SECURITY"] == "starttls":
+                # A relay that does not offer STARTTLS fails here (SMTPNotSupportedError): never clear text.
+                smtp.starttls(context=tls_context())
             if cfg["SMTP_USERNAME"]:
                 smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
             for address in recipients:

@@ -47,8 +47,8 @@ class Relay:
     def __init__(self, port: int) -> None:
         self.port, self.mailbox, self.controller = port, Mailbox(), None
 
-    def start(self) -> None:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+    def start(self, **smtp_parameters) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **smtp_parameters)
         self.controller.start()
 
     def stop(self) -> None:
@@ -177,6 +177,81 @@ def test_without_an_active_steward_the_notice_waits(client, app, dq, relay):
     result = _deliver(app)
     assert (result.sent, result.retried, result.error) == (0, 1, outbox.NO_STEWARD)
     assert relay.mailbox.messages == [] and _rows(app)[0][0] == "pending"
+
+
+@pytest.mark.parametrize("setting, value", [("SMTP_SECURITY", "starttls"), ("SMTP_USERNAME", "relay-user")])
+def test_a_relay_without_starttls_or_auth_gets_nothing_in_clear(client, app, dq, relay, monkeypatch, setting, value):
+    """Configured for TLS (or AUTH), a relay that does not offer it is an error to retry, never a clear-text send."""
+    monkeypatch.setitem(app.config, setting, value)
+    monkeypatch.setitem(app.config, "SMTP_PASSWORD", "s3cret")
+    relay.start()
+    _reports(client, dq, 1)
+    result = _deliver(app)
+    assert (result.sent, result.retried, result.error) == (0, 1, "SMTPNotSupportedError")
+    assert relay.mailbox.messages == []
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 (IP SAN) and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "relay.crt", tmp_path / "relay.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_starttls_delivers_over_a_verified_tls_session(client, app, dq, relay, monkeypatch, tmp_path):
+    import ssl
+
+    from mobile_service.notify import smtp
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    relay.start(tls_context=server_tls, require_starttls=True)
+    monkeypatch.setitem(app.config, "SMTP_SECURITY", "starttls")
+    real = smtp.tls_context
+
+    def trusting_the_test_relay() -> ssl.SSLContext:
+        context = real()  # the production context (verification on), plus the test relay's certificate
+        context.load_verify_locations(cafile=cert)
+        return context
+
+    monkeypatch.setattr(smtp, "tls_context", trusting_the_test_relay)
+    _reports(client, dq, 1)
+    result = _deliver(app)
+    assert (result.sent, result.error) == (1, None)
+    assert len(relay.mailbox.messages) == 2
+
+
+def test_starttls_refuses_a_relay_it_cannot_verify(client, app, dq, relay, monkeypatch, tmp_path):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    relay.start(tls_context=server_tls, require_starttls=True)
+    monkeypatch.setitem(app.config, "SMTP_SECURITY", "starttls")
+    _reports(client, dq, 1)
+    result = _deliver(app)
+    assert (result.sent, result.retried, result.error) == (0, 1, "SSLCertVerificationError")
+    assert relay.mailbox.messages == []
 
 
 def test_problem_reports_queue_no_notice(client, app, dq, relay):
