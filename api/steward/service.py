@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Label, Row, Select, func, select
 
 from auth.principal import Principal
 from mobile_service import audit, clock, scoping
@@ -25,7 +25,7 @@ ITEM_FIELDS = ("id", "created_at", "kind", "status", "outcome", "status_changed_
 REPORT_FIELDS = (*ITEM_FIELDS, "description", "screen", "app_version", "status_note")
 
 
-def _named_count():
+def _named_count() -> Label:
     return (select(func.count()).where(IssueReportStudent.issue_id == IssueReport.id)
             .correlate(IssueReport).scalar_subquery().label("students_named"))
 
@@ -35,7 +35,7 @@ def _queue_statement(principal: Principal) -> Select:
             .join(User, User.id == IssueReport.user_id).where(scoping.steward_queue_filter(principal)))
 
 
-def _view(row, fields: tuple[str, ...]) -> dict[str, Any]:
+def _view(row: Row, fields: tuple[str, ...]) -> dict[str, Any]:
     issue = row[0]
     view = {name: getattr(issue, name) for name in fields}
     view["students_named"] = row.students_named
@@ -55,7 +55,7 @@ def queue(principal: Principal, *, status: str, limit: int, cursor: str | None =
     return {"items": [_view(row, ITEM_FIELDS) for row in page.rows], "next_cursor": page.next_cursor}
 
 
-def _queued(principal: Principal, issue_id: int, *, lock: bool = False):
+def _queued(principal: Principal, issue_id: int, *, lock: bool = False) -> Row:
     stmt = _queue_statement(principal).where(IssueReport.id == issue_id)
     row = db.session.execute(stmt.with_for_update(of=IssueReport) if lock else stmt).first()
     if row is None:
