@@ -28,7 +28,7 @@ def steward_queue():
     """The queue: open reports oldest first, then the latest resolved ones (no student data)."""
     principal = current_web_principal()
     open_reports = service.queue(principal, status="open", limit=100)["items"]
-    resolved = service.queue(principal, status="resolved", limit=100)["items"][-20:][::-1]
+    resolved = service.recently_resolved(principal, limit=20)
     return render_template("pilot_dashboard/steward_queue.html", principal=principal, open_reports=open_reports,
                            resolved=resolved, kinds=KIND_LABELS, outcomes=OUTCOME_LABELS)
 

@@ -55,6 +55,13 @@ def queue(principal: Principal, *, status: str, limit: int, cursor: str | None =
     return {"items": [_view(row, ITEM_FIELDS) for row in page.rows], "next_cursor": page.next_cursor}
 
 
+def recently_resolved(principal: Principal, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The queue's latest resolved reports, newest first (the browser queue's second table)."""
+    rows = db.session.execute(_queue_statement(principal).where(IssueReport.status.not_in(OPEN_ISSUE_STATUSES))
+                              .order_by(IssueReport.id.desc()).limit(limit)).all()
+    return [_view(row, ITEM_FIELDS) for row in rows]
+
+
 def _queued(principal: Principal, issue_id: int, *, lock: bool = False) -> Row:
     stmt = _queue_statement(principal).where(IssueReport.id == issue_id)
     row = db.session.execute(stmt.with_for_update(of=IssueReport) if lock else stmt).first()

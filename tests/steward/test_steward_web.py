@@ -62,6 +62,9 @@ def test_the_report_page_shows_the_cards_audited_per_child_and_resolves(steward_
     with app.app_context():
         issue = db.session.get(IssueReport, queued)
         assert (issue.status, issue.outcome, issue.resolved_by) == ("resolved", "merged", dq.id["steward"])
+    queue = steward_web.get("/pilot/steward").get_data(as_text=True)
+    open_part, resolved_part = queue.split('id="resolved"')
+    assert f"#{queued}" not in open_part and f"#{queued}" in resolved_part and "Merged" in resolved_part
 
 
 def test_a_report_outside_the_queue_is_the_404_page(steward_web, client, dq):
