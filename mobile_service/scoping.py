@@ -5,9 +5,9 @@ additionally sees (read-only) those of the CSWs they actively supervise. A manua
 only while it holds (:func:`open_add_filter`): approved, confirmed by the feed, or pending and not
 yet expired, checked at read time so a lapsed or denied add is a 404 at once. Coordinators and admins
 see no student through the mobile API; an EPS support steward sees only the students named by the
-data-quality reports in its queue (:func:`steward_queue_filter`). Every student query starts from :func:`student_access`
-and ANDs it outside any user filter, so an out-of-scope student is indistinguishable from a
-missing one (404).
+data-quality reports in its queue (:func:`steward_queue_filter`). Every student query starts from
+:func:`student_access` and ANDs it outside any user filter, so an out-of-scope student is
+indistinguishable from a missing one (404).
 """
 from __future__ import annotations
 

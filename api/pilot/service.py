@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from auth.principal import Principal
 from mobile_service import audit, clock
@@ -59,7 +60,7 @@ def issue_view(issue: IssueReport, display_name: str, office: str | None, role: 
     return view
 
 
-def coordinator_issues():
+def coordinator_issues() -> ColumnElement[bool]:
     """The issue reports coordinators list and triage: every kind but the stewards' data-quality ones."""
     return IssueReport.kind.not_in(DATA_QUALITY_KINDS)
 
