@@ -225,6 +225,20 @@ def operations() -> dict[str, dict[str, Any]]:
             "trackClientSignatureForm", "Open a tracked issue for an app error signature (dashboard button).",
             form_post=True, requestBody=_form("Track form", {"cohort": {"type": "string"}}, {"cohort": "Pomona pilot"}),
             responses={"303": SEE_OTHER})},
+        "/pilot/steward": {"get": _page("viewStewardQueue",
+                                        "The EPS support stewards' queue of data-quality reports (HTML; no student data).")},
+        "/pilot/steward/{issue_id}": {"parameters": [issue_param], "get": _page(
+            "viewStewardReport", "One data-quality report with its students' identification cards while open "
+                                 "(HTML; each view audited per child).",
+            responses={"404": {"description": "No such report in the queue (HTML page).", "content": HTML}})},
+        "/pilot/steward/{issue_id}/resolve": {"parameters": [issue_param], "post": _page(
+            "resolveStewardReportForm", "Resolve a data-quality report with an outcome and a note (HTML form post).",
+            form_post=True, requestBody=_form("Resolve form", {
+                "outcome": {"type": "string", "enum": ["merged", "corrected_at_source", "not_a_duplicate"]},
+                "note": {"type": "string"}}, {"outcome": "merged", "note": "Merged in CALPADS."},
+                required=("csrf_token", "outcome", "note")),
+            responses={"303": SEE_OTHER, "404": {"description": "No such report in the queue (HTML page).",
+                                                 "content": HTML}})},
         "/pilot/login": {"get": {**_page("startDashboardSignIn", "Start the dashboard sign-in (redirect to Entra)."),
                                  "security": [], "responses": {"302": SEE_OTHER}}},
         "/pilot/auth/callback": {"get": {**_page("completeDashboardSignIn", "Entra's redirect back (OpenID Connect)."),
@@ -237,7 +251,7 @@ def operations() -> dict[str, dict[str, Any]]:
             "get": {**_page("showDevSignIn", "Development sign-in page (AUTH_MODE=dev only; 404 otherwise)."),
                     "security": [], "responses": {"200": {"description": "HTML page.", "content": HTML},
                                                   "404": {"description": "Not in AUTH_MODE=dev."}}},
-            "post": {**_page("devSignIn", "Development sign-in as a registered coordinator or admin."),
+            "post": {**_page("devSignIn", "Development sign-in as a registered coordinator, admin or steward."),
                      "security": [], "requestBody": _form("Dev sign-in form", {"email": {"type": "string"},
                                                                                "next": {"type": "string"}},
                                                           {"email": "coordinator.demo@lacoe.edu"}),

@@ -34,13 +34,17 @@ from auth.principal import Principal
 from mobile_service import clock
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
-from mobile_service.models import ROLE_ADMIN, ROLE_COORDINATOR, RefreshFamily, User
+from mobile_service.models import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_EPS_SUPPORT, RefreshFamily, User
 
 log = logging.getLogger("mobile_service.auth.web")
 bp = Blueprint("pilot_auth", __name__)
 
 WEB_CLIENT = "pilot-dashboard"
 DASHBOARD_ROLES = (ROLE_COORDINATOR, ROLE_ADMIN)
+# Who may open a web session at all: the dashboard's roles, and EPS support stewards for their
+# queue (``/pilot/steward``); each page still states its own roles.
+WEB_ROLES = (*DASHBOARD_ROLES, ROLE_EPS_SUPPORT)
+STEWARD_HOME = "/pilot/steward"
 SID_KEY, TV_KEY, CSRF_KEY, FLOW_KEY, NEXT_KEY = "pilot_sid", "pilot_tv", "csrf", "pilot_flow", "pilot_next"
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
@@ -51,7 +55,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ t
 {% if users is not none %}<form method="post" action="{{ url_for('pilot_auth.dev_login') }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <input type="hidden" name="next" value="{{ next }}">
-<label for="email">Registered coordinator or admin</label>
+<label for="email">Registered coordinator, admin or EPS support steward</label>
 <select id="email" name="email">{% for u in users %}<option value="{{ u.email }}">{{ u.display_name }} ({{ u.role }}) - {{ u.email }}</option>{% endfor %}</select>
 <button type="submit">Sign in (development)</button></form>{% endif %}
 {% if login_link %}<p><a href="{{ url_for('pilot_auth.login') }}">Sign in</a></p>{% endif %}
@@ -181,7 +185,7 @@ def _safe_next(value: str | None) -> str:
 
 def _complete_sign_in(identity: EntraIdentity) -> Response:
     try:
-        user = registry_gate.resolve_user(identity, roles=DASHBOARD_ROLES)
+        user = registry_gate.resolve_user(identity, roles=WEB_ROLES)
     except OAuthError as exc:
         db.session.rollback()
         log.info("dashboard sign-in refused", extra={"event": "web_sign_in", "outcome": "failed", "kind": exc.reason})
@@ -190,6 +194,8 @@ def _complete_sign_in(identity: EntraIdentity) -> Response:
                                   absolute_seconds=current_app.config["PILOT_SESSION_ABSOLUTE_SECONDS"])
     db.session.commit()
     next_url = _safe_next(session.get(NEXT_KEY))
+    if user.role == ROLE_EPS_SUPPORT and next_url == "/pilot":
+        next_url = STEWARD_HOME  # a steward's home is the queue, not the coordinators' dashboard
     session.clear()  # a fresh session at privilege change (no fixation)
     session[SID_KEY] = family.id
     session[TV_KEY] = user.token_version
@@ -270,12 +276,12 @@ def logout() -> Response:
 
 @bp.route("/pilot/dev-login", methods=["GET", "POST"])
 def dev_login() -> Response:
-    """Development sign-in (AUTH_MODE=dev only): pick a registered coordinator or admin."""
+    """Development sign-in (AUTH_MODE=dev only): pick a registered coordinator, admin or steward."""
     if current_app.config["AUTH_MODE"] != "dev":
         raise APIError(404, "No such resource, or it is outside your access.")
     if request.method == "GET":
         users = db.session.execute(
-            select(User).where(User.role.in_(DASHBOARD_ROLES), User.active.is_(True)).order_by(User.email).limit(200)
+            select(User).where(User.role.in_(WEB_ROLES), User.active.is_(True)).order_by(User.email).limit(200)
         ).scalars().all()
         return _page("Development sign-in", "AUTH_MODE=dev: choose a registered user.", 200, users=users,
                      next_url=session.get(NEXT_KEY) or "/pilot")

@@ -33,6 +33,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         me,
         pilot,
         plain_routes_doc,
+        steward,
         students,
         supervisees,
         travel_plans,
@@ -70,10 +71,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app.add_template_global(auth_web.csrf_token, "csrf_token")
     smorest_api.init_app(app)
     # In the order the OpenAPI document lists them.
-        alerts,
-        audit,
-        caseload,
-        client_events,
+    for resource in (students, caseload, supervisees, alerts, audit, manual_adds, me, feedback, issues, announcements,
+                     client_events, pilot, evaluation, travel_plans, steward):
         smorest_api.register_blueprint(resource.blp)
     app.register_blueprint(web.bp)  # /pilot dashboard
     app.register_blueprint(landing.bp)  # GET /: links to the docs, the mobile guide, the dashboard, health
@@ -99,9 +98,11 @@ def _register_commands(app: Flask) -> None:
     from mobile_service import cli
     from mobile_service.importing import cli as import_commands
     from mobile_service.importing import users_cli as user_commands
+    from mobile_service.notify import cli as outbox_commands
     from mobile_service.pilot import cli as pilot_commands
 
-    modules = [cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands, user_commands]
+    modules = [cli, audit_commands, manual_add_commands, auth_commands, pilot_commands, import_commands, user_commands,
+               outbox_commands]
     try:  # development checkouts only: the production image ships neither tools/ nor Faker
         from tools.seed import cli as seed_commands
     except ModuleNotFoundError as exc:

@@ -54,6 +54,9 @@ ACTIONS = {
     "export": "exported data",
     "pilot.criteria.change": "changed a pilot cohort's success criteria (targets only, no student data)",
     "student.issue_report": "reported a problem or wrong data concerning a student's record",
+    "student.dq_report": "named a student in a data-quality report (two students, one SSID; or one student, two SSIDs)",
+    "dq_report.view": "an EPS support steward viewed a data-quality report's identification cards (each child named)",
+    "dq_report.resolve": "an EPS support steward resolved a data-quality report (each child named)",
     "user.bind": "bound a registered user to an Entra object id at first sign-in",
     "user.change": "changed a registry user",
     "student.school_of_origin.view": "viewed school-of-origin candidates and a distance, rate and checklist",
@@ -67,7 +70,8 @@ ACTIONS = {
 }
 
 # Legal bases recorded with each disclosure.
-BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search", "admin")
+# ``data_steward``: an EPS support steward shown the students of a data-quality report in its queue.
+BASES = ("caseload", "dcfs_assignment", "supervision", "exact_lookup", "search", "admin", "data_steward")
 
 
 # Built once: the row goes in as parameters, so each write skips statement construction and

@@ -7,6 +7,7 @@ authentication bypass); development and testing get safe local defaults.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ DEV_CLIENT_ID = "d0d0d0d0-0000-4000-8000-00000000c1e0"
 MANUAL_ADD_DAYS_MAX = 90
 # Children's records kept offline on a phone: at most a week without a sync.
 SYNC_CACHE_HOURS_MAX = 7 * 24
+# How the SMTP connection is secured: STARTTLS on the submission port, implicit TLS, or none
+# (none: a local development relay only, refused in production).
+SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
+_EMAIL_SHAPE = re.compile(r"\A[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,253}\Z")
 
 
 class ConfigError(RuntimeError):
@@ -65,6 +70,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
@@ -233,6 +245,23 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "SYNC_TOKEN_MAX_AGE_HOURS": _int(env, "SYNC_TOKEN_MAX_AGE_HOURS", 72, minimum=1),
         "SYNC_LOG_RETENTION_DAYS": _int(env, "SYNC_LOG_RETENTION_DAYS", 7, minimum=2),
         "SYNC_RATE_LIMIT": _rate_limit(env, "SYNC_RATE_LIMIT", "30 per minute"),
+        # Data-quality reports (issue 17): a student named by exact lookup must have been shown
+        # to the reporter by an audited exact-lookup search within this many hours.
+        "DQ_LOOKUP_HOURS": _int(env, "DQ_LOOKUP_HOURS", 12, minimum=1, maximum=72),
+        # Notices to EPS support stewards (mobile_service.notify): SMTP, and the outbox's retry
+        # schedule (exponential from the base, capped; a row is retried until it is sent).
+        "SMTP_HOST": env.get("SMTP_HOST") or (None if production else "127.0.0.1"),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 587 if production else 1025, minimum=1, maximum=65535),
+        "SMTP_SECURITY": _choice(env, "SMTP_SECURITY", "starttls" if production else "none", SMTP_SECURITY_MODES),
+        "SMTP_FROM": env.get("SMTP_FROM") or (None if production else "eps-mobile@localhost"),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": (_read_key(env, "SMTP_PASSWORD") or "").strip() or None,
+        "SMTP_TIMEOUT_SECONDS": _int(env, "SMTP_TIMEOUT_SECONDS", 10, minimum=1, maximum=120),
+        "OUTBOX_RETRY_BASE_SECONDS": _int(env, "OUTBOX_RETRY_BASE_SECONDS", 60, minimum=1),
+        "OUTBOX_RETRY_MAX_SECONDS": _int(env, "OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1),
+        # The link in a steward's notice: where the queue of data-quality reports is worked.
+        "STEWARD_QUEUE_URL": env.get("STEWARD_QUEUE_URL") or (
+            None if production else "http://127.0.0.1:8000/pilot/steward"),
         # Operations.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_SECURE": production,
@@ -250,6 +279,8 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         # A token must never reach back past the pruned log (one day's margin for long imports).
         raise ConfigError("SYNC_TOKEN_MAX_AGE_HOURS must be at most (SYNC_LOG_RETENTION_DAYS - 1) * 24, got "
                           f"{cfg['SYNC_TOKEN_MAX_AGE_HOURS']} h with {cfg['SYNC_LOG_RETENTION_DAYS']} days")
+    if cfg["OUTBOX_RETRY_MAX_SECONDS"] < cfg["OUTBOX_RETRY_BASE_SECONDS"]:
+        raise ConfigError("OUTBOX_RETRY_MAX_SECONDS must not be below OUTBOX_RETRY_BASE_SECONDS")
     if cfg["MANUAL_ADD_DAYS"] > MANUAL_ADD_DAYS_MAX:
         raise ConfigError(f"MANUAL_ADD_DAYS must be at most {MANUAL_ADD_DAYS_MAX} "
                           f"(self-granted access stays bounded), got {cfg['MANUAL_ADD_DAYS']}")
@@ -295,8 +326,25 @@ def validate(cfg: Mapping[str, Any]) -> None:
     if not cfg["REDIS_URL"] and not cfg["SINGLE_INSTANCE"]:
         problems.append("REDIS_URL is required (rate limits shared by every instance), "
                         "or SINGLE_INSTANCE=true if per-process limits on one instance are intended")
+    problems += _smtp_problems(cfg)
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))
+
+
+def _smtp_problems(cfg: Mapping[str, Any]) -> list[str]:
+    """Production rules of the stewards' notices: a relay, a sender, TLS, credentials in pairs, an https link."""
+    problems = []
+    if not cfg["SMTP_HOST"]:
+        problems.append("SMTP_HOST is required (notices of data-quality reports to EPS support)")
+    if not cfg["SMTP_FROM"] or not _EMAIL_SHAPE.match(cfg["SMTP_FROM"]):
+        problems.append("SMTP_FROM must be the sender's e-mail address")
+    if cfg["SMTP_SECURITY"] == "none":
+        problems.append("SMTP_SECURITY=none sends credentials and notices in clear: use starttls or ssl")
+    if bool(cfg["SMTP_USERNAME"]) != bool(cfg["SMTP_PASSWORD"]):
+        problems.append("set both SMTP_USERNAME and SMTP_PASSWORD (or SMTP_PASSWORD_FILE), or neither")
+    if not str(cfg["STEWARD_QUEUE_URL"] or "").startswith("https://"):
+        problems.append("STEWARD_QUEUE_URL must be the https link to the stewards' queue")
+    return problems
 
 
 def startup_error_line(exc: ConfigError, env: Mapping[str, str] | None = None,

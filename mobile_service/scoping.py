@@ -4,9 +4,10 @@ A CSW sees students on their own mobile caseload or assigned to them in the DCFS
 additionally sees (read-only) those of the CSWs they actively supervise. A manual add counts
 only while it holds (:func:`open_add_filter`): approved, confirmed by the feed, or pending and not
 yet expired, checked at read time so a lapsed or denied add is a 404 at once. Coordinators and admins
-see no student through the mobile API. Every student query starts from :func:`student_access`
-and ANDs it outside any user filter, so an out-of-scope student is indistinguishable from a
-missing one (404).
+see no student through the mobile API; an EPS support steward sees only the students named by the
+data-quality reports in its queue (:func:`steward_queue_filter`). Every student query starts from
+:func:`student_access` and ANDs it outside any user filter, so an out-of-scope student is
+indistinguishable from a missing one (404).
 """
 from __future__ import annotations
 
@@ -26,15 +27,20 @@ from mobile_service.models import (
     REVIEW_HOLDING,
     REVIEW_PENDING,
     ROLE_ADMIN,
+    ROLE_EPS_SUPPORT,
     ROLE_SCSW,
+    AuditEvent,
+    AuditEventStudent,
     CaseloadEntry,
     DcfsCase,
+    IssueReport,
     Student,
     Supervision,
     User,
 )
 from mobile_service.models.alerts import AUDIENCE_CASELOAD, Alert, employee_audience, user_audience
 from mobile_service.models.base import UTCDateTime
+from mobile_service.models.data_quality import DATA_QUALITY_KINDS
 
 # Strongest first: when several bases apply, the audit records the first.
 BASIS_ORDER = ("caseload", "dcfs_assignment", "supervision")
@@ -261,3 +267,31 @@ def visible_alert_filter(principal: PrincipalLike, caseload_ids: Sequence[int]) 
     caseload's, or theirs as the assigned worker), and the outcomes of their own manual adds."""
     return or_(and_(Alert.student_id.in_(list(caseload_ids)), Alert.audience.in_(alert_audiences(principal))),
                Alert.audience == user_audience(principal.user_id))
+# --- data-quality reports (issue 17) ---------------------------------------------------------------
+
+def shown_by_exact_lookup(principal: PrincipalLike, student_ids: Sequence[int], since: dt.datetime) -> set[int]:
+    """Which of ``student_ids`` an audited exact-lookup search showed this principal since ``since``.
+
+    A data-quality report may name a student outside the reporter's scope only if the EPS exact
+    lookup found them for this user: the search's record of access (``student.search`` with a
+    child row of basis ``exact_lookup``) is the proof, so a key copied from elsewhere, or one
+    shown to another user, names nobody. One query; field roles only.
+    """
+    ids = list(set(student_ids))
+    if not ids or not can_view_students(principal):
+        return set()
+    return set(db.session.execute(
+        select(AuditEventStudent.student_id).join(AuditEvent, AuditEvent.id == AuditEventStudent.audit_event_id)
+        .where(AuditEvent.user_id == principal.user_id, AuditEvent.action == "student.search",
+               AuditEvent.occurred_at >= since, AuditEventStudent.basis == "exact_lookup",
+               AuditEventStudent.student_id.in_(ids)).distinct()).scalars())
+
+
+def steward_queue_filter(principal: PrincipalLike) -> ColumnElement[bool]:
+    """The issue reports in an EPS support steward's queue: data-quality kinds; nothing for other roles.
+
+    The one rule for every steward action: a report outside it, like a missing one, is a 404.
+    """
+    if principal.role != ROLE_EPS_SUPPORT:
+        return literal(False)
+    return IssueReport.kind.in_(DATA_QUALITY_KINDS)

@@ -25,7 +25,7 @@ MARKS = frozenset({
     "P", "NP", "I", "IP", "W", "CR", "NC",
 })
 CASE_STATUSES = frozenset({"open", "closed"})
-ROLES = ("csw", "scsw", "pilot_coordinator", "admin")
+ROLES = ("csw", "scsw", "pilot_coordinator", "admin", "eps_support")
 _TRUE = frozenset({"y", "yes", "true", "1", "t"})
 _FALSE = frozenset({"n", "no", "false", "0", "f"})
 

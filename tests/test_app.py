@@ -136,7 +136,8 @@ def test_production_refuses_dev_auth_mode(signing_key_pem):
     env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://db/x", "SECRET_KEY": "x" * 40,
            "APP_TOKEN_SIGNING_KEY": signing_key_pem, "ENTRA_TENANT_IDS": "t", "ENTRA_API_AUDIENCES": "a",
            "ENTRA_ALLOWED_CLIENT_IDS": "c", "APP_TOKEN_ISSUER": "https://mobile.example", "AUTH_MODE": "dev",
-           "REDIS_URL": "redis://redis:6379/0"}
+           "REDIS_URL": "redis://redis:6379/0", "SMTP_HOST": "smtp.example", "SMTP_FROM": "eps@mobile.example",
+           "STEWARD_QUEUE_URL": "https://mobile.example/pilot/steward"}
     with pytest.raises(ConfigError, match="AUTH_MODE=dev"):
         load_config(env)
     env["AUTH_MODE"] = "entra"

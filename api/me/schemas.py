@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
 
+from mobile_service.models import ROLES
+
 
 class MeSuperviseeSchema(Schema):
     """A CSW the caller supervises (SCSW only)."""
@@ -23,7 +25,7 @@ class MeSchema(Schema):
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
     email = fields.String(required=True)
-    role = fields.String(required=True, metadata={"enum": ["csw", "scsw", "pilot_coordinator", "admin"]})
+    role = fields.String(required=True, metadata={"enum": list(ROLES)})
     office = fields.String(allow_none=True)
     pilot_cohort = fields.String(allow_none=True)
     dcfs_employee_id = fields.String(allow_none=True)

@@ -17,7 +17,7 @@ from flask import Response, current_app
 from sqlalchemy import or_, select
 
 from api.pilot.announcements.service import all_announcements
-from api.pilot.service import issue_view
+from api.pilot.service import coordinator_issues, issue_view
 from auth.principal import Principal
 from mobile_service import audit, clock
 from mobile_service.errors import not_found
@@ -91,7 +91,7 @@ def issues(window: PilotWindow) -> tuple[list[str], Iterable[list[Any]]]:
     rows = db.session.execute(
         select(IssueReport, User.display_name, User.office, User.role).join(User, User.id == IssueReport.user_id)
         .where(or_(User.pilot_cohort == window.cohort.name, IssueReport.cohort == window.cohort.name),
-               IssueReport.created_at >= window.starts_at)
+               IssueReport.created_at >= window.starts_at, coordinator_issues())
         .order_by(IssueReport.created_at, IssueReport.id)
     ).all()
     header = ["id", "created_at", "kind", "status", "status_changed_at", "triaged_at", "status_note", "description",

@@ -7,7 +7,7 @@ from api.fields import CohortArgsSchema, Text, UTCDateTimeField, cohort_field, f
 from api.pilot.feedback.schemas import FeedbackSchema
 from api.pilot.issues.schemas import IssueSchema
 from api.shared_schemas import PaginationArgsSchema
-from mobile_service.pilot.domain import FEEDBACK_CATEGORIES, ISSUE_KINDS, ISSUE_STATUSES, NOTE_MAX
+from mobile_service.pilot.domain import COORDINATOR_ISSUE_KINDS, FEEDBACK_CATEGORIES, ISSUE_STATUSES, NOTE_MAX
 
 EXPORT_TABLES = ("participants", "daily-metrics", "feature-use", "feedback", "issues", "announcements")
 
@@ -72,7 +72,7 @@ class IssueListArgsSchema(PaginationArgsSchema):
     """Filters of the coordinators' issue list."""
 
     status = Text(strict=True, load_default=None, validate=validate.OneOf(ISSUE_STATUSES))
-    kind = Text(strict=True, load_default=None, validate=validate.OneOf(ISSUE_KINDS))
+    kind = Text(strict=True, load_default=None, validate=validate.OneOf(COORDINATOR_ISSUE_KINDS))
     cohort = cohort_field()
 
 

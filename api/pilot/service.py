@@ -2,12 +2,15 @@
 
 Coordinators never receive student identifiers: issue reports are shown with
 ``concerns_student_record`` (yes/no) and never with ``student_id``; nothing joins student tables.
+Data-quality reports (duplicate / multiple SSIDs) belong to EPS support's queue: coordinators see
+them as counts in the summary only, never in the list, the export or triage (404).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from auth.principal import Principal
 from mobile_service import audit, clock
@@ -16,7 +19,7 @@ from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, PilotCohort, User
 from mobile_service.pagination import paginate
 from mobile_service.pilot import kpis
-from mobile_service.pilot.domain import can_transition
+from mobile_service.pilot.domain import DATA_QUALITY_KINDS, can_transition
 from mobile_service.pilot.window import resolve_cohort, window_for
 
 
@@ -57,6 +60,11 @@ def issue_view(issue: IssueReport, display_name: str, office: str | None, role: 
     return view
 
 
+def coordinator_issues() -> ColumnElement[bool]:
+    """The issue reports coordinators list and triage: every kind but the stewards' data-quality ones."""
+    return IssueReport.kind.not_in(DATA_QUALITY_KINDS)
+
+
 def _cohort_filter(stmt, cohort: str | None):
     if cohort:
         resolve_cohort(cohort)  # 404 for an unknown cohort rather than an empty list
@@ -67,7 +75,8 @@ def _cohort_filter(stmt, cohort: str | None):
 def list_issues(principal: Principal, *, limit: int, cursor: str | None = None, status: str | None = None,
                 kind: str | None = None, cohort: str | None = None) -> dict[str, Any]:
     """Issue reports, newest first, filtered by status, kind and reporter's cohort."""
-    stmt = select(IssueReport, User.display_name, User.office, User.role).join(User, User.id == IssueReport.user_id)
+    stmt = (select(IssueReport, User.display_name, User.office, User.role).join(User, User.id == IssueReport.user_id)
+            .where(coordinator_issues()))
     if status:
         stmt = stmt.where(IssueReport.status == status)
     if kind:
@@ -87,7 +96,7 @@ def update_issue(principal: Principal, *, issue_id: int, status: str | None = No
     """Change an issue's status (allowed transitions only; 409 otherwise) and/or its note."""
     row = db.session.execute(
         select(IssueReport, User.display_name, User.office, User.role)
-        .join(User, User.id == IssueReport.user_id).where(IssueReport.id == issue_id)
+        .join(User, User.id == IssueReport.user_id).where(IssueReport.id == issue_id, coordinator_issues())
     ).first()
     if row is None:
         raise not_found("No such issue report.")

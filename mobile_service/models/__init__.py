@@ -11,6 +11,7 @@ from mobile_service.models.accounts import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
     ROLE_CSW,
+    ROLE_EPS_SUPPORT,
     ROLE_SCSW,
     ROLES,
     CaseloadEntry,
@@ -20,6 +21,7 @@ from mobile_service.models.accounts import (
 from mobile_service.models.alerts import Alert, AlertSeen
 from mobile_service.models.base import Base
 from mobile_service.models.client_events import ClientEvent, ClientEventSignature
+from mobile_service.models.data_quality import IssueReportStudent, OutboxMessage
 from mobile_service.models.education import (
     FOSTER_ACTIVE,
     FOSTER_INACTIVE,
@@ -60,6 +62,7 @@ __all__ = [
     "ROLE_ADMIN",
     "ROLE_COORDINATOR",
     "ROLE_CSW",
+    "ROLE_EPS_SUPPORT",
     "ROLE_SCSW",
     "STUDENT_KEY_LENGTH",
     "Alert",
@@ -78,6 +81,8 @@ __all__ = [
     "IdpKeyCache",
     "IndicatorBaseline",
     "IssueReport",
+    "IssueReportStudent",
+    "OutboxMessage",
     "PilotCohort",
     "ProgressMark",
     "ProgressReport",

@@ -13,7 +13,9 @@ ROLE_CSW = "csw"
 ROLE_SCSW = "scsw"
 ROLE_COORDINATOR = "pilot_coordinator"
 ROLE_ADMIN = "admin"
-ROLES = (ROLE_CSW, ROLE_SCSW, ROLE_COORDINATOR, ROLE_ADMIN)
+# An LACOE data steward: works the queue of data-quality reports (duplicate SSIDs) and nothing else.
+ROLE_EPS_SUPPORT = "eps_support"
+ROLES = (ROLE_CSW, ROLE_SCSW, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_EPS_SUPPORT)
 FIELD_ROLES = (ROLE_CSW, ROLE_SCSW)
 
 # Review states of an "added" caseload entry. A pending add is a basis for access until its

@@ -55,7 +55,7 @@ class IssueReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
-    kind: Mapped[str] = mapped_column(String(20))  # problem, wrong_data
+    kind: Mapped[str] = mapped_column(String(20))  # problem, wrong_data, duplicate_ssid, multiple_ssids
     description: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
@@ -69,6 +69,10 @@ class IssueReport(Base):
     triaged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set on issues a coordinator opened from an app error signature: the cohort it was seen in.
     cohort: Mapped[str | None] = mapped_column(String(60))
+    # Data-quality reports only: the EPS support steward's outcome (merged, corrected_at_source,
+    # not_a_duplicate) and who resolved it; the steward's note to the reporter is ``status_note``.
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Announcement(Base):

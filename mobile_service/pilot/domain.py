@@ -1,10 +1,18 @@
 """Pilot vocabulary shared by the API, the dashboard and the metrics: categories, statuses, SUS."""
 from __future__ import annotations
 
+from mobile_service.models.data_quality import (  # noqa: F401  (re-exported: the pilot vocabulary)
+    DATA_QUALITY_KINDS,
+    DATA_QUALITY_OUTCOMES,
+    DATA_QUALITY_STUDENTS,
+)
+
 FEEDBACK_CATEGORIES = ("general", "caseload", "search", "student_record", "sign_in", "performance",
                        "data_quality", "idea")
 PLATFORMS = ("ios", "android", "web")
-ISSUE_KINDS = ("problem", "wrong_data")
+ISSUE_KINDS = ("problem", "wrong_data", *DATA_QUALITY_KINDS)
+# The kinds coordinators list and triage; data-quality reports reach them as counts only.
+COORDINATOR_ISSUE_KINDS = ("problem", "wrong_data")
 ISSUE_STATUSES = ("new", "triaged", "in_progress", "resolved", "wont_fix")
 OPEN_ISSUE_STATUSES = ("new", "triaged", "in_progress")
 # Allowed status changes; a closed issue can be reopened (back to triaged).

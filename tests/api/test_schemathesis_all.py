@@ -14,7 +14,7 @@ from schemathesis import GenerationMode
 
 from api.fields import STUDENT_KEY_EXAMPLE
 from mobile_service.extensions import db
-from mobile_service.models import Alert
+from mobile_service.models import Alert, IssueReport, IssueReportStudent
 from tests.api.student_helpers import add_to_caseload, enroll
 from tests.api.test_schemathesis import _fuzz
 from tests.factories import app_token_for, make_case, make_school, make_student, make_supervision, make_user
@@ -58,8 +58,12 @@ ROLES = {
     "POST /api/v1/pilot/client-signatures/{signature_id}/issue": ("pilot_coordinator",),
     "GET /api/v1/admin/manual-adds": ("admin",),
     "POST /api/v1/admin/access-history": ("admin",),
+    # The EPS support stewards' queue of data-quality reports.
+    "GET /api/v1/steward/reports": ("eps_support",),
+    "GET /api/v1/steward/reports/{issue_id}": ("eps_support",),
+    "POST /api/v1/steward/reports/{issue_id}/resolve": ("eps_support",),
 }
-ROLE_NAMES = ("csw", "scsw", "pilot_coordinator", "admin")
+ROLE_NAMES = ("csw", "scsw", "pilot_coordinator", "admin", "eps_support")
 
 
 def _documented(app) -> list:
@@ -72,7 +76,8 @@ def tokens(app):
     """Users of every role, with a supervised CSW who has students, and their app tokens.
 
     The supervised CSW's manual add is pending in the SCSW's queue; an unsupervised CSW's add
-    is pending in the admins' queue, so both queues have something to list, approve or deny.
+    is pending in the admins' queue, so both queues have something to list, approve or deny; a
+    duplicate-SSID report (id 1) waits in the EPS support steward's queue.
     """
     with app.app_context():
         csw, scsw = make_user("csw", pilot_cohort="Pomona pilot"), make_user("scsw")
@@ -86,8 +91,13 @@ def tokens(app):
         add_to_caseload(csw, make_student(legal_first_name="Ana", legal_last_name="Lopez"), flagged=True)
         add_to_caseload(alone, make_student(legal_first_name="Eva", legal_last_name="Ruiz"), flagged=True)
         db.session.add(Alert(student_id=kid.id, kind="school_change_30d", basis="moved:2026-08-12"))  # a feed item
+        steward = make_user("eps_support")
+        issue = IssueReport(user_id=csw.id, kind="duplicate_ssid", description="Two children, one SSID.", status="new")
+        db.session.add(issue)
+        db.session.flush()
+        db.session.add(IssueReportStudent(issue_id=issue.id, student_id=kid.id, position=0, basis="dcfs_assignment"))
         db.session.commit()
-        return {user.role: app_token_for(user) for user in (csw, scsw, coordinator, admin)}
+        return {user.role: app_token_for(user) for user in (csw, scsw, coordinator, admin, steward)}
 
 
 def test_every_operation_has_a_role(app):

@@ -70,7 +70,9 @@ def _production_env(signing_key_pem, **overrides) -> dict[str, str]:
     env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://db/lacoe", "SECRET_KEY": "p" * 40,
            "APP_TOKEN_SIGNING_KEY": signing_key_pem, "ENTRA_TENANT_IDS": "11111111-1111-1111-1111-111111111111",
            "ENTRA_API_AUDIENCES": "api://lacoe", "ENTRA_ALLOWED_CLIENT_IDS": "33333333-3333-3333-3333-333333333333",
-           "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu", "REDIS_URL": "redis://redis:6379/0"}
+           "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu", "REDIS_URL": "redis://redis:6379/0",
+           "SMTP_HOST": "smtp.lacoe.edu", "SMTP_FROM": "eps-mobile@lacoe.edu",
+           "STEWARD_QUEUE_URL": "https://mobile.eps.lacoe.edu/pilot/steward"}
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 

@@ -216,8 +216,13 @@ def test_migration_job_runs_db_upgrade():
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
+def _cronjob(name: str) -> dict:
+    (cron,) = [doc for doc in _kind("CronJob") if doc["metadata"]["name"] == name]
+    return cron
+
+
 def test_status_cronjob_recomputes_daily_one_run_at_a_time():
-    (cron,) = _kind("CronJob")
+    cron = _cronjob("lacoe-mobile-recompute-status")
     spec = cron["spec"]
     assert spec["concurrencyPolicy"] == "Forbid" and spec["timeZone"] == "America/Los_Angeles"
     minute, hour, *rest = spec["schedule"].split()
@@ -231,6 +236,30 @@ def test_status_cronjob_recomputes_daily_one_run_at_a_time():
     labels = spec["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
     assert labels["app.kubernetes.io/name"] == "lacoe-mobile"
     assert "status-cronjob.yaml" in (K8S / "kustomization.yaml").read_text()
+
+
+def test_outbox_cronjob_delivers_steward_notices_every_minute_with_smtp_egress_only_for_it():
+    """Issue 17: the outbox job runs each minute, one at a time, no Job retries (the outbox has its own)."""
+    spec = _cronjob("lacoe-mobile-outbox-deliver")["spec"]
+    assert spec["schedule"] == "* * * * *" and spec["concurrencyPolicy"] == "Forbid"
+    job = spec["jobTemplate"]["spec"]
+    assert job["backoffLimit"] == 0 and job["activeDeadlineSeconds"] < 600
+    pod = job["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["flask", "--app", "wsgi", "outbox", "deliver"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and container["securityContext"]["readOnlyRootFilesystem"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert env["SMTP_PASSWORD"]["optional"] is True and env["SMTP_USERNAME"]["optional"] is True
+    labels = job["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "outbox"
+    policies = {p["metadata"]["name"]: p["spec"] for p in _kind("NetworkPolicy")}
+    smtp = policies["lacoe-mobile-smtp-egress"]
+    assert smtp["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "outbox"
+    assert {port["port"] for rule in smtp["egress"] for port in rule["ports"]} == {587, 465}
+    assert "outbox-cronjob.yaml" in (K8S / "kustomization.yaml").read_text()
+    config = _kind("ConfigMap")[0]["data"]
+    assert config["SMTP_SECURITY"] == "starttls" and config["STEWARD_QUEUE_URL"].startswith("https://")
+    assert "SMTP_PASSWORD" not in config
 
 
 def test_network_policies_default_deny_and_allow_only_ingress_controller():

@@ -86,7 +86,9 @@ def test_session_cookie_is_secure_in_production(signing_key_pem):
     cfg = load_config({"APP_ENV": "production", "SECRET_KEY": "p" * 40, "APP_TOKEN_SIGNING_KEY": signing_key_pem,
                        "DATABASE_URL": "postgresql://db/lacoe", "ENTRA_TENANT_IDS": "11111111-1111-1111-1111-111111111111",
                        "ENTRA_API_AUDIENCES": "api://lacoe", "ENTRA_ALLOWED_CLIENT_IDS": "mobile-app",
-                       "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu", "REDIS_URL": "redis://redis:6379/0"})
+                       "APP_TOKEN_ISSUER": "https://mobile.eps.lacoe.edu", "REDIS_URL": "redis://redis:6379/0",
+                       "SMTP_HOST": "smtp.lacoe.edu", "SMTP_FROM": "eps-mobile@lacoe.edu",
+                       "STEWARD_QUEUE_URL": "https://mobile.eps.lacoe.edu/pilot/steward"})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["SESSION_COOKIE_HTTPONLY"] is True
     assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax" and cfg["SESSION_COOKIE_NAME"].startswith("__Host-")
 

@@ -71,7 +71,7 @@ def test_issues(summary):
     assert summary["issues"] == {
         "total": 3, "open": 2,
         "by_status": {"new": 1, "triaged": 1, "in_progress": 0, "resolved": 1, "wont_fix": 0},
-        "by_kind": {"problem": 2, "wrong_data": 1}}
+        "by_kind": {"problem": 2, "wrong_data": 1, "duplicate_ssid": 0, "multiple_ssids": 0}}
 
 
 def test_latency_and_error_rates(summary):

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from mobile_service import education
+from mobile_service.data_quality import contains_identifier
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.extensions import db
 from mobile_service.models import (
@@ -18,6 +19,8 @@ from mobile_service.models import (
     Enrollment,
     Feedback,
     IssueReport,
+    IssueReportStudent,
+    OutboxMessage,
     PilotCohort,
     ProgressMark,
     ProgressReport,
@@ -247,10 +250,35 @@ def _check_pilot_demo_data(frozen_clock: dt.datetime) -> None:
     assert with_sus and all(f.sus_score == sus_score(f.sus_answers) for f in with_sus)
     assert {f.platform for f in feedback} <= {"ios", "android"}
     assert all(re.fullmatch(r"(0\.9|1\.0)\.\d", f.app_version) for f in feedback)
-    issues = db.session.execute(select(IssueReport)).scalars().all()
+    issues = db.session.execute(select(IssueReport).where(IssueReport.kind.in_(("problem", "wrong_data")))
+                                ).scalars().all()
     assert len(issues) == 15
+    _check_data_quality_reports()
     assert {"new", "triaged", "in_progress", "resolved"} <= {i.status for i in issues}
     assert len(db.session.execute(select(Announcement)).scalars().all()) == 3
+
+
+def _check_data_quality_reports() -> None:
+    """Three data-quality reports on demo students (one per student basis), one resolved by the demo steward."""
+    steward = _user("eps-support.demo@lacoe.edu")
+    assert (steward.role, steward.active) == ("eps_support", True)
+    reports = db.session.execute(select(IssueReport).where(IssueReport.kind.in_(("duplicate_ssid", "multiple_ssids")))
+                                 .order_by(IssueReport.created_at)).scalars().all()
+    assert [(r.kind, r.status) for r in reports] == [("multiple_ssids", "resolved"), ("duplicate_ssid", "resolved"),
+                                                     ("duplicate_ssid", "new")]
+    assert {r.resolved_by for r in reports if r.status == "resolved"} == {steward.id}
+    assert [r.outcome for r in reports] == ["not_a_duplicate", "corrected_at_source", None]
+    named = db.session.execute(select(IssueReportStudent.issue_id, func.count()).group_by(IssueReportStudent.issue_id)
+                               ).all()
+    assert sorted(count for _, count in named) == [1, 1, 2]
+    twins = db.session.execute(select(Student.legal_first_name).join(
+        IssueReportStudent, IssueReportStudent.student_id == Student.id).where(
+        IssueReportStudent.issue_id == reports[0].id).order_by(IssueReportStudent.position)).scalars().all()
+    assert twins == ["Isabella", "Camila"]
+    notices = db.session.execute(select(OutboxMessage.status, OutboxMessage.issue_id)).all()
+    assert sorted(notices) == sorted(("sent", r.id) for r in reports)
+    # No identifiers in any report's words (the API refuses them; the seed obeys the same rule).
+    assert not any(contains_identifier(r.description) or contains_identifier(r.status_note) for r in reports)
 
 
 def test_seeding_twice_keeps_one_pilot(app, runner, frozen_clock):

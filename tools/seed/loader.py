@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mobile_service import clock
 from mobile_service.importing import ImportResult, run_import
+from tools.seed.dq_demo import seed_data_quality
 from tools.seed.pilot_demo import seed_pilot
 from tools.seed.travel_plans import seed_travel_plans
 from tools.seed.writer import KIND_ORDER, write_csvs
@@ -38,4 +39,7 @@ def seed_database(*, students: int, seed: int, echo: Callable[[str], None] = pri
     else:
         echo("pilot: " + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in pilot.items())
              + f" in {time.perf_counter() - began:.1f}s")
+    reports = seed_data_quality()
+    if reports is not None:
+        echo(f"data quality: {reports} duplicate/multiple SSID reports for EPS support")
     return results

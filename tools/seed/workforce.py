@@ -45,7 +45,9 @@ DEMO_SCSW = DemoUser("scsw.demo@dcfs.lacounty.gov", "Lorena Demo-Villanueva", "s
 DEMO_COORDINATOR = DemoUser("coordinator.demo@lacoe.edu", "Priya Demo-Raman", "pilot_coordinator", None,
                             "LACOE FYS", False)
 DEMO_ADMIN = DemoUser("admin.demo@lacoe.edu", "Alex Demo-Okafor", "admin", None, "LACOE", False)
-DEMO_USERS = (DEMO_CSW, DEMO_CSW2, DEMO_SCSW, DEMO_COORDINATOR, DEMO_ADMIN)
+# An LACOE data steward: works the queue of data-quality reports (duplicate / multiple SSIDs).
+DEMO_STEWARD = DemoUser("eps-support.demo@lacoe.edu", "Dana Demo-Whitfield", "eps_support", None, "LACOE EPS", False)
+DEMO_USERS = (DEMO_CSW, DEMO_CSW2, DEMO_SCSW, DEMO_COORDINATOR, DEMO_ADMIN, DEMO_STEWARD)
 
 
 @dataclass
@@ -116,7 +118,7 @@ def build_workforce(rng: random.Random, pools: NamePools, expected_active_youth:
 
     demo = {u.email: UserRow(u.email, u.display_name, u.role, u.dcfs_employee_id, u.office,
                              pilot_cohort=PILOT_COHORT if u.pilot else None) for u in DEMO_USERS}
-    wf.users += [demo[DEMO_ADMIN.email], demo[DEMO_COORDINATOR.email]]
+    wf.users += [demo[DEMO_ADMIN.email], demo[DEMO_COORDINATOR.email], demo[DEMO_STEWARD.email]]
 
     # Workers needed per office, never fewer than the pilot brings to Pomona.
     total_csws = max(1, math.ceil(expected_active_youth / CSW_PER_ACTIVE_YOUTH))

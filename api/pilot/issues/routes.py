@@ -22,11 +22,12 @@ class Issues(MethodView):
     @per_user("report", "REPORT_RATE_LIMIT")
     @blp.arguments(IssueCreateSchema)
     @blp.response(201, IssueSchema, description="Saved with status `new`.")
-    @blp.alt_response(404, description="The SSID names no student within my caseload or assignments.")
+    @blp.alt_response(404, description="The SSID or a student key names no student within my caseload or "
+                                       "assignments (or, for a key, shown to me by a recent exact lookup).")
     @blp.alt_response(429, description="Too many reports; retry after the Retry-After seconds")
     @blp.doc(operationId="reportIssue")
     def post(self, body):
-        """Report a problem or wrong data, optionally naming the failing request and the student."""
+        """Report a problem, wrong data, or a duplicate/multiple SSID (students named by key) for EPS support."""
         return service.create_issue(current_principal(), **body)
 
 
