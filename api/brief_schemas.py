@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.fields import STUDENT_KEY_EXAMPLE
-from api.shared_schemas import FreshnessSchema
+from api.shared_schemas import FreshnessSchema, RightsHolderSchema
 from mobile_service.education import ALERTS
 
 
@@ -93,12 +93,6 @@ class BriefTermSchema(Schema):
                           metadata={"description": "D/F marks first, at most 12 (`course_count` is the whole term)"})
 
 
-class BriefRightsHolderSchema(Schema):
-    """Who holds the child's education rights (DCFS feed)."""
-
-    name = fields.String(required=True)
-
-
 class BriefSchema(Schema):
     """Everything a worker needs at the door, in one call (under 5 KB)."""
 
@@ -114,7 +108,7 @@ class BriefSchema(Schema):
     school_changes = fields.Nested(BriefChangesSchema, required=True)
     attendance = fields.Nested(BriefAttendanceSchema, allow_none=True, required=True)
     latest_term = fields.Nested(BriefTermSchema, allow_none=True, required=True)
-    rights_holder = fields.Nested(BriefRightsHolderSchema, allow_none=True, required=True)
+    rights_holder = fields.Nested(RightsHolderSchema, allow_none=True, required=True)
     alerts = fields.List(fields.String(validate=validate.OneOf(ALERTS)), required=True,
                          metadata={"description": f"open alerts: any of {', '.join(ALERTS)}"})
     freshness = fields.Nested(FreshnessSchema, required=True)

@@ -3,9 +3,8 @@
 ``briefs`` builds the brief of many students in a constant number of statements (the sync
 payload batches a caseload), ``student_brief`` the brief of one (``GET /students/{key}/brief``).
 Every figure comes from ``mobile_service.education``; the caller has already decided access and
-writes the audit row. The rights holder and the open alerts go through the two small functions
-below so their richer sources (the stored alerts, the rights holder in full) replace them in one
-place.
+writes the audit row. The rights holder is the one demographics show (in full); the open
+alerts are the caseload card's (the stored alerts follow the same rule, ``mobile_service.alerts``).
 """
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 
 from mobile_service import education
+from mobile_service import rights_holder as rights_holder_model
 from mobile_service.education.attendance import recent_attendance
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
@@ -56,9 +56,8 @@ _LATEST_MARKS = (select(ProgressReport.student_id, ProgressReport.academic_year,
 
 
 def rights_holder(student: Student) -> dict[str, Any] | None:
-    """The education rights holder shown on the brief (today the DCFS feed's name only)."""
-    name = student.education_rights_holder
-    return {"name": name} if name else None
+    """The education rights holder in full, as demographics show it (``mobile_service.rights_holder``)."""
+    return rights_holder_model.holder_payload(student)
 
 
 def open_alerts(student: Student, figures: dict[str, Any]) -> list[str]:

@@ -60,3 +60,9 @@ def rights_holder(student_id: int) -> RightsHolder | None:
     """The education rights holder of one student, in one query (the caller has checked access)."""
     row = db.session.execute(select(*COLUMNS).where(Student.id == student_id)).one_or_none()
     return from_columns(row) if row is not None else None
+
+
+def holder_payload(row: HolderColumns) -> dict[str, Any] | None:
+    """The holder as the record tabs, the sync and the brief show it (None when nobody is named)."""
+    found = from_columns(row)
+    return found.as_dict() if found is not None else None

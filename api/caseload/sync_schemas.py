@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.brief_schemas import BriefSchema
 from api.card_schemas import CaseloadCardSchema
 from api.fields import Text, UTCDateTimeField
 from api.record_schemas import AttendanceSchema, DemographicsSchema, EnrollmentsSchema, ProgressReportsSchema
@@ -60,6 +61,13 @@ class SyncProgressReportsSchema(ProgressReportsSchema):
         exclude = ("freshness",)
 
 
+class SyncBriefSchema(BriefSchema):
+    """The pre-visit brief as the sync carries it: without its own freshness (the page has one)."""
+
+    class Meta:
+        exclude = ("freshness",)
+
+
 class SyncStudentSchema(Schema):
     """A student to store (added) or update (changed): the card always, the tabs that changed."""
 
@@ -69,6 +77,8 @@ class SyncStudentSchema(Schema):
     tabs_changed = fields.List(fields.String(validate=validate.OneOf(TAB_KINDS)), required=True, metadata={
         "description": "The tabs present below; the card is always present and replaces the stored one"})
     card = fields.Nested(CaseloadCardSchema, required=True)
+    brief = fields.Nested(SyncBriefSchema, required=True, metadata={
+        "description": "The pre-visit brief, always present and replacing the stored one"})
     demographics = fields.Nested(SyncDemographicsSchema)
     enrollments = fields.Nested(SyncEnrollmentsSchema)
     attendance = fields.Nested(SyncAttendanceSchema)

@@ -62,11 +62,6 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _holder(student: Student) -> dict[str, Any] | None:
-    found = rights_holder.from_columns(student)
-    return found.as_dict() if found is not None else None
-
-
 def demographics(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The demographics tab: identity, status, current school and grade, access basis."""
     retired = db.session.execute(_RETIRED_SSIDS, {"student_id": student.id, "ssid": student.ssid}).scalars().all()
@@ -85,7 +80,7 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
         "gender_code": student.gender_code, "primary_language": student.primary_language,
         "foster_status": student.foster_status, "case_type": student.case_type, "homeless": bool(student.homeless),
         "education_rights_holder": student.education_rights_holder,
-        "rights_holder": _holder(student),
+        "rights_holder": rights_holder.holder_payload(student),
         "current_school": school, "grade_level": now[0].grade_level if now else None,
         "on_my_caseload": caseload_list.on_caseload(principal, student.id),
         "access_basis": basis, "freshness": freshness(),

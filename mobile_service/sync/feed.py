@@ -21,7 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 
-from mobile_service import caseload_list, clock
+from mobile_service import brief, caseload_list, clock
 from mobile_service.caseload_cards import card_page
 from mobile_service.caseload_list import Membership
 from mobile_service.extensions import db
@@ -181,13 +181,16 @@ def _students(principal: PrincipalLike, current: dict[int, Membership], plan: _P
     wanted = {sid: plan.upserts[sid][1] for sid in current}
     bodies = tabs.build(wanted, {sid: _basis(m) for sid, m in current.items()},
                         {sid: card["ssid"] for sid, card in card_of.items()})
+    # The pre-visit brief travels whole with every entry, like the card (the response carries
+    # one freshness stamp for all, so the brief's own is dropped).
+    students = db.session.execute(select(Student).where(Student.id.in_(ids))).scalars().all() if ids else []
+    brief_of = brief.briefs(students, clock.today())
     out = []
     for sid in ids:
         change, tabs_changed = plan.upserts[sid]
-        # Sections like the card (sent whole with every entry, for the ids of this page) sit beside
-        # it; the tabs only when named in tabs_changed.
+        summary = {k: v for k, v in brief_of[sid].items() if k != "freshness"}
         out.append({"student_key": card_of[sid]["student_key"], "change": change,
-                    "tabs_changed": sorted(tabs_changed), "card": card_of[sid], **bodies[sid]})
+                    "tabs_changed": sorted(tabs_changed), "card": card_of[sid], "brief": summary, **bodies[sid]})
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from mobile_service import clock, education
+from mobile_service import clock, education, rights_holder
 from mobile_service.extensions import db
 from mobile_service.models import (
     AttendanceSummary,
@@ -104,6 +104,7 @@ def _demographics(ids: list[int], spans_of: Mapping[int, list], basis: Mapping[i
             "gender_code": student.gender_code, "primary_language": student.primary_language,
             "foster_status": student.foster_status, "case_type": student.case_type,
             "homeless": bool(student.homeless), "education_rights_holder": student.education_rights_holder,
+            "rights_holder": rights_holder.holder_payload(student),
             "current_school": school, "grade_level": now.grade_level if now is not None else None,
             "on_my_caseload": True, "access_basis": basis[student.id],
         }

@@ -29,7 +29,9 @@ def record(fixed_today, app):
         ranch = make_school(name="Diamond Ranch High", district_name="Pomona Unified", cds_code="19649071996479",
                             address="100 Diamond Ranch Dr", city="Pomona", zip="91766", phone="909-397-4711")
         kid = make_student(legal_first_name="María", legal_last_name="García", alias_first_name="Majo",
-                           birth_date=dt.date(2011, 10, 16), education_rights_holder="Rosa García (grandmother)")
+                           birth_date=dt.date(2011, 10, 16), education_rights_holder="Rosa García",
+                           rights_holder_relationship="grandmother", rights_holder_phone="(909) 555-0142",
+                           jv535_order_date=dt.date(2025, 3, 14), parent_rights_limited=True)
         make_case(kid, csw)
         # Promoted out of the middle school in June (E230): the move to high school is not a change.
         enroll(kid, middle, dt.date(2025, 8, 14), exit_date=dt.date(2026, 6, 4), exit_reason="E230", grade="08")
@@ -83,7 +85,8 @@ def test_brief_contents(client, app, record):
     # D/F first, then the course order of the report.
     assert [c["mark"] for c in term["courses"]] == ["D", "F", "B+", "P"]
     assert term["courses"][1] == {"title": "Biology", "mark": "F", "credits_earned": 0.0}
-    assert body["rights_holder"] == {"name": "Rosa García (grandmother)"}
+    assert body["rights_holder"] == {"name": "Rosa García", "relationship": "grandmother", "phone": "(909) 555-0142",
+                                     "jv535_order_date": "2025-03-14", "parent_rights_limited": True}
     assert body["alerts"] == ["school_change_30d", "failing_marks"]
     assert body["freshness"] == {"calpads": "2026-10-14T06:00:00Z", "dcfs": None, "district": "2026-10-12T06:00:00Z"}
     assert len(response.get_data()) < BRIEF_LIMIT
@@ -151,7 +154,9 @@ def test_worst_case_record_stays_under_5_kb(fixed_today, app):
                                city="Rancho Palos Verdes", zip="90275-1234", phone="(310) 555-0199 ext. 1234")
                    for n in range(12)]
         kid = make_student(legal_first_name="Maximiliano Alejandro", legal_last_name="Villaseñor-Castellanos de la Cruz",
-                           alias_first_name="Maximiliano", education_rights_holder="X" * 200)
+                           alias_first_name="Maximiliano", education_rights_holder="X" * 200,
+                           rights_holder_relationship="R" * 60, rights_holder_phone="(310) 555-0199 ext. 12345678",
+                           jv535_order_date=dt.date(2025, 1, 1), parent_rights_limited=False)
         start = dt.date(2026, 7, 6)
         for n in range(14):  # a move every week this year, through twelve schools
             exit_date = start + dt.timedelta(days=6) if n < 13 else None
