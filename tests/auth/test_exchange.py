@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 
 import jwt
 import pytest
@@ -199,10 +200,17 @@ def test_j5_jku_x5u_jwk_x5c_headers_never_fetched(entra_app, eclient, idp, idp_s
     assert listener_hits == []
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A claim time this many seconds from when the test runs."""
+
+    seconds: int
+
+
 @pytest.mark.parametrize("claims, reason", [
-    ({"exp": int(time.time()) - 120}, "expired"),
-    ({"nbf": int(time.time()) + 600}, "not yet valid"),
-    ({"iat": int(time.time()) + 600}, "not yet valid"),
+    ({"exp": FromNow(-120)}, "expired"),
+    ({"nbf": FromNow(600)}, "not yet valid"),
+    ({"iat": FromNow(600)}, "not yet valid"),
     ({"exp": DROP}, "exp"),
     ({"iat": DROP}, "iat"),
     ({"nbf": DROP}, "nbf"),
@@ -228,6 +236,8 @@ def test_j5_jku_x5u_jwk_x5c_headers_never_fetched(entra_app, eclient, idp, idp_s
 ])
 def test_j6_j7_claims_rejected(entra_app, eclient, idp, claims, reason):
     user = register(entra_app)
+    # Times resolve when the test runs, not when it is collected (a slow suite must not age them).
+    claims = {k: int(time.time()) + v.seconds if isinstance(v, FromNow) else v for k, v in claims.items()}
     body = assert_oauth_error(exchange(eclient, idp.token_for(user, **claims)), "invalid_request")
     assert reason in body["error_description"]
 
