@@ -19,7 +19,8 @@ STEWARD_ALLOWED = {
     ("GET", "/api/v1/steward/reports/<int(max=2147483647):issue_id>"),
     ("POST", "/api/v1/steward/reports/<int(max=2147483647):issue_id>/resolve"),
 }
-SAMPLES = {"student_key": "q3Vd9fK2LmX0aB7cR1sT4w", "issue_id": "1", "add_id": "1", "user_id": "1", "table": "issues"}
+SAMPLES = {"student_key": "q3Vd9fK2LmX0aB7cR1sT4w", "issue_id": "1", "add_id": "1", "user_id": "1", "table": "issues",
+           "signature_id": "1", "plan_key": "q3Vd9fK2LmX0aB7cR1sT4w"}
 
 
 def _operations(app) -> list[tuple[str, str, str]]:
