@@ -62,6 +62,12 @@ def build_world(app) -> SimpleNamespace:
     return ns
 
 
+def no_location(text: str) -> None:
+    """Assert that none of the placement location's digits appear in ``text``."""
+    for token in LOCATION_TOKENS:
+        assert token not in text
+
+
 def sor_url(key: str) -> str:
     """The school-of-origin URL of a student."""
     return f"/api/v1/students/{key}/school-of-origin"
