@@ -199,10 +199,15 @@ def test_j5_jku_x5u_jwk_x5c_headers_never_fetched(entra_app, eclient, idp, idp_s
     assert listener_hits == []
 
 
+class FromNow(int):
+    """A time claim this many seconds from when the test runs (not from when pytest collected it:
+    a slow suite reached these tests more than ten minutes after collection, when "+600" had passed)."""
+
+
 @pytest.mark.parametrize("claims, reason", [
-    ({"exp": int(time.time()) - 120}, "expired"),
-    ({"nbf": int(time.time()) + 600}, "not yet valid"),
-    ({"iat": int(time.time()) + 600}, "not yet valid"),
+    ({"exp": FromNow(-120)}, "expired"),
+    ({"nbf": FromNow(600)}, "not yet valid"),
+    ({"iat": FromNow(600)}, "not yet valid"),
     ({"exp": DROP}, "exp"),
     ({"iat": DROP}, "iat"),
     ({"nbf": DROP}, "nbf"),
@@ -228,6 +233,7 @@ def test_j5_jku_x5u_jwk_x5c_headers_never_fetched(entra_app, eclient, idp, idp_s
 ])
 def test_j6_j7_claims_rejected(entra_app, eclient, idp, claims, reason):
     user = register(entra_app)
+    claims = {name: int(time.time()) + value if isinstance(value, FromNow) else value for name, value in claims.items()}
     body = assert_oauth_error(exchange(eclient, idp.token_for(user, **claims)), "invalid_request")
     assert reason in body["error_description"]
 
