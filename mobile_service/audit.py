@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import BigInteger, String, bindparam, func, insert, select, true
+from sqlalchemy import BigInteger, String, bindparam, cast, func, insert, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -84,8 +84,10 @@ def _list_statement():
 _INSERT_LIST = _list_statement()
 
 
-def _row(principal: PrincipalLike | None, action: str, *, student_id: int | None, ssid: str | None,
-         basis: str | None, details: dict[str, Any] | None, user_id: int | None, role: str | None) -> dict[str, Any]:
+def event_row(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
+              ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
+              user_id: int | None = None, role: str | None = None) -> dict[str, Any]:
+    """The ``audit_events`` row of one action (who, what, when, which request); every writer uses it."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
@@ -111,8 +113,8 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
            ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
            user_id: int | None = None, role: str | None = None) -> None:
     """Write an audit row for ``action`` in the current transaction (the caller commits)."""
-    row = _row(principal, action, student_id=student_id, ssid=ssid, basis=basis, details=details,
-               user_id=user_id, role=role)
+    row = event_row(principal, action, student_id=student_id, ssid=ssid, basis=basis, details=details,
+                    user_id=user_id, role=role)
     with _failing_closed(action):
         # On the session's connection (same transaction), not session.execute: that would first
         # autoflush the caller's pending changes, whose errors (a lost race on a unique index)
@@ -132,7 +134,7 @@ def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int
         if child_basis not in BASES:
             raise ValueError(f"unknown audit basis {child_basis!r}")
         children.setdefault(student_id, child_basis)  # a child shown twice is one row (first basis)
-    row = _row(principal, action, student_id=None, ssid=None, basis=basis, details=details, user_id=None, role=None)
+    row = event_row(principal, action, basis=basis, details=details)
     with _failing_closed(action):
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
@@ -143,6 +145,35 @@ def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int
             connection.execute(_INSERT_CHILDREN, [{"audit_event_id": event_id, "student_id": student_id,
                                                    "basis": child_basis}
                                                   for student_id, child_basis in children.items()])
+
+
+# --- the audit row inside the disclosing statement (PostgreSQL) ------------------------------------
+
+_FROM_SOURCE = ("student_id", "ssid", "basis")
+_BOUND = [c for c in _EVENTS.c if c.name != "id" and c.name not in _FROM_SOURCE]
+
+
+def disclosure_insert(student_id, ssid, basis):
+    """``INSERT INTO audit_events ... SELECT`` of one disclosure, for a data-modifying CTE.
+
+    The student, SSID and basis are columns of the disclosing statement's own read (so nothing
+    found, no row); every other column is a bind parameter from :func:`disclosure_params`.
+    Used by the one-round-trip record views: scope check, read and audit row in ONE statement.
+    """
+    values = [cast(bindparam("audit_" + c.name), c.type).label(c.name) for c in _BOUND]
+    source = select(*values, student_id.label("student_id"), ssid.label("ssid"), basis.label("basis"))
+    return insert(_EVENTS).from_select([*(c.name for c in _BOUND), *_FROM_SOURCE], source).returning(_EVENTS.c.id)
+
+
+def disclosure_params(principal: PrincipalLike, action: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bind parameters of :func:`disclosure_insert` for this request's action."""
+    row = event_row(principal, action, details=details)
+    return {"audit_" + c.name: row[c.name] for c in _BOUND}
+
+
+def failing_closed(action: str):
+    """Around a statement that writes an audit row: a database error rolls back and answers 503."""
+    return _failing_closed(action)
 
 
 @contextmanager

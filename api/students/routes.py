@@ -55,7 +55,7 @@ class StudentSearch(MethodView):
 class StudentDemographics(MethodView):
     """Demographics of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.DemographicsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -70,7 +70,7 @@ class StudentDemographics(MethodView):
 class StudentEnrollments(MethodView):
     """Enrollment history of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.EnrollmentsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -85,7 +85,7 @@ class StudentEnrollments(MethodView):
 class StudentAttendance(MethodView):
     """Attendance of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.AttendanceSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -100,7 +100,7 @@ class StudentAttendance(MethodView):
 class StudentProgressReports(MethodView):
     """Progress reports of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.ProgressReportsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)

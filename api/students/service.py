@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.sql import Subquery
 
+from api.students import one_trip
 from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
@@ -111,6 +112,8 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
 # --- records ------------------------------------------------------------------------------------
 
 def _view(principal: Principal, student_key: str, action: str, tab: str, build) -> dict[str, Any]:
+    if one_trip.applies():
+        return one_trip.view(principal, student_key, action, tab)  # PostgreSQL: one statement
     student, basis = resolve_student(principal, student_key)
     payload = build(principal, student, basis)
     audit.record(principal, action, student_id=student.id, ssid=student.ssid, basis=basis)
