@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, exists, select
 
 from auth.app_tokens import InvalidAppToken, verify_access_token
 from auth.principal import Principal
-from mobile_service.errors import APIError
 from mobile_service.database_setup import retry_dead_connection
+from mobile_service.errors import APIError
 from mobile_service.extensions import db
 from mobile_service.models import RefreshFamily, User
 from mobile_service.scoping import EMPLOYEE_PARAM, USER_PARAM

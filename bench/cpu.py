@@ -166,11 +166,29 @@ def measure(req: Requests, *, n: int, warmup: int, rounds: int, top: int, app) -
             remove()
         result["statements"] = round(counts["statements"] / n, 2)
         result["commits"] = round(counts["commits"] / n, 2)
+    result["calls_by_package"] = _by_package(stats, n)
     if top:
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(top)
         result["top"] = buffer.getvalue()
     return result
+
+
+def _package(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if filename.startswith(str(ROOT)):
+        return "project:" + filename[len(str(ROOT)) + 1:].split("/", 1)[0]
+    return "stdlib/builtins"
+
+
+def _by_package(stats: pstats.Stats, n: int) -> dict[str, int]:
+    """Function calls per request, by the package the called function lives in."""
+    totals: dict[str, int] = {}
+    for (filename, _line, _name), (_cc, ncalls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
+        key = _package(filename)
+        totals[key] = totals.get(key, 0) + ncalls
+    return {k: round(v / n) for k, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v / n >= 1}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         if args.top:
             print(r["top"])
+            print("calls per request by package:", r["calls_by_package"])
     if args.json:
         meta = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": _safe(args.database_url),
                 "users": len(users), "requests": args.requests, "rounds": args.rounds, "python": sys.version.split()[0]}

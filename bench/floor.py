@@ -74,7 +74,7 @@ def create_floor_app(env: Mapping[str, str] | None = None) -> Flask:
         return conn
 
     def deny(status: int) -> Response:
-        return Response('{"status":%d}' % status, status=status, mimetype="application/json")
+        return Response(f'{{"status":{status}}}', status=status, mimetype="application/json")
 
     @app.get("/floor/students/<ssid>")
     def student(ssid: str) -> Response:

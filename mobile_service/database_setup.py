@@ -41,6 +41,8 @@ def init_database(app: Flask) -> None:
                 "options": f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}",
             },
         })
+    if not uri.startswith("sqlite"):
+        _cache_long_statements()
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
@@ -48,6 +50,15 @@ def init_database(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     app.extensions["migrations_head"] = migrations_head()
     app.extensions["migrations_known"] = migration_revisions()
+
+
+def _cache_long_statements() -> None:
+    # psycopg converts a statement's placeholders once and caches the result, but only for
+    # statements up to 4 KB; the one-statement record views (CTEs) are 6-9 KB and were converted
+    # again on every request. The limit is a module constant psycopg reads at each call.
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16384)
 
 
 def retry_dead_connection(run: Callable[[], T]) -> T:
