@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.etags import NOT_MODIFIED, etag_response, no_store
+from api.etags import NOT_MODIFIED, etag_response, json_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
 from api.smorest import Blueprint
@@ -48,7 +48,7 @@ class StudentSearch(MethodView):
         name and the key to add them with a reason; no SSID, grade or district): `rule` is
         `exact_lookup`.
         """
-        return service.search(current_principal(), criteria)
+        return json_response(service.search(current_principal(), criteria), schemas.SearchResponseSchema)
 
 
 @blp.route("/<student_key>", parameters=[KEY_PARAM])
