@@ -22,7 +22,7 @@ from sqlalchemy import BigInteger, String, bindparam, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from mobile_service import clock
+from mobile_service import clock, usage
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent
@@ -84,6 +84,10 @@ def _list_statement():
 _INSERT_LIST = _list_statement()
 
 
+# The same, with the request's usage event as one more data-modifying CTE.
+_INSERT_LIST_WITH_USAGE = _list_statement().add_cte(usage.event_insert().cte("used"))
+
+
 def event_row(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
               ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
               user_id: int | None = None, role: str | None = None) -> dict[str, Any]:
@@ -123,11 +127,14 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
 
 
 def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int, str]], *,
-                basis: str | None = None, details: dict[str, Any] | None = None) -> None:
+                basis: str | None = None, details: dict[str, Any] | None = None,
+                usage_event: tuple[str, dict[str, Any]] | None = None) -> None:
     """Audit a list disclosure: one row for the list, one child row per ``(student_id, basis)`` shown.
 
     One statement on PostgreSQL; on SQLite (development and tests: no data-modifying CTEs) the
     row's INSERT ... RETURNING and one executemany of the children, so still a constant count.
+    ``usage_event``: ``(event, {"detail": ..., "result_count": ...})`` of ``usage.record_event``,
+    written in the same statement on PostgreSQL (after the audit rows on SQLite).
     """
     children: dict[int, str] = {}
     for student_id, child_basis in shown:
@@ -138,13 +145,20 @@ def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int
     with _failing_closed(action):
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
-            connection.execute(_INSERT_LIST, {**row, "ids": list(children), "bases": list(children.values())})
+            params = {**row, "ids": list(children), "bases": list(children.values())}
+            if usage_event is None:
+                connection.execute(_INSERT_LIST, params)
+                return
+            connection.execute(_INSERT_LIST_WITH_USAGE,
+                               {**params, **usage.event_params(usage_event[0], principal, **usage_event[1])})
             return
         event_id = connection.execute(_INSERT_RETURNING_ID, row).scalar_one()
         if children:
             connection.execute(_INSERT_CHILDREN, [{"audit_event_id": event_id, "student_id": student_id,
                                                    "basis": child_basis}
                                                   for student_id, child_basis in children.items()])
+    if usage_event is not None:
+        usage.record_event(usage_event[0], principal, **usage_event[1])
 
 
 # --- the audit row inside the disclosing statement (PostgreSQL) ------------------------------------

@@ -87,15 +87,17 @@ _TABLE = UsageEvent.__table__
 _BOUND = [c for c in _TABLE.c if c.name != "id"]
 
 
-def event_insert(source: FromClause):
-    """``INSERT INTO usage_events ... SELECT ... FROM source``: the event rides along in a disclosing
-    statement (PostgreSQL), one row per row of ``source``; values from :func:`event_params`."""
+def event_insert(source: FromClause | None = None):
+    """``INSERT INTO usage_events ... SELECT ... [FROM source]``: the event rides along in a disclosing
+    statement (PostgreSQL), one row per row of ``source`` (one row without); values from
+    :func:`event_params`."""
     values = [cast(bindparam("usage_" + c.name), c.type).label(c.name) for c in _BOUND]
-    return insert(_TABLE).from_select([c.name for c in _BOUND], select(*values).select_from(source)) \
-        .returning(_TABLE.c.id)
+    rows = select(*values) if source is None else select(*values).select_from(source)
+    return insert(_TABLE).from_select([c.name for c in _BOUND], rows).returning(_TABLE.c.id)
 
 
-def event_params(event: str, principal: PrincipalLike, *, detail: str | None = None) -> dict[str, Any]:
+def event_params(event: str, principal: PrincipalLike, *, detail: str | None = None,
+                 result_count: int | None = None) -> dict[str, Any]:
     """The bind parameters of :func:`event_insert` (``occurred_at`` from the service clock)."""
-    row = {"occurred_at": clock.utcnow(), **event_row(event, principal, detail=detail)}
+    row = {"occurred_at": clock.utcnow(), **event_row(event, principal, detail=detail, result_count=result_count)}
     return {"usage_" + c.name: row[c.name] for c in _BOUND}

@@ -103,8 +103,8 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     audit.record_list(principal, "student.search", basis=basis,
                       shown=[(row.id, "search" if row.id in in_scope else "exact_lookup") for row in rows],
                       details={"criteria": kinds, "rule": rule, "result_count": len(cards),
-                               "full_cards": full, "reduced_cards": len(cards) - full})
-    usage.record_event("search", principal, result_count=len(cards), detail=",".join(kinds))
+                               "full_cards": full, "reduced_cards": len(cards) - full},
+                      usage_event=("search", {"result_count": len(cards), "detail": ",".join(kinds)}))
     audit.commit()
     return {"results": cards, "count": len(cards), "limit": criteria.limit, "rule": rule}
 
