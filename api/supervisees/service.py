@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, clock, scoping, usage
+from mobile_service import audit, caseload_list, clock, scoping
 from mobile_service.caseload_cards import card_page
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
