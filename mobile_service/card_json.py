@@ -26,14 +26,25 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-def columns() -> list:
-    """Three JSON scalar subqueries correlated to ``students``: ``card_enrollments``,
-    ``card_attendance`` (this school year) and ``card_report`` (the latest, with its marks)."""
-    enrollments = (select(func.coalesce(func.json_agg(func.json_build_array(
+def enrollments_column(student_id):
+    """``card_enrollments``: every enrollment of ``student_id`` (a column of the enclosing statement)."""
+    return (select(func.coalesce(func.json_agg(func.json_build_array(
         Enrollment.school_id, Enrollment.enrollment_status, Enrollment.exit_reason_code, Enrollment.grade_level,
         Enrollment.start_date, Enrollment.exit_date, School.cds_code, School.name, School.district_name)), _EMPTY))
         .select_from(Enrollment).join(School, School.id == Enrollment.school_id)
-        .where(Enrollment.student_id == Student.id).correlate(Student).scalar_subquery())
+        .where(Enrollment.student_id == student_id).scalar_subquery().label("card_enrollments"))
+
+
+def enrollment_lists(rows) -> dict[int, list]:
+    """Per row's student id, its ``card_enrollments`` as rows shaped like ``enrollments.enrollment_rows``."""
+    return {row.id: [EnrollmentRow(row.id, e[0], e[1], e[2], e[3], _date(e[4]), _date(e[5]), e[6], e[7], e[8])
+                     for e in row.card_enrollments] for row in rows}
+
+
+def columns() -> list:
+    """Three JSON scalar subqueries correlated to ``students``: ``card_enrollments``,
+    ``card_attendance`` (this school year) and ``card_report`` (the latest, with its marks)."""
+    enrollments = enrollments_column(Student.id)
     attendance = (select(func.coalesce(func.json_agg(func.json_build_array(
         AttendanceSummary.days_expected, AttendanceSummary.days_attended, AttendanceSummary.days_absent_excused,
         AttendanceSummary.days_absent_unexcused, AttendanceSummary.days_suspended_out,
@@ -47,18 +58,16 @@ def columns() -> list:
               .where(ProgressReport.student_id == Student.id)
               .order_by(ProgressReport.report_date.desc(), ProgressReport.id.desc()).limit(1)
               .correlate(Student).scalar_subquery())
-    return [enrollments.label("card_enrollments"), attendance.label("card_attendance"), report.label("card_report")]
+    return [enrollments, attendance.label("card_attendance"), report.label("card_report")]
 
 
 def unpack(rows) -> tuple[dict[int, list], dict[int, list], dict[int, dict[str, Any]]]:
     """Per student id: enrollment rows, this year's attendance rows and the latest report (or absent)."""
-    enrollments: dict[int, list] = {}
+    enrollments = enrollment_lists(rows)
     attendance: dict[int, list] = {}
     reports: dict[int, dict[str, Any]] = {}
     for row in rows:
         sid = row.id
-        enrollments[sid] = [EnrollmentRow(sid, e[0], e[1], e[2], e[3], _date(e[4]), _date(e[5]), e[6], e[7], e[8])
-                            for e in row.card_enrollments]
         attendance[sid] = [AttendanceRow(sid, *a) for a in row.card_attendance]
         if row.card_report is not None:
             year, term, date, marks = row.card_report

@@ -26,7 +26,7 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
 
     Returns the cards, the next cursor and the ids of the students shown (for the record of access).
     """
-    one_statement = db.session.get_bind().dialect.name == "postgresql"
+    one_statement = _one_statement()
     stmt = select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
                   Student.alias_first_name, Student.birth_date)
     if one_statement:
@@ -86,6 +86,11 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
             "alerts": education.alerts(mobility_figures=moves, attendance_figures=present, marks_figures=marks),
         })
     return cards, page.next_cursor, ids
+
+
+def _one_statement() -> bool:
+    """Whether the page's statement also carries its cards' rows (PostgreSQL's JSON functions)."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 # Statements built once; the page's ids travel as expanding parameters.

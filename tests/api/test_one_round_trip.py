@@ -149,3 +149,31 @@ def test_a_malformed_key_with_a_revoked_session_is_a_401(app, client, assigned):
         family.revoked_at = clock.utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
     assert client.get(BASE + "not-a-key", headers=bearer(assigned["token"])).status_code == 401
+
+
+def _count(application, method: str, url: str, headers: dict, **kwargs) -> tuple[int, int, list[str]]:
+    client = application.test_client()
+    assert client.open(url, method=method, headers=headers, **kwargs).status_code == 200  # warm the caches
+    with application.app_context():
+        engine = db.engine
+    with Statements(engine) as seen:
+        response = client.open(url, method=method, headers=headers, **kwargs)
+    assert response.status_code == 200
+    return len(seen.sql), seen.commits, seen.sql
+
+
+def test_caseload_and_search_statement_counts_on_postgresql(steady_app, assigned):
+    if not _postgres(steady_app):
+        pytest.skip("SQLite keeps the simpler path")
+    headers = bearer(assigned["token"])
+    # Caseload: the session, the list's two membership queries, the page with its cards, the audit
+    # statement (list row, one row per card shown, and the usage event).
+    statements, commits, sql = _count(steady_app, "GET", "/api/v1/caseload", headers)
+    assert (statements, commits) == (5, 1), sql
+    assert sum("INSERT INTO" in s for s in sql) == 1
+    # Search: the session, the scoped search with each card's enrollments and membership, the audit.
+    statements, commits, sql = _count(steady_app, "POST", "/api/v1/students/search", headers,
+                                      json={"ssid": assigned["ssid"][:7]})
+    assert (statements, commits) == (3, 1), sql
+    statements, commits, sql = _count(steady_app, "GET", "/api/v1/me", headers)
+    assert (statements, commits) == (2, 0), sql  # a CSW: the session, the user (no team query)
