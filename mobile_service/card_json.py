@@ -8,6 +8,7 @@ same shape for the education rules. Execute with the ``year`` parameter (the cur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import namedtuple
 from typing import Any
 
@@ -39,6 +40,16 @@ def enrollment_lists(rows) -> dict[int, list]:
     """Per row's student id, its ``card_enrollments`` as rows shaped like ``enrollments.enrollment_rows``."""
     return {row.id: [EnrollmentRow(row.id, e[0], e[1], e[2], e[3], _date(e[4]), _date(e[5]), e[6], e[7], e[8])
                      for e in row.card_enrollments] for row in rows}
+
+
+@functools.cache
+def search_cards_statement():
+    """Built once: per student of ``:student_ids``, ``card_enrollments`` and the caller's caseload
+    membership (``caseload_list.membership_columns``). Run with ``scoping.access_params``."""
+    from mobile_service import caseload_list
+
+    return (select(Student.id, enrollments_column(Student.id), *caseload_list.membership_columns(Student.id))
+            .where(Student.id.in_(bindparam("student_ids", expanding=True))))
 
 
 def columns() -> list:

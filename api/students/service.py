@@ -58,47 +58,36 @@ def _ordered(rows: list, limit: int) -> list:
     return sorted(rows, key=lambda r: (r.rank, r.last_name_key, r.first_name_key, r.id))[:limit]
 
 
-def _with_cards(stmt: Select, cards: bool) -> Select:
-    # PostgreSQL: the capped matches, each with its enrollments (JSON) and the caller's caseload
-    # membership, in the same round trip; computed for the <= limit rows the search returns.
-    if not cards:
-        return stmt
-    found = stmt.subquery("found")
-    return select(found, card_json.enrollments_column(found.c.id), *caseload_list.membership_columns(found.c.id))
-
-
-def find_visible(principal: Principal, criteria: SearchCriteria, *, cards: bool = False) -> tuple[str, list, set[int]]:
+def find_visible(principal: Principal, criteria: SearchCriteria) -> tuple[str, list, set[int]]:
     """The rule that answers, the ranked rows (capped) and which of them are in the caller's scope.
 
     In-scope matches come from one scoped statement; when the exact lookup applies, its matches
     outside the scope join them (they will be reduced cards). A constant number of statements.
-    ``cards`` (PostgreSQL): the rows also carry ``card_json.enrollments_column`` and
-    ``caseload_list.membership_columns``.
     """
     rule = scoping.search_rule(criteria)
     params = scoping.access_params(principal)
-    rows = list(db.session.execute(_with_cards(search_statement(criteria, scoping.search_scope(principal)), cards),
-                                   params).all())
+    rows = list(db.session.execute(search_statement(criteria, scoping.search_scope(principal)), params).all())
     in_scope = {row.id for row in rows}
     if rule == scoping.SEARCH_RULE_EXACT:
         exact_ids = [i for i in exact_lookup_ids(criteria) if i not in in_scope]
         if exact_ids:
             # An exact match can be in scope yet below the scoped statement's cap: ask the scope.
             in_scope |= scoping.in_scope_ids(principal, exact_ids)
-            rows += db.session.execute(_with_cards(search_statement(criteria, Student.id.in_(exact_ids)), cards),
-                                       params).all()
+            rows += db.session.execute(search_statement(criteria, Student.id.in_(exact_ids))).all()
             rows = list({row.id: row for row in rows}.values())
     return rule, _ordered(rows, criteria.limit), in_scope
 
 
 def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     """Search the caller's scope (and, by the exact lookup, the rest); audited by rule and card counts."""
-    one_statement = one_trip.applies()
-    rule, rows, in_scope = find_visible(principal, criteria, cards=one_statement)
+    rule, rows, in_scope = find_visible(principal, criteria)
     ids = [row.id for row in rows]
-    if one_statement:
-        enrollments = card_json.enrollment_lists(rows)
-        mine = {row.id for row in rows if row.id in in_scope and caseload_list.listed(row)}
+    if ids and one_trip.applies():
+        # PostgreSQL: every card's enrollments and the caller's caseload membership in ONE statement.
+        cards_rows = db.session.execute(card_json.search_cards_statement(),
+                                        {**scoping.access_params(principal), "student_ids": ids}).all()
+        enrollments = card_json.enrollment_lists(cards_rows)
+        mine = {row.id for row in cards_rows if row.id in in_scope and caseload_list.listed(row)}
     else:
         enrollments = enrollment_rows(ids)
         mine = caseload_list.on_my_caseload(principal, [i for i in ids if i in in_scope])
