@@ -15,3 +15,4 @@ class Principal:
     office: str | None = None
     pilot_cohort: str | None = None
     token_id: str | None = None
+    token_version: int | None = None  # the token's ``tv`` (a one-statement view re-checks it in SQL)

@@ -214,3 +214,17 @@ def build_request_lists(users: list[BenchUser], criteria: dict[str, list[dict]],
     write_requests(hello, [Request("GET", "/")])
     paths["hello"] = hello
     return tokens_file, paths
+
+
+def floor_request_list(url: str, users: list[BenchUser], rng: random.Random, out_dir: Path) -> Path:
+    """The floor's request list: each user x a student the DCFS feed assigns them (by SSID)."""
+    from bench import floor
+
+    pairs = floor.user_pairs(url, users)
+    if not pairs:
+        raise RuntimeError("no benchmark user has an open DCFS assignment for the floor to read")
+    requests = [Request("GET", f"/floor/students/{ssid}", i) for i, ssid in pairs]
+    rng.shuffle(requests)
+    path = out_dir / "requests-floor.tsv"
+    write_requests(path, requests)
+    return path

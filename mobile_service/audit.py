@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import BigInteger, String, bindparam, func, insert, select, true
+from sqlalchemy import BigInteger, String, bindparam, cast, func, insert, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from mobile_service import clock
+from mobile_service import clock, usage
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db
 from mobile_service.models import AuditEvent, AuditEventStudent
@@ -101,8 +101,14 @@ def _list_statement():
 _INSERT_LIST = _list_statement()
 
 
-def _row(principal: PrincipalLike | None, action: str, *, student_id: int | None, ssid: str | None,
-         basis: str | None, details: dict[str, Any] | None, user_id: int | None, role: str | None) -> dict[str, Any]:
+# The same, with the request's usage event as one more data-modifying CTE.
+_INSERT_LIST_WITH_USAGE = _list_statement().add_cte(usage.event_insert().cte("used"))
+
+
+def event_row(principal: PrincipalLike | None, action: str, *, student_id: int | None = None,
+              ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
+              user_id: int | None = None, role: str | None = None) -> dict[str, Any]:
+    """The ``audit_events`` row of one action (who, what, when, which request); every writer uses it."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if basis is not None and basis not in BASES:
@@ -128,8 +134,8 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
            ssid: str | None = None, basis: str | None = None, details: dict[str, Any] | None = None,
            user_id: int | None = None, role: str | None = None) -> None:
     """Write an audit row for ``action`` in the current transaction (the caller commits)."""
-    row = _row(principal, action, student_id=student_id, ssid=ssid, basis=basis, details=details,
-               user_id=user_id, role=role)
+    row = event_row(principal, action, student_id=student_id, ssid=ssid, basis=basis, details=details,
+                    user_id=user_id, role=role)
     with _failing_closed(action):
         # On the session's connection (same transaction), not session.execute: that would first
         # autoflush the caller's pending changes, whose errors (a lost race on a unique index)
@@ -138,28 +144,67 @@ def record(principal: PrincipalLike | None, action: str, *, student_id: int | No
 
 
 def record_list(principal: PrincipalLike, action: str, shown: Iterable[tuple[int, str]], *,
-                basis: str | None = None, details: dict[str, Any] | None = None) -> None:
+                basis: str | None = None, details: dict[str, Any] | None = None,
+                usage_event: tuple[str, dict[str, Any]] | None = None) -> None:
     """Audit a list disclosure: one row for the list, one child row per ``(student_id, basis)`` shown.
 
     One statement on PostgreSQL; on SQLite (development and tests: no data-modifying CTEs) the
     row's INSERT ... RETURNING and one executemany of the children, so still a constant count.
+    ``usage_event``: ``(event, {"detail": ..., "result_count": ...})`` of ``usage.record_event``,
+    written in the same statement on PostgreSQL (after the audit rows on SQLite).
     """
     children: dict[int, str] = {}
     for student_id, child_basis in shown:
         if child_basis not in BASES:
             raise ValueError(f"unknown audit basis {child_basis!r}")
         children.setdefault(student_id, child_basis)  # a child shown twice is one row (first basis)
-    row = _row(principal, action, student_id=None, ssid=None, basis=basis, details=details, user_id=None, role=None)
+    row = event_row(principal, action, basis=basis, details=details)
     with _failing_closed(action):
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
-            connection.execute(_INSERT_LIST, {**row, "ids": list(children), "bases": list(children.values())})
+            params = {**row, "ids": list(children), "bases": list(children.values())}
+            if usage_event is None:
+                connection.execute(_INSERT_LIST, params)
+                return
+            connection.execute(_INSERT_LIST_WITH_USAGE,
+                               {**params, **usage.event_params(usage_event[0], principal, **usage_event[1])})
             return
         event_id = connection.execute(_INSERT_RETURNING_ID, row).scalar_one()
         if children:
             connection.execute(_INSERT_CHILDREN, [{"audit_event_id": event_id, "student_id": student_id,
                                                    "basis": child_basis}
                                                   for student_id, child_basis in children.items()])
+    if usage_event is not None:
+        usage.record_event(usage_event[0], principal, **usage_event[1])
+
+
+# --- the audit row inside the disclosing statement (PostgreSQL) ------------------------------------
+
+_FROM_SOURCE = ("student_id", "ssid", "basis")
+_BOUND = [c for c in _EVENTS.c if c.name != "id" and c.name not in _FROM_SOURCE]
+
+
+def disclosure_insert(student_id, ssid, basis):
+    """``INSERT INTO audit_events ... SELECT`` of one disclosure, for a data-modifying CTE.
+
+    The student, SSID and basis are columns of the disclosing statement's own read (so nothing
+    found, no row); every other column is a bind parameter from :func:`disclosure_params`.
+    Used by the one-round-trip record views: scope check, read and audit row in ONE statement.
+    """
+    values = [cast(bindparam("audit_" + c.name), c.type).label(c.name) for c in _BOUND]
+    source = select(*values, student_id.label("student_id"), ssid.label("ssid"), basis.label("basis"))
+    return insert(_EVENTS).from_select([*(c.name for c in _BOUND), *_FROM_SOURCE], source).returning(_EVENTS.c.id)
+
+
+def disclosure_params(principal: PrincipalLike, action: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bind parameters of :func:`disclosure_insert` for this request's action."""
+    row = event_row(principal, action, details=details)
+    return {"audit_" + c.name: row[c.name] for c in _BOUND}
+
+
+def failing_closed(action: str):
+    """Around a statement that writes an audit row: a database error rolls back and answers 503."""
+    return _failing_closed(action)
 
 
 @contextmanager

@@ -101,26 +101,40 @@ def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | Non
 _STUDENT = bindparam("student_id", type_=Integer)
 
 
-@functools.cache
-def _membership_statement() -> Select:
-    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+def membership_columns(student_id) -> list:
+    """:func:`caseload_members`' two queries narrowed to the principal and ``student_id`` (a column or
+    parameter), as three labelled scalar subqueries: ``assignment_start``, ``feed_removed_at``,
+    ``open_add``. Run with :func:`scoping.access_params`; decide with :func:`listed`."""
     assigned = (select(func.max(DcfsCase.assignment_start))
-                .where(DcfsCase.student_id == _STUDENT, DcfsCase.csw_employee_id == EMPLOYEE_PARAM, scoping.open_case_filter(TODAY_PARAM))
+                .where(DcfsCase.student_id == student_id, DcfsCase.csw_employee_id == EMPLOYEE_PARAM,
+                       scoping.open_case_filter(TODAY_PARAM))
                 .scalar_subquery())
     removed = (select(func.max(CaseloadEntry.removed_at))
-               .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == _STUDENT,
+               .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == student_id,
                       CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None))
                .scalar_subquery())
     added = (select(CaseloadEntry.id)
-             .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == _STUDENT, scoping.open_add_filter(NOW_PARAM))
+             .where(CaseloadEntry.user_id == USER_PARAM, CaseloadEntry.student_id == student_id,
+                    scoping.open_add_filter(NOW_PARAM))
              .exists())
-    return select(assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add"))
+    return [assigned.label("assignment_start"), removed.label("feed_removed_at"), added.label("open_add")]
+
+
+def listed(row) -> bool:
+    """The list rule applied to a row of :func:`membership_columns`."""
+    return _listed(row.assignment_start, row.feed_removed_at, open_add=bool(row.open_add))
+
+
+@functools.cache
+def _membership_statement() -> Select:
+    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+    return select(*membership_columns(_STUDENT))
 
 
 def on_caseload(principal: PrincipalLike, student_id: int) -> bool:
     """Whether one student is on the principal's own caseload list (the rule of :func:`caseload_members`)."""
     row = db.session.execute(_membership_statement(), {**scoping.access_params(principal), "student_id": student_id}).one()
-    return _listed(row.assignment_start, row.feed_removed_at, open_add=bool(row.open_add))
+    return listed(row)
 
 
 def feed_assigned(principal: PrincipalLike, student_id: int) -> bool:

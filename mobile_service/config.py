@@ -157,6 +157,7 @@ def load_config(env: Mapping[str, str] | None = None, *, instance_path: str = "i
         "SQLALCHEMY_RECORD_QUERIES": False,
         "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 5, minimum=1),
         "DB_POOL_TIMEOUT": _int(env, "DB_POOL_TIMEOUT", 3, minimum=1),
+        "DB_POOL_RECYCLE": _int(env, "DB_POOL_RECYCLE", 1800, minimum=1),
         "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, minimum=100),
         # Pilot "request" events are buffered per process and written as one INSERT per batch
         # (mobile_service.pilot.request_events); tests write each one at once.

@@ -1,13 +1,17 @@
 """The database binding: engine options per backend, SQLite pragmas and the migrations' head."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
 from mobile_service.extensions import db, migrate
 
+T = TypeVar("T")
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
@@ -19,15 +23,26 @@ def init_database(app: Flask) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
-            "pool_pre_ping": True,
+            # No pre-ping round trip on every checkout: connections are recycled before a server
+            # or proxy idle timeout could close them, and a connection that died anyway (database
+            # restart) is detected on the request's first statement, which is retried once on a
+            # fresh connection (``retry_dead_connection``).
+            "pool_recycle": app.config["DB_POOL_RECYCLE"],
             "pool_size": app.config["DB_POOL_SIZE"],
             "max_overflow": 2,
             "pool_timeout": app.config["DB_POOL_TIMEOUT"],
+            # Compiled forms of the hot statements stay cached (expanding IN lists add variants).
+            "query_cache_size": 1200,
             "connect_args": {
                 "connect_timeout": 3,
+                # Server-side prepared statements from the first repeat (psycopg's default is 5):
+                # every hot statement is built once with bind parameters, so its text repeats.
+                "prepare_threshold": 1,
                 "options": f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}",
             },
         })
+    if not uri.startswith("sqlite"):
+        _cache_long_statements()
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
@@ -35,6 +50,33 @@ def init_database(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     app.extensions["migrations_head"] = migrations_head()
     app.extensions["migrations_known"] = migration_revisions()
+
+
+def _cache_long_statements() -> None:
+    # psycopg converts a statement's placeholders once and caches the result, but only for
+    # statements up to 4 KB; the one-statement record views (CTEs) are 6-9 KB and were converted
+    # again on every request. The limit is a module constant psycopg reads at each call.
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16384)
+
+
+def retry_dead_connection(run: Callable[[], T]) -> T:
+    """Run a request's FIRST statement; on a connection found dead, retry once on a fresh one.
+
+    Only for the first statement of a transaction: nothing has been read or written yet, so
+    running it again is safe. SQLAlchemy marks the dead connection (and every pooled connection
+    older than it) invalid, so after a database restart each worker loses at most the requests
+    already in flight, never the next one. Any other error, or a second failure, propagates
+    (a 503 through the error handlers).
+    """
+    try:
+        return run()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        db.session.rollback()
+        return run()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -146,12 +146,12 @@ def decode_cursor(cursor: str, *, scope: str, user_id: int | None, width: int) -
 
 
 def paginate(stmt: Select, keys: Sequence[ColumnElement], *, limit: int, cursor: str | None, scope: str,
-             user_id: int | None, descending: bool = False) -> Page:
+             user_id: int | None, descending: bool = False, params: dict[str, Any] | None = None) -> Page:
     """Run ``stmt`` ordered by the unique, non-null ``keys`` and return one page after ``cursor``.
 
     ``scope`` names the query (route plus every filter value) so a cursor cannot be replayed on
     another query. The keys are selected as extra trailing columns ``_page_k0..``; callers read
-    their own columns by position or name.
+    their own columns by position or name. ``params``: values of bind parameters ``stmt`` declares.
     """
     if cursor:
         after = decode_cursor(cursor, scope=scope, user_id=user_id, width=len(keys))
@@ -159,7 +159,7 @@ def paginate(stmt: Select, keys: Sequence[ColumnElement], *, limit: int, cursor:
         stmt = stmt.where(tuple_(*keys) < position if descending else tuple_(*keys) > position)
     labelled = [key.label(f"_page_k{i}") for i, key in enumerate(keys)]
     stmt = stmt.add_columns(*labelled).order_by(*[k.desc() if descending else k.asc() for k in keys])
-    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    rows = db.session.execute(stmt.limit(limit + 1), params or {}).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

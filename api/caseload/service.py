@@ -39,8 +39,8 @@ def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> di
     payload = {"items": cards, "total": len(members), "next_cursor": next_cursor, "freshness": freshness()}
     audit.record_list(principal, "caseload.view", basis="caseload",
                       shown=[(i, "dcfs_assignment" if members[i].assigned_in_feed else "caseload") for i in shown],
-                      details={"count": len(cards), "total": len(members), "page": bool(cursor)})
-    usage.record_event("caseload_view", principal, result_count=len(cards), detail="own")
+                      details={"count": len(cards), "total": len(members), "page": bool(cursor)},
+                      usage_event=("caseload_view", {"result_count": len(cards), "detail": "own"}))
     audit.commit()
     return payload
 

@@ -6,7 +6,7 @@ from typing import Any
 from auth.principal import Principal
 from mobile_service.errors import APIError
 from mobile_service.extensions import db
-from mobile_service.models import User
+from mobile_service.models import ROLE_SCSW, User
 from mobile_service.scoping import supervisees
 
 
@@ -15,7 +15,9 @@ def profile(principal: Principal) -> dict[str, Any]:
     user = db.session.get(User, principal.user_id)
     if user is None:  # deleted between authentication and now
         raise APIError(401, "session ended")
-    team = db.session.execute(supervisees(principal).order_by(User.display_name, User.id)).scalars().unique().all()
+    # Only an SCSW supervises anyone: no query for the others (it could only return nothing).
+    team = (db.session.execute(supervisees(principal).order_by(User.display_name, User.id)).scalars().unique().all()
+            if principal.role == ROLE_SCSW else [])
     return {
         "id": user.id,
         "display_name": user.display_name,

@@ -65,7 +65,13 @@ def _float(value) -> float | None:
 def demographics(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The demographics tab: identity, status, current school and grade, access basis."""
     retired = db.session.execute(_RETIRED_SSIDS, {"student_id": student.id, "ssid": student.ssid}).scalars().all()
-    now = current_school(load_enrollments([student.id])[student.id])
+    return demographics_body(student, basis, retired, load_enrollments([student.id])[student.id],
+                             caseload_list.on_caseload(principal, student.id))
+
+
+def demographics_body(student, basis: str, retired, pairs, on_caseload: bool) -> dict[str, Any]:
+    """Shape the demographics tab from loaded rows (``pairs``: every (enrollment, school), newest first)."""
+    now = current_school(pairs)
     school = None
     if now is not None:
         s = now[1]
@@ -82,15 +88,19 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
         "education_rights_holder": student.education_rights_holder,
         "rights_holder": rights_holder.holder_payload(student),
         "current_school": school, "grade_level": now[0].grade_level if now else None,
-        "on_my_caseload": caseload_list.on_caseload(principal, student.id),
+        "on_my_caseload": on_caseload,
         "access_basis": basis, "freshness": freshness(),
     }
 
 
 def enrollments(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The enrollment tab: every span newest first, plus mobility figures."""
+    return enrollments_body(student, load_enrollments([student.id])[student.id])
+
+
+def enrollments_body(student, pairs) -> dict[str, Any]:
+    """Shape the enrollment tab from loaded (enrollment, school) pairs, newest first."""
     today = clock.today()
-    pairs = load_enrollments([student.id])[student.id]
     spans = [e for e, _ in pairs]
     figures = education.mobility(spans, today)
     history = [{
@@ -112,7 +122,11 @@ def enrollments(principal: Principal, student: Student, basis: str) -> dict[str,
 
 def attendance(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
     """The attendance tab: one row per school year and school, newest year first."""
-    rows = db.session.execute(_ATTENDANCE, {"student_id": student.id}).all()
+    return attendance_body(student, db.session.execute(_ATTENDANCE, {"student_id": student.id}).all())
+
+
+def attendance_body(student, rows) -> dict[str, Any]:
+    """Shape the attendance tab from loaded (summary, school) pairs in display order."""
     years = []
     for row, school in rows:
         figures = education.school_attendance(row)
@@ -135,6 +149,11 @@ def progress_reports(principal: Principal, student: Student, basis: str) -> dict
     if marks:
         for mark in db.session.execute(_MARKS, {"report_ids": list(marks)}).scalars():
             marks[mark.progress_report_id].append(mark)
+    return progress_reports_body(student, reports, marks)
+
+
+def progress_reports_body(student, reports, marks) -> dict[str, Any]:
+    """Shape the progress-report tab from (report, school) pairs and each report's marks by course."""
     out = []
     for report, school in reports:
         courses = marks[report.id]

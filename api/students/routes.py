@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from api.brief_schemas import BriefSchema
-from api.etags import NOT_MODIFIED, etag_response, no_store
+from api.etags import NOT_MODIFIED, etag_response, json_response, no_store
 from api.fields import STUDENT_KEY_EXAMPLE
 from api.quotas import per_user
 from api.smorest import Blueprint
@@ -49,14 +49,14 @@ class StudentSearch(MethodView):
         name and the key to add them with a reason; no SSID, grade or district): `rule` is
         `exact_lookup`.
         """
-        return service.search(current_principal(), criteria)
+        return json_response(service.search(current_principal(), criteria), schemas.SearchResponseSchema)
 
 
 @blp.route("/<student_key>", parameters=[KEY_PARAM])
 class StudentDemographics(MethodView):
     """Demographics of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.DemographicsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -71,7 +71,7 @@ class StudentDemographics(MethodView):
 class StudentEnrollments(MethodView):
     """Enrollment history of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.EnrollmentsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -86,7 +86,7 @@ class StudentEnrollments(MethodView):
 class StudentAttendance(MethodView):
     """Attendance of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.AttendanceSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)
@@ -101,7 +101,7 @@ class StudentAttendance(MethodView):
 class StudentProgressReports(MethodView):
     """Progress reports of one student."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)
     @blp.response(200, schemas.ProgressReportsSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(404, description=NOT_FOUND)

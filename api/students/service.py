@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.sql import Subquery
 
+from api.students import one_trip
 from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, clock, scoping, usage
+from mobile_service import audit, card_json, caseload_list, clock, scoping, usage
 from mobile_service.brief import student_brief
 from mobile_service.education import current_enrollment
 from mobile_service.enrollments import enrollment_rows
@@ -82,8 +83,15 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     """Search the caller's scope (and, by the exact lookup, the rest); audited by rule and card counts."""
     rule, rows, in_scope = find_visible(principal, criteria)
     ids = [row.id for row in rows]
-    enrollments = enrollment_rows(ids)
-    mine = caseload_list.on_my_caseload(principal, [i for i in ids if i in in_scope])
+    if ids and one_trip.applies():
+        # PostgreSQL: every card's enrollments and the caller's caseload membership in ONE statement.
+        cards_rows = db.session.execute(card_json.search_cards_statement(),
+                                        {**scoping.access_params(principal), "student_ids": ids}).all()
+        enrollments = card_json.enrollment_lists(cards_rows)
+        mine = {row.id for row in cards_rows if row.id in in_scope and caseload_list.listed(row)}
+    else:
+        enrollments = enrollment_rows(ids)
+        mine = caseload_list.on_my_caseload(principal, [i for i in ids if i in in_scope])
     today = clock.today()
     cards = []
     for row in rows:
@@ -103,8 +111,8 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
     audit.record_list(principal, "student.search", basis=basis,
                       shown=[(row.id, "search" if row.id in in_scope else "exact_lookup") for row in rows],
                       details={"criteria": kinds, "rule": rule, "result_count": len(cards),
-                               "full_cards": full, "reduced_cards": len(cards) - full})
-    usage.record_event("search", principal, result_count=len(cards), detail=",".join(kinds))
+                               "full_cards": full, "reduced_cards": len(cards) - full},
+                      usage_event=("search", {"result_count": len(cards), "detail": ",".join(kinds)}))
     audit.commit()
     return {"results": cards, "count": len(cards), "limit": criteria.limit, "rule": rule}
 
@@ -112,6 +120,8 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
 # --- records ------------------------------------------------------------------------------------
 
 def _view(principal: Principal, student_key: str, action: str, tab: str, build) -> dict[str, Any]:
+    if one_trip.applies():
+        return one_trip.view(principal, student_key, action, tab)  # PostgreSQL: one statement
     student, basis = resolve_student(principal, student_key)
     payload = build(principal, student, basis)
     audit.record(principal, action, student_id=student.id, ssid=student.ssid, basis=basis)

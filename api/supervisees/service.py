@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, clock, scoping, usage
+from mobile_service import audit, caseload_list, clock, scoping
 from mobile_service.caseload_cards import card_page
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
@@ -59,7 +59,7 @@ def supervisee_caseload(principal: Principal, worker_id: int, *, limit: int, cur
                "freshness": freshness()}
     audit.record_list(principal, "caseload.view", basis="supervision", shown=[(i, "supervision") for i in shown],
                       details={"worker_id": worker.id, "count": len(cards), "total": len(members),
-                               "flagged": sum(1 for c in cards if c["flagged"])})
-    usage.record_event("caseload_view", principal, result_count=len(cards), detail="supervisee")
+                               "flagged": sum(1 for c in cards if c["flagged"])},
+                      usage_event=("caseload_view", {"result_count": len(cards), "detail": "supervisee"}))
     audit.commit()
     return payload

@@ -54,6 +54,7 @@ def _requests(app, srv, users_wanted: int) -> list[tuple[str, str]]:
 def outage_drill(cluster: PrivateCluster, env: dict, app, out: Path, *, outage_s: float, total_s: float) -> dict:
     """R1: stop PostgreSQL mid-load, start it again; expect 503 + Retry-After only, then recovery."""
     srv = server.start("drill-outage", "wsgi:app", env, out, ready_path="/readyz")
+    workers = len(srv.worker_pids())
     try:
         requests = _requests(app, srv, 20)
         audit_before = _record_views(cluster.url)
@@ -76,6 +77,9 @@ def outage_drill(cluster: PrivateCluster, env: dict, app, out: Path, *, outage_s
     after = load.statuses(since=restarted_at + 5)
     bad = [o for o in outcomes if o.status not in (200, 503)]
     no_retry_after = sum(1 for o in outcomes if o.status == 503 and not o.retry_after)
+    # No pre-ping (issue 14): a request that meets a connection the restart killed retries its first
+    # statement on a fresh one, so a restart may cost each worker at most one 503 once it is back.
+    after_restart_503 = sum(1 for o in outcomes if o.status == 503 and o.started >= restarted_at)
     result = {
         "requests": len(outcomes), "statuses": {str(k): v for k, v in sorted(load.statuses().items())},
         "during_outage": {str(k): v for k, v in load.statuses(stopped_at, restarted_at).items()},
@@ -83,6 +87,7 @@ def outage_drill(cluster: PrivateCluster, env: dict, app, out: Path, *, outage_s
         "socket_errors": sum(1 for o in outcomes if o.status == 0),
         "status_500_or_other": len(bad), "503_without_retry_after": no_retry_after,
         "recovery_seconds": recovery_s, "record_200": ok_200, "audit_rows": audit_after - audit_before,
+        "workers": workers, "503_started_after_restart": after_restart_503,
     }
     checks = {
         "only 200/503": not bad,
@@ -90,6 +95,7 @@ def outage_drill(cluster: PrivateCluster, env: dict, app, out: Path, *, outage_s
         "outage observed (503s)": load.statuses(stopped_at, restarted_at).get(503, 0) > 0,
         "recovered within 5 s": recovery_s is not None and recovery_s <= 5,
         "all 200 after recovery": set(after) <= {200},
+        "at most one 503 per worker after the restart": after_restart_503 <= workers,
         "audit rows >= 200 record responses": result["audit_rows"] >= ok_200,
     }
     return {"result": result, "checks": checks}

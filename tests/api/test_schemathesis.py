@@ -63,6 +63,17 @@ def _fuzz(operation, mode, headers, statuses: set[int]) -> None:
     run()
 
 
+# The documented examples, run through the same checks after the fuzzing: whether the generated
+# cases happen to include them depends on Hypothesis' pool of constants harvested from the code
+# under test (it changes with unrelated code), so the data paths are reached explicitly too.
+EXAMPLE_CASES = {"POST /api/v1/students/search": {"body": {"ssid": "40000012"}, "media_type": "application/json"}}
+
+
+def _example(operation, headers, statuses: set[int]) -> None:
+    extra = EXAMPLE_CASES.get(operation.label, {"path_parameters": {"student_key": STUDENT_KEY_EXAMPLE}})
+    statuses.add(operation.Case(**extra).call_and_validate(headers=headers, checks=CHECKS).status_code)
+
+
 def _operations(app):
     # The travel plan routes under /students have their own run (test_schemathesis_travel.py).
     loaded = schemathesis.openapi.from_wsgi("/openapi.json", app).include(
@@ -85,6 +96,8 @@ def test_student_routes_conform(app, csw_token, mode):
     seen: dict[str, set[int]] = {}
     for operation in operations:
         _fuzz(operation, mode, headers, seen.setdefault(operation.label, set()))
+        if mode is GenerationMode.POSITIVE:
+            _example(operation, headers, seen[operation.label])
     if mode is GenerationMode.POSITIVE:
         # The fuzzing really reached the data paths, not only the 4xx guards.
         assert all(200 in statuses for statuses in seen.values()), seen

@@ -195,13 +195,14 @@ def test_audit_and_usage_per_view(client, app, world, route):
 
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
 def test_audit_failure_discloses_nothing(client, app, world, route, monkeypatch):
-    real_record = audit_module.record
+    real_row = audit_module.event_row
 
-    def broken_record(principal, *args, **kwargs):
+    def broken_row(principal, *args, **kwargs):
         # No such user: the audit INSERT fails (foreign key), as a full disk or lost database would.
-        return real_record(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
+        # Every audit writer builds its row here (SQLite's INSERT and PostgreSQL's one statement).
+        return real_row(SimpleNamespace(user_id=987654321, role=principal.role), *args, **kwargs)
 
-    monkeypatch.setattr(audit_module, "record", broken_record)
+    monkeypatch.setattr(audit_module, "event_row", broken_row)
     response = client.get(BASE + world.keys["assigned"] + route, headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503
     assert response.headers["Retry-After"]
@@ -222,12 +223,12 @@ def test_search_audit_failure_discloses_nothing(client, app, world, monkeypatch)
 
 
 def test_usage_event_failure_discloses_nothing_and_keeps_no_audit_row(client, app, world, monkeypatch):
-    real_event = usage_module.record_event
+    real_event = usage_module.event_row
 
     def broken_event(event, principal=None, **kwargs):
         return real_event(event, SimpleNamespace(user_id=987654321, role=principal.role), **kwargs)
 
-    monkeypatch.setattr(usage_module, "record_event", broken_event)
+    monkeypatch.setattr(usage_module, "event_row", broken_event)
     response = client.get(BASE + world.keys["assigned"], headers=bearer(world.tokens["csw"]))
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert world.students["assigned"] not in response.get_data(as_text=True)

@@ -1,0 +1,198 @@
+"""PostgreSQL: a record tab in ONE statement, then the commit (issue 14).
+
+One data-modifying statement per request does what the SQLite path does in five to seven:
+
+* ``disclosed`` (CTE): the student by key, joined to the caller's access subquery (scoping inside
+  the query; the strongest basis first), and only while the caller's session is open, the user
+  active with the token's version, role and DCFS employee id (``auth.decorators.session_guard``);
+* ``audited`` (CTE): ``INSERT INTO audit_events ... SELECT ... FROM disclosed`` (nothing found,
+  no row);
+* ``used`` (CTE): the ``record_view`` usage event, the same way;
+* the main SELECT: the session check's answer, the student, and the tab's rows (LEFT JOINs on
+  ``disclosed``), plus demographics' retired SSIDs and caseload membership as scalar subqueries.
+
+The commit follows (``audit.commit``: fail closed, 503). Nothing found answers the same 404 as
+SQLite; a failed session check reloads the caller (401/403, or runs again for a changed caller).
+The tabs are shaped by the same functions as on SQLite (``record_tabs.*_body``).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from sqlalchemy import Select, bindparam, case, literal, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import Subquery
+
+from api.students import record_tabs
+from auth import decorators as auth_gate
+from auth.principal import Principal
+from mobile_service import audit, caseload_list, scoping, usage
+from mobile_service.errors import not_found
+from mobile_service.extensions import db
+from mobile_service.identifiers import is_student_key
+from mobile_service.models import (
+    FIELD_ROLES,
+    AttendanceSummary,
+    Enrollment,
+    ProgressMark,
+    ProgressReport,
+    School,
+    Student,
+    StudentSsid,
+)
+
+log = logging.getLogger("mobile_service.security")
+_STUDENTS = Student.__table__
+_SCHOOLS = School.__table__
+# tab -> the table of its rows (joined to the school; progress reports also to their marks)
+_TAB_TABLES = {
+    "demographics": Enrollment.__table__,
+    "enrollments": Enrollment.__table__,
+    "attendance": AttendanceSummary.__table__,
+    "progress_reports": ProgressReport.__table__,
+}
+
+
+class _Bag:
+    """Attribute access over one slice of a joined row (what the tab shapers read)."""
+
+    def __init__(self, names: tuple[str, ...], values) -> None:
+        self.__dict__.update(zip(names, values, strict=True))
+
+
+class _Shape:
+    """A built statement and where each table's columns sit in its rows."""
+
+    def __init__(self, statement: Select, groups: dict[str, tuple[int, tuple[str, ...]]]) -> None:
+        self.statement, self.groups = statement, groups
+
+    def bag(self, row, group: str) -> _Bag:
+        start, names = self.groups[group]
+        return _Bag(names, row[start:start + len(names)])
+
+
+def _order(tab: str, rows, schools, marks) -> list:
+    if tab in ("demographics", "enrollments"):
+        return [rows.c.start_date.desc(), rows.c.id.desc()]
+    if tab == "attendance":
+        return [rows.c.academic_year.desc(), rows.c.as_of_date.desc(), schools.c.name, rows.c.id]
+    return [rows.c.report_date.desc(), rows.c.id.desc(), marks.c.course_code]
+
+
+@functools.cache
+def _shape(tab: str, access: Subquery) -> _Shape:
+    # One statement per tab and shape of access subquery (those are cached too): built once.
+    guard = auth_gate.session_guard()
+    rank = case({basis: i for i, basis in enumerate(scoping.BASIS_ORDER)}, value=access.c.basis)
+    disclosed = (select(*_STUDENTS.c, access.c.basis.label("access_basis"))
+                 .join(access, access.c.student_id == _STUDENTS.c.id)
+                 .where(_STUDENTS.c.student_key == bindparam("student_key"), guard)
+                 .order_by(rank).limit(1)).cte("disclosed")
+    audited = audit.disclosure_insert(disclosed.c.id, disclosed.c.ssid, disclosed.c.access_basis).cte("audited")
+    used = usage.event_insert(disclosed).cte("used")
+    rows, schools, marks = _TAB_TABLES[tab], _SCHOOLS, ProgressMark.__table__
+    columns: list = [guard.label("session_ok")]
+    groups: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+    def add(group: str, cols) -> None:
+        cols = list(cols)
+        groups[group] = (len(columns), tuple(c.name for c in cols))
+        columns.extend(c.label(f"{group}_{c.name}") for c in cols)
+
+    add("s", [c for c in disclosed.c])
+    add("t", rows.c)
+    add("c", schools.c)
+    one = select(literal(1).label("one")).subquery("one")
+    source = (one.outerjoin(disclosed, true()).outerjoin(rows, rows.c.student_id == disclosed.c.id)
+              .outerjoin(schools, schools.c.id == rows.c.school_id))
+    if tab == "progress_reports":
+        add("m", marks.c)
+        source = source.outerjoin(marks, marks.c.progress_report_id == rows.c.id)
+    if tab == "demographics":
+        retired = (select(aggregate_order_by_ssids())
+                   .where(StudentSsid.student_id == disclosed.c.id, StudentSsid.ssid != disclosed.c.ssid)
+                   .scalar_subquery())
+        extra = [retired.label("retired_ssids"), *caseload_list.membership_columns(disclosed.c.id)]
+        groups["x"] = (len(columns), tuple(c.name for c in extra))
+        columns.extend(extra)
+    statement = (select(*columns).select_from(source).order_by(*_order(tab, rows, schools, marks))
+                 .add_cte(audited, used))
+    return _Shape(statement, groups)
+
+
+def aggregate_order_by_ssids():
+    """``array_agg(ssid ORDER BY ssid)``: the retired SSIDs, as the SQLite path lists them."""
+    from sqlalchemy import func
+
+    return func.array_agg(aggregate_order_by(StudentSsid.ssid, StudentSsid.ssid))
+
+
+def applies() -> bool:
+    """Whether the database runs the one-statement path (PostgreSQL)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _run(principal: Principal, student_key: str, action: str, tab: str):
+    shape = _shape(tab, scoping.student_access(principal))
+    params = {"student_key": student_key, **scoping.access_params(principal), **auth_gate.guard_params(principal),
+              **audit.disclosure_params(principal, action), **usage.event_params("record_view", principal, detail=tab)}
+    with audit.failing_closed(action):
+        execute = lambda: db.session.connection().execute(shape.statement, params).all()  # noqa: E731
+        rows = execute() if auth_gate.session_checked() else _first_statement(execute)
+    return shape, rows
+
+
+def _first_statement(execute):
+    # Without a lookup first, this is the request's first statement (see retry_dead_connection).
+    from mobile_service.database_setup import retry_dead_connection
+
+    return retry_dead_connection(execute)
+
+
+def view(principal: Principal, student_key: str, action: str, tab: str) -> dict[str, Any]:
+    """One record tab on PostgreSQL: one statement (scope, session, read, audit, usage), one commit."""
+    if not is_student_key(student_key):
+        if not auth_gate.session_checked():
+            auth_gate.reauthenticate(FIELD_ROLES)  # a revoked session is a 401 before any 404
+        raise not_found()
+    shape, rows = _run(principal, student_key, action, tab)
+    if not rows[0].session_ok:
+        db.session.rollback()
+        principal = auth_gate.reauthenticate(FIELD_ROLES)  # 401/403, or the caller changed: run again
+        shape, rows = _run(principal, student_key, action, tab)
+    first = rows[0]
+    if first.s_id is None:
+        db.session.rollback()
+        # Same answer for unknown and "not yours"; the denial is logged without the key (as on SQLite).
+        log.info("student record refused or missing", extra={"user_id": principal.user_id, "event": "record_denied"})
+        raise not_found()
+    body = _shape_body(shape, tab, rows)
+    audit.commit()  # the audit row is committed before anything is disclosed (503 otherwise)
+    return body
+
+
+def _shape_body(shape: _Shape, tab: str, rows) -> dict[str, Any]:
+    first = rows[0]
+    student = shape.bag(first, "s")
+    basis = student.access_basis
+    if tab == "progress_reports":
+        reports, marks = [], {}
+        for row in rows:
+            if row.t_id is None:
+                continue
+            if row.t_id not in marks:
+                marks[row.t_id] = []
+                reports.append((shape.bag(row, "t"), shape.bag(row, "c")))
+            if row.m_id is not None:
+                marks[row.t_id].append(shape.bag(row, "m"))
+        return record_tabs.progress_reports_body(student, reports, marks)
+    pairs = [(shape.bag(row, "t"), shape.bag(row, "c")) for row in rows if row.t_id is not None]
+    if tab == "demographics":
+        extra = shape.bag(first, "x")
+        return record_tabs.demographics_body(student, basis, list(extra.retired_ssids or ()), pairs,
+                                             caseload_list.listed(extra))
+    if tab == "enrollments":
+        return record_tabs.enrollments_body(student, pairs)
+    return record_tabs.attendance_body(student, pairs)
