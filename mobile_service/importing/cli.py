@@ -47,9 +47,11 @@ def import_command(kind: str, file: str, max_errors: int, progress: bool, scope:
 @click.command("recompute-status")
 @with_appcontext
 def recompute_status_command() -> None:
-    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, refresh alerts, prune the sync log (daily)."""
-    from mobile_service import changelog, manual_adds
+    """Re-derive foster status from DCFS cases as of today, confirm and lapse manual adds, refresh alerts, prune the sync log, store the indicator baseline (daily)."""
+    from mobile_service import changelog, clock, manual_adds
     from mobile_service.alerts import refresh as alert_refresh
+    from mobile_service.extensions import db
+    from mobile_service.indicator_baseline import baseline
 
     changed = recompute_statuses()
     click.echo(f"foster status: {changed} students changed")
@@ -58,6 +60,10 @@ def recompute_status_command() -> None:
     alerts = alert_refresh.daily()
     click.echo(f"alerts: {alerts.raised} raised, {alerts.cleared} cleared")
     click.echo(f"sync change log: {changelog.prune()} rows past retention removed")
+    # The new day's county baseline of the team indicators, so a night without loads still has one.
+    figures = baseline(clock.today(), compute=True)
+    db.session.commit()
+    click.echo(f"indicator baseline: {figures['students']} active foster youth")
 
 
 commands = [import_command, recompute_status_command]
