@@ -119,8 +119,10 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
 
 # --- records ------------------------------------------------------------------------------------
 
-def _view(principal: Principal, student_key: str, action: str, tab: str, build) -> dict[str, Any]:
-    if one_trip.applies():
+def _view(principal: Principal, student_key: str, action: str, tab: str, build,
+          one_statement: bool = True) -> dict[str, Any]:
+    # The four record tabs have a one-statement form on PostgreSQL; the brief reads several tables.
+    if one_statement and one_trip.applies():
         return one_trip.view(principal, student_key, action, tab)  # PostgreSQL: one statement
     student, basis = resolve_student(principal, student_key)
     payload = build(principal, student, basis)
@@ -154,4 +156,4 @@ def progress_reports(principal: Principal, student_key: str) -> dict[str, Any]:
 def brief(principal: Principal, student_key: str) -> dict[str, Any]:
     """The pre-visit brief of one student in the caller's scope (``mobile_service.brief``)."""
     return _view(principal, student_key, "student.brief.view", "brief",
-                 lambda _principal, student, _basis: student_brief(student, clock.today()))
+                 lambda _principal, student, _basis: student_brief(student, clock.today()), one_statement=False)

@@ -67,7 +67,10 @@ def _postgres(application) -> bool:
         return db.engine.dialect.name == "postgresql"
 
 
-@pytest.mark.parametrize("route", STUDENT_ROUTES)
+RECORD_TABS = tuple(route for route in STUDENT_ROUTES if route != "/brief")  # the brief: its own count below
+
+
+@pytest.mark.parametrize("route", RECORD_TABS)
 def test_a_record_tab_is_one_statement_and_the_commit_on_postgresql(steady_app, assigned, route):
     if not _postgres(steady_app):
         pytest.skip("SQLite keeps the simpler path (no data-modifying CTEs)")
@@ -83,6 +86,25 @@ def test_a_record_tab_is_one_statement_and_the_commit_on_postgresql(steady_app, 
     statement = seen.sql[0]
     assert "INSERT INTO audit_events" in statement and "INSERT INTO usage_events" in statement
     assert "refresh_families" in statement  # the session check rides in the same statement
+
+
+def test_the_brief_has_a_fixed_statement_count_on_postgresql(steady_app, assigned):
+    """The brief reads three tables for its figures: session, student, its reads, audit, one commit."""
+    if not _postgres(steady_app):
+        pytest.skip("the PostgreSQL count")
+    client = steady_app.test_client()
+    url, headers = BASE + assigned["key"] + "/brief", bearer(assigned["token"])
+    assert client.get(url, headers=headers).status_code == 200
+    with steady_app.app_context():
+        engine = db.engine
+    with Statements(engine) as seen:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200 and seen.commits == 1
+    assert len(seen.sql) == BRIEF_STATEMENTS, seen.sql
+    assert any("INSERT INTO audit_events" in sql for sql in seen.sql)
+
+
+BRIEF_STATEMENTS = 7  # caller, student in scope, enrollments, attendance, latest marks, audit row, usage event
 
 
 def test_a_missing_student_is_one_statement_and_no_commit_on_postgresql(steady_app, assigned):
