@@ -32,6 +32,7 @@ from mobile_service.models import (
     ProgressReport,
     Student,
 )
+from mobile_service.travel.coverage import school_of_origin_coverage
 
 REL_WEST = "REL West, Measuring and Improving the Education Outcomes of K-12 Students in Foster Care in Los Angeles County"
 
@@ -94,6 +95,19 @@ def _no_current_enrollment(facts: Facts, day: dt.date, today: dt.date) -> tuple[
     return True, current is None and not education.awaiting_next_school(facts.spans, day)
 
 
+def _travel_plan(facts: Facts, day: dt.date, today: dt.date) -> tuple[bool, bool] | None:
+    if day != today:
+        return None  # the DCFS feed keeps the current placement, not its history: no earlier figure
+    has_plan = facts.extra.get("travel_plan")  # absent: no school of origin applies to the student
+    return has_plan is not None, bool(has_plan)
+
+
+def _load_travel_plans(student_ids: list[int], today: dt.date) -> dict[int, bool]:
+    """Per student a school of origin applies to today: whether they have an approved, unstopped plan."""
+    found = school_of_origin_coverage(student_ids, today)  # three statements whatever the number of ids
+    return {sid: sid in found.with_plan_ids for sid in found.applies_ids}
+
+
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("school_change", "Changed schools this school year",
               "Students with at least one move between schools within this school year (July-June), of those "
@@ -112,10 +126,15 @@ INDICATORS: tuple[Indicator, ...] = (
               "Students with no school-of-record enrollment in force (education.current_enrollment), not "
               "counting a promoted student between schools until Census Day, of all students.",
               _no_current_enrollment),
-    # The travel-plan indicator (issue 16 item 1, the ``travel`` branch) is one more entry here:
-    # Indicator("travel_plan", "Travel plan where a school of origin applies", "...", _travel_plan,
-    #           load=<(student ids, today) -> {student id: the student's school-of-origin/plan facts}>),
-    # where _travel_plan(facts, day, today) reads facts.extra["travel_plan"] (absent: no such case).
+    Indicator("travel_plan", "Travel plan where a school of origin applies",
+              "Students with an approved travel plan that has not stopped (DCFS 0900-520.20; a plan awaiting the "
+              "SCSW's approval does not count), of those a school of origin applies to: a placement start date on "
+              "their current DCFS case and a current enrollment at a school of origin for that placement (attended "
+              "before it, or within the 15 months before it; travel.coverage). Today only: the DCFS feed keeps "
+              "the current placement, not its history, so earlier months are null.", _travel_plan,
+              load=_load_travel_plans),
+    # A further indicator is one more entry here: an ``Indicator`` whose measure reads only ``Facts``
+    # (and, with a ``load``, its own ``facts.extra[key]``) and accepts an empty ``Facts()``.
 )
 
 Counts = dict[str, list[int]]  # indicator key -> [numerator, denominator]
@@ -156,7 +175,7 @@ _MARKS = (select(ProgressReport.student_id, ProgressReport.id, ProgressReport.re
 
 def load_facts(student_ids: Sequence[int], today: dt.date,
                indicators: Sequence[Indicator] = INDICATORS) -> dict[int, Facts]:
-    """The facts of each student: three statements (plus one per indicator with its own ``load``)."""
+    """The facts of each student: three statements, plus each ``load``'s own (the travel plans': three)."""
     ids = list(student_ids)
     facts = {sid: Facts() for sid in ids}
     if not ids:

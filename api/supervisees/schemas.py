@@ -6,8 +6,10 @@ from marshmallow import Schema, fields
 from api.card_schemas import CaseloadArgsSchema
 from api.fields import UTCDateTimeField, free_text_field
 from api.shared_schemas import FreshnessSchema, PaginationArgsSchema
+from mobile_service.indicators import INDICATORS
 
 REVIEW_NOTE_MIN, REVIEW_NOTE_MAX = 1, 500
+INDICATOR_KEYS = "one of " + ", ".join(i.key for i in INDICATORS) + " (in this order)"
 
 
 class SuperviseeArgsSchema(PaginationArgsSchema):
@@ -110,7 +112,7 @@ class IndicatorReferenceSchema(Schema):
 class IndicatorDefinitionSchema(Schema):
     """What one indicator counts, by which rule."""
 
-    indicator = fields.String(required=True, metadata={"example": "school_change"})
+    indicator = fields.String(required=True, metadata={"example": "school_change", "description": INDICATOR_KEYS})
     label = fields.String(required=True)
     definition = fields.String(required=True)
     reference = fields.Nested(IndicatorReferenceSchema, allow_none=True, required=True,
@@ -120,7 +122,7 @@ class IndicatorDefinitionSchema(Schema):
 class IndicatorFigureSchema(Schema):
     """One share with its numerator and denominator (all null when the data cannot say)."""
 
-    indicator = fields.String(required=True)
+    indicator = fields.String(required=True, metadata={"example": "travel_plan", "description": INDICATOR_KEYS})
     numerator = fields.Integer(allow_none=True, required=True)
     denominator = fields.Integer(allow_none=True, required=True)
     share = fields.Float(allow_none=True, required=True, metadata={"description": "0..1; null without a denominator"})

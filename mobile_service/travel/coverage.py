@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 
 from mobile_service.education import current_enrollment
-from mobile_service.enrollments import enrollment_rows
 from mobile_service.extensions import db
 from mobile_service.models import TravelPlan
 from mobile_service.models.travel import PLAN_APPROVED, PLAN_SUBMITTED
 from mobile_service.travel.origin import candidates
-from mobile_service.travel.records import current_placements
+from mobile_service.travel.records import current_placements, enrollment_spans
 
 _PLANS = (select(TravelPlan.student_id, TravelPlan.status)
           .where(TravelPlan.student_id.in_(bindparam("student_ids", expanding=True)),
@@ -46,7 +45,7 @@ def applies_to(student_ids: Iterable[int], today: dt.date) -> set[int]:
     """The students to whom a school of origin applies today (definition: the module docstring)."""
     ids = sorted(set(student_ids))
     placements = current_placements(ids, today)
-    spans = enrollment_rows(list(placements))
+    spans = enrollment_spans(list(placements))
     found = set()
     for student_id, placement in placements.items():
         rows = spans.get(student_id, [])

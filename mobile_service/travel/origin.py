@@ -42,7 +42,7 @@ RETROACTIVE_RULE = ("Education Travel Reimbursement is retroactive to either Jan
 
 
 class SpanLike(Protocol):
-    """An enrollment span with its school's identity (``enrollments.enrollment_rows`` rows)."""
+    """An enrollment span with its school's identity (``enrollments.enrollment_rows`` or ``records.enrollment_spans`` rows)."""
 
     cds_code: str
     name: str

@@ -3,7 +3,9 @@
 The current placement is the newest placement start on the student's current case (the case the
 foster status follows: open, unexpired, a qualifying type first, then the latest assignment);
 the initial placement is the earliest placement start on that case. Coordinates are read here
-for the distance only.
+for the distance only. The enrollment spans are read here too, not through ``mobile_service.enrollments``:
+the travel rules depend on the base and ``education`` only, so the team indicators (a domain module
+beside ``enrollments``) can count travel plans without a cycle between folders (tests/test_layers.py).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, select
 
 from mobile_service.extensions import db
-from mobile_service.models import DcfsCase, School
+from mobile_service.models import DcfsCase, Enrollment, School
 from mobile_service.travel.origin import Placement
 
 INACTIVE_CASE_TYPES = ("KIN-GAP", "VOLUNTARY")
@@ -21,6 +23,13 @@ _CASES = (select(DcfsCase.student_id, DcfsCase.case_id, DcfsCase.case_type, Dcfs
                  DcfsCase.assignment_start, DcfsCase.assignment_end, DcfsCase.id, DcfsCase.placement_start_date,
                  DcfsCase.placement_type, DcfsCase.placement_latitude, DcfsCase.placement_longitude)
           .where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))))
+
+# The columns of ``enrollments.enrollment_rows`` (origin.SpanLike): span plus the school's identity.
+_SPANS = (select(Enrollment.student_id, Enrollment.school_id, Enrollment.enrollment_status,
+                 Enrollment.exit_reason_code, Enrollment.grade_level, Enrollment.start_date, Enrollment.exit_date,
+                 School.cds_code, School.name, School.district_name)
+          .join(School, School.id == Enrollment.school_id)
+          .where(Enrollment.student_id.in_(bindparam("student_ids", expanding=True))))
 
 
 def _open(row, today: dt.date) -> bool:
@@ -48,6 +57,15 @@ def current_placements(student_ids: list[int], today: dt.date) -> dict[int, Plac
             start_date=latest.placement_start_date, initial_start=min(r.placement_start_date for r in placed),
             placement_type=latest.placement_type, latitude=latest.placement_latitude,
             longitude=latest.placement_longitude)
+    return found
+
+
+def enrollment_spans(student_ids: list[int]) -> dict[int, list]:
+    """Per student, each enrollment with its school's cds_code, name and district (one query)."""
+    found: dict[int, list] = defaultdict(list)
+    if student_ids:
+        for row in db.session.execute(_SPANS, {"student_ids": list(student_ids)}):
+            found[row.student_id].append(row)
     return found
 
 

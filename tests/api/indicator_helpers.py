@@ -5,7 +5,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 from mobile_service.extensions import db
-from mobile_service.models import FOSTER_INACTIVE
+from mobile_service.models import FOSTER_INACTIVE, TravelPlan
 from tests.api.student_helpers import add_to_caseload, attendance_row, enroll, progress_report
 from tests.factories import make_case, make_school, make_student, make_supervision, make_user
 
@@ -33,7 +33,12 @@ def seed_team() -> SimpleNamespace:
     b1 E155 in June and back at the same school, a summer stay elsewhere (neither a move); 3 of 45;
        D+ this year (an F last year does not count).
     b2 inactive foster status (on the team's caseload, not in the county baseline); moved 8/31; P only.
-    c1 (Cleo's) moved 9/8; 4 of 35 (chronic); F.  u1 on no caseload: 1 of 50; A.
+    c1 (Cleo's) moved 9/8; 4 of 35 (chronic); F.  u1 a worker's nobody here supervises: 1 of 50; A.
+    Travel plans (a school of origin applies: placed on the current case, still at a school attended
+    before the placement): a1 placed 9/5, then moved to Y (not a school of origin: does not apply);
+    a2 placed 9/20, still at X, an approved plan (applies, with a plan); b1 placed 9/1, still at Z,
+    no plan (applies, without); b2 placed 9/10, still at Y, a plan only submitted (applies, without);
+    c1 placed 9/15 after the move, at Y, approved (applies, with); u1 placed 10/1, at X, no plan.
     """
     scsw, other = make_user("scsw", display_name="Sofia Supervisor"), make_user("scsw")
     ann, ben = make_user("csw", display_name="Ann Worker"), make_user("csw", display_name="Ben Worker")
@@ -45,12 +50,20 @@ def seed_team() -> SimpleNamespace:
     kids = {name: make_student(legal_first_name=name.upper(), legal_last_name="Teamkid")
             for name in ("a1", "a2", "a3", "a4", "b1", "c1", "u1")}
     kids["b2"] = make_student(legal_first_name="B2", legal_last_name="Teamkid", foster_status=FOSTER_INACTIVE)
+    placed = {"a1": dt.date(2026, 9, 5), "a2": dt.date(2026, 9, 20), "b1": dt.date(2026, 9, 1),
+              "b2": dt.date(2026, 9, 10), "c1": dt.date(2026, 9, 15), "u1": dt.date(2026, 10, 1)}
+
+    def case(name: str, worker) -> None:
+        placement = {"placement_start_date": placed[name], "placement_type": "FFH"} if name in placed else {}
+        make_case(kids[name], worker, **placement)
+
     for name in ("a1", "a2", "a3", "a4"):
-        make_case(kids[name], ann)
-    make_case(kids["b1"], ben)
-    make_case(kids["b2"], ben)
+        case(name, ann)
+    case("b1", ben)
+    case("b2", ben)
     add_to_caseload(ben, kids["a4"])
-    make_case(kids["c1"], cleo)
+    case("c1", cleo)
+    case("u1", make_user("csw"))  # a worker no SCSW here supervises: county only
 
     a1 = kids["a1"]
     enroll(a1, x, dt.date(2026, 8, 13), exit_date=dt.date(2026, 9, 4), exit_reason="T160")
@@ -92,24 +105,35 @@ def seed_team() -> SimpleNamespace:
     enroll(u1, x, dt.date(2026, 8, 13))
     _absence(u1, x, 50, 1)
     _marks(u1, x, dt.date(2026, 10, 1), "A")
+
+    for name, school, status in (("a2", x, "approved"), ("b2", y, "submitted"), ("c1", y, "approved")):
+        db.session.add(TravelPlan(student_id=kids[name].id, csw_user_id=ann.id, school_id=school.id,
+                                  status=status, transport="etr"))
     db.session.commit()
     return SimpleNamespace(scsw=scsw, other=other, ann=ann, ben=ben, cleo=cleo, kids=kids)
 
 
 # By hand from the docstring above: indicator -> (numerator, denominator).
-TEAM = {"school_change": (2, 5), "chronic_absence": (1, 3), "failing_marks": (2, 3), "no_current_enrollment": (2, 6)}
-ANN = {"school_change": (1, 3), "chronic_absence": (1, 2), "failing_marks": (1, 2), "no_current_enrollment": (2, 4)}
-BEN = {"school_change": (1, 2), "chronic_absence": (0, 1), "failing_marks": (1, 1), "no_current_enrollment": (1, 3)}
-COUNTY = {"school_change": (2, 6), "chronic_absence": (2, 5), "failing_marks": (3, 5), "no_current_enrollment": (2, 7)}
+# travel_plan: the team's a2 (with), b1, b2 (without); Ann's a2; Ben's b1, b2; the county's active
+# a2, c1 (with), b1, u1 (without) -- b2 is inactive.
+TEAM = {"school_change": (2, 5), "chronic_absence": (1, 3), "failing_marks": (2, 3), "no_current_enrollment": (2, 6),
+        "travel_plan": (1, 3)}
+ANN = {"school_change": (1, 3), "chronic_absence": (1, 2), "failing_marks": (1, 2), "no_current_enrollment": (2, 4),
+       "travel_plan": (1, 1)}
+BEN = {"school_change": (1, 2), "chronic_absence": (0, 1), "failing_marks": (1, 1), "no_current_enrollment": (1, 3),
+       "travel_plan": (0, 2)}
+COUNTY = {"school_change": (2, 6), "chronic_absence": (2, 5), "failing_marks": (3, 5), "no_current_enrollment": (2, 7),
+          "travel_plan": (2, 4)}
 # The team as of each month end: July (nobody enrolled yet; a2 promoted and b1 after E155 are not
 # "no enrollment"), August (b2 moved on 8/31), September (a1 moved on 9/8; a3 still there on 9/30).
+# Chronic absence and travel plans are today only (no history in the feeds): null before.
 TREND = {
     "2026-07": {"school_change": (0, 0), "chronic_absence": None, "failing_marks": (0, 0),
-                "no_current_enrollment": (4, 6)},
+                "no_current_enrollment": (4, 6), "travel_plan": None},
     "2026-08": {"school_change": (1, 5), "chronic_absence": None, "failing_marks": (0, 0),
-                "no_current_enrollment": (1, 6)},
+                "no_current_enrollment": (1, 6), "travel_plan": None},
     "2026-09": {"school_change": (2, 5), "chronic_absence": None, "failing_marks": (0, 0),
-                "no_current_enrollment": (1, 6)},
+                "no_current_enrollment": (1, 6), "travel_plan": None},
     "2026-10": TEAM,
 }
 

@@ -8,11 +8,12 @@ from sqlalchemy import func, select, text
 
 from mobile_service import indicators
 from mobile_service.extensions import db
-from mobile_service.models import AuditEvent, AuditEventStudent, IndicatorBaseline, Student
-from tests.api.caseload_helpers import bearer
+from mobile_service.models import AuditEvent, AuditEventStudent, IndicatorBaseline, Student, TravelPlan
+from mobile_service.travel import school_of_origin_coverage
+from tests.api.caseload_helpers import StatementCounter, bearer
 from tests.api.indicator_helpers import ANN, BEN, COUNTY, TEAM, TREND, figures, seed_team
-from tests.api.student_helpers import TODAY, source_load
-from tests.factories import app_token_for, make_user
+from tests.api.student_helpers import TODAY, enroll, source_load
+from tests.factories import app_token_for, make_case, make_school, make_student, make_user
 
 URL = "/api/v1/supervisees/indicators"
 
@@ -48,10 +49,11 @@ def test_team_workers_county_and_trend_by_hand(client, app, team):
     assert [p["as_of"] for p in body["trend"]] == ["2026-07-31", "2026-08-31", "2026-09-30", "2026-10-15"]
     shares = {f["indicator"]: f["share"] for f in body["team"]["figures"]}
     assert shares == {"school_change": 0.4, "chronic_absence": 0.3333, "failing_marks": 0.6667,
-                      "no_current_enrollment": 0.3333}
+                      "no_current_enrollment": 0.3333, "travel_plan": 0.3333}
     references = {d["indicator"]: d["reference"] for d in body["indicators"]}
     assert references["school_change"]["share"] == 0.42 and references["chronic_absence"]["share"] == 0.29
     assert "REL West" in references["school_change"]["source"] and references["failing_marks"] is None
+    assert references["travel_plan"] is None and [d["indicator"] for d in body["indicators"]][-1] == "travel_plan"
     # Counts only: no student key, SSID or name anywhere in the body.
     text_body = response.get_data(as_text=True)
     for key, ssid, first_name in team.keys.values():
@@ -87,7 +89,20 @@ def test_county_baseline_by_a_direct_query(client, app, team):
             f"AND student_id IN ({active})")).scalar()
         students = db.session.execute(select(func.count()).select_from(Student)
                                       .where(Student.foster_status == "active")).scalar()
+        # A school of origin applies: placed on an open case, and the enrollment in force today began
+        # before that placement (the seeded spans need no more of the policy's 15-month window).
+        applies = (f"SELECT DISTINCT c.student_id FROM dcfs_cases c JOIN enrollments e ON e.student_id = c.student_id "
+                   f"WHERE c.case_status = 'open' AND c.placement_start_date IS NOT NULL "
+                   f"AND e.enrollment_status = '10' AND e.start_date <= '2026-10-15' AND e.exit_date IS NULL "
+                   f"AND e.start_date < c.placement_start_date AND c.student_id IN ({active})")
+        origin = db.session.execute(text(f"SELECT COUNT(*) FROM ({applies}) a")).scalar()
+        planned = db.session.execute(text(
+            f"SELECT COUNT(DISTINCT p.student_id) FROM travel_plans p WHERE p.status = 'approved' "
+            f"AND p.student_id IN ({applies})")).scalar()
+        active_ids = db.session.execute(select(Student.id).where(Student.foster_status == "active")).scalars().all()
+        coverage = school_of_origin_coverage(active_ids, TODAY)  # the travel domain's own count
     assert body["county"]["students"] == students == 7
+    assert county["travel_plan"] == (planned, origin) == (coverage.with_plan, coverage.applies) == (2, 4)
     assert county["chronic_absence"] == (chronic, counted)
     assert county["failing_marks"] == (failing, graded)
     assert county["school_change"][1] == enrolled
@@ -106,6 +121,26 @@ def test_baseline_is_stored_once_per_load_and_day(client, app, team):
     assert client.get(URL, headers=bearer(team.tokens["scsw"])).status_code == 200
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(IndicatorBaseline)).scalar() == 2
+
+
+def test_county_baseline_statements_do_not_grow_with_the_county(app, team):
+    """The county's facts are a fixed number of statements per chunk, the travel plans' included."""
+    with app.app_context():
+        with StatementCounter(db.engine) as small:
+            before = indicators.county_counts(TODAY)
+        ann, school = db.session.merge(team.ann), make_school()
+        for n in range(6):
+            kid = make_student(legal_first_name=f"More{n}", legal_last_name="Teamkid")
+            make_case(kid, ann, placement_start_date=dt.date(2026, 9, 1), placement_type="FFH")
+            enroll(kid, school, dt.date(2026, 8, 13))
+            if n % 2:
+                db.session.add(TravelPlan(student_id=kid.id, csw_user_id=ann.id, school_id=school.id,
+                                          status="approved", transport="etr"))
+        db.session.commit()
+    with app.app_context(), StatementCounter(db.engine) as large:
+        students, counts = indicators.county_counts(TODAY)
+    assert before[0] == 7 and students == 13 and tuple(counts["travel_plan"]) == (5, 10)
+    assert large.count == small.count <= 7  # the ids, then spans, attendance, marks, cases, enrollments, plans
 
 
 def test_access_is_audited_as_one_aggregate_row(client, app, team):
