@@ -14,6 +14,8 @@ Definitions (README, "Pilot evaluation"):
   ``triaged_at`` (first move out of ``new``) is no later than the end of the second working day
   (Monday to Friday, pilot time zone) after the day of the report. An untriaged issue whose
   deadline has not passed yet is left out; one whose deadline passed counts as missed.
+  Data-quality reports (``duplicate_ssid``, ``multiple_ssids``) are left out: EPS support
+  stewards work them, not the pilot team.
 - ``api_p95_ms``: nearest-rank 95th percentile of the server-measured latency (``latency_ms`` of
   the ``request`` usage events: the service's own in-process timing of each authenticated
   ``/api/v1`` call, network excluded) of the set's calls in the period.
@@ -28,6 +30,7 @@ from sqlalchemy import Select, func, or_, select
 
 from mobile_service.extensions import db
 from mobile_service.models import Feedback, IssueReport, UsageEvent, User
+from mobile_service.models.data_quality import DATA_QUALITY_KINDS
 from mobile_service.pilot import app_health
 from mobile_service.pilot.kpis import percentile, ratio
 from mobile_service.pilot.window import PilotWindow
@@ -59,8 +62,10 @@ def _triage(window: PilotWindow, users: Select, since: dt.datetime, until: dt.da
     who = IssueReport.user_id.in_(users)
     if cohort_issues:
         who = or_(who, IssueReport.cohort == window.cohort.name)
+    # Data-quality reports go to the EPS support stewards' queue, not to the pilot team's triage.
     rows = db.session.execute(select(IssueReport.created_at, IssueReport.triaged_at).where(
-        who, IssueReport.created_at >= since, IssueReport.created_at < until)).all()
+        who, IssueReport.kind.notin_(DATA_QUALITY_KINDS), IssueReport.created_at >= since,
+        IssueReport.created_at < until)).all()
     counted = in_time = 0
     for created, triaged in rows:
         deadline = triage_deadline(window, created)

@@ -64,7 +64,8 @@ def _expected(frozen_clock: dt.datetime) -> dict[str, float | None]:
     counted = in_time = 0
     for created, triaged in _rows(
             "SELECT i.created_at, i.triaged_at FROM issue_reports i LEFT JOIN users u ON u.id = i.user_id "
-            "WHERE (u.pilot_cohort = :c OR i.cohort = :c) AND i.created_at >= :s AND i.created_at < :u",
+            "WHERE (u.pilot_cohort = :c OR i.cohort = :c) AND i.created_at >= :s AND i.created_at < :u "
+            "AND i.kind NOT IN ('duplicate_ssid', 'multiple_ssids')",
             c=COHORT, s=since, u=until):
         day, working = _utc(created).astimezone(LA).date(), 0
         while working < 2:
