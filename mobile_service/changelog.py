@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import Connection, delete, insert, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from mobile_service import clock
 from mobile_service.extensions import db
@@ -95,8 +95,12 @@ def finish_import(sql) -> int:
 def prune() -> int:
     """Delete log rows older than ``SYNC_LOG_RETENTION_DAYS`` (no usable token reaches back that far); commit."""
     before = clock.utcnow() - dt.timedelta(days=current_app.config["SYNC_LOG_RETENTION_DAYS"])
+    # The newest row always stays: the sync's head is max(id), and a head below the position a
+    # token holds would send every app into a full resync after a quiet week.
+    newest = select(func.max(SyncChange.id)).scalar_subquery()
     try:
-        removed = db.session.execute(delete(SyncChange).where(SyncChange.occurred_at < before)).rowcount
+        removed = db.session.execute(delete(SyncChange).where(SyncChange.occurred_at < before,
+                                                              SyncChange.id < newest)).rowcount
         db.session.commit()
     except BaseException:
         db.session.rollback()

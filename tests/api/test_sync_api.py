@@ -132,6 +132,22 @@ def test_a_token_from_the_future_answers_resync(client, world, service_clock):
     _resync(_sync(client, _signed(client, world, "csw"), since=token))
 
 
+def test_a_quiet_week_prunes_the_log_but_keeps_tokens_usable(app, client, world, service_clock):
+    """The daily prune keeps the newest row: a valid token never lands ahead of the log's head."""
+    start = service_clock.freeze(dt.datetime(2026, 10, 15, 16, 0, tzinfo=dt.UTC))
+    removed = client.delete(f"/api/v1/caseload/{world.key['added']}", headers=_signed(client, world, "csw"))
+    assert removed.status_code == 204  # a log row
+    service_clock.freeze(start + dt.timedelta(days=8))  # nothing changes for a week and a day
+    token = _token(client, _signed(client, world, "csw"))
+    with app.app_context():
+        from mobile_service import changelog
+
+        changelog.prune()
+        assert db.session.execute(select(SyncChange)).scalars().all() != []
+    response = _sync(client, _signed(client, world, "csw"), since=token)
+    assert response.status_code == 200 and response.get_json()["kind"] == "delta"
+
+
 def test_a_token_ahead_of_the_change_log_answers_resync(app, client, world):
     client.delete(f"/api/v1/caseload/{world.key['added']}", headers=world.headers["csw"])
     token = _token(client, world.headers["csw"])
