@@ -1,7 +1,8 @@
 """Client event request and response bodies: short, typed fields; no free text but a scrubbed message.
 
 Every text field is checked against ``mobile_service.pilot.client_event_rules`` (anything shaped
-like an SSID, a date or an e-mail is a 422 naming the field and the rule, never echoing the value).
+like an SSID, a date or an e-mail is a 422 naming the field and the rule, never echoing the value;
+versions are not checked for dates, and screen and error code are also checked for student keys).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.fields import APP_VERSION_RE, SCREEN_RE, Text, UTCDateTimeField
 from mobile_service import clock
-from mobile_service.pilot.client_event_rules import IDENTIFIER_RULES, MESSAGE_MAX, identifier_in
+from mobile_service.pilot.client_event_rules import IDENTIFIER_RULES, MESSAGE_MAX, identifier_in, key_segment_in
 from mobile_service.pilot.domain import CLIENT_EVENT_KINDS, CLIENT_PLATFORMS
 from mobile_service.requestlog import REQUEST_ID_RE
 
@@ -35,9 +36,12 @@ def _uuid(value: str) -> None:
         raise ValidationError("Must be a UUID in its 36-character form.")
 
 
-def _clean(*, digit_runs: bool = True):
+def _clean(*, digit_runs: bool = True, dates: bool = True, keys: bool | None = None):
+    """A validator for the refusal rules; ``keys`` True/False: refuse key-shaped segments (False: with a digit)."""
     def check(value: str) -> None:
-        rule = identifier_in(value, digit_runs=digit_runs)
+        rule = identifier_in(value, digit_runs=digit_runs, dates=dates)
+        if rule is None and keys is not None and key_segment_in(value, digitless=keys):
+            rule = "student_key"
         if rule:
             raise ValidationError(IDENTIFIER_RULES[rule])
     return check
@@ -62,17 +66,23 @@ class ClientEventCreateSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When it happened on the device "
                                                                                "(ISO 8601 with offset)"})
     app_version = Text(strict=True, required=True,
-                       validate=[validate.Regexp(APP_VERSION_RE, error="1-30 letters, digits or . _ + -"), _clean()],
+                       validate=[validate.Regexp(APP_VERSION_RE, error="1-30 letters, digits or . _ + -"),
+                                 _clean(dates=False)],
                        metadata={"example": "1.4.2"})
     platform = Text(strict=True, required=True, validate=validate.OneOf(CLIENT_PLATFORMS))
     os_version = Text(strict=True, required=True,
-                      validate=[validate.Regexp(OS_VERSION_RE, error="1-30 letters, digits or . _ - space"), _clean()],
+                      validate=[validate.Regexp(OS_VERSION_RE, error="1-30 letters, digits or . _ - space"),
+                                _clean(dates=False)],
                       metadata={"example": "17.6.1"})
     screen = Text(strict=True, load_default=None, allow_none=True,
-                  validate=[validate.Regexp(SCREEN_RE, error="1-60 letters, digits or _ . / : -"), _clean()],
-                  metadata={"example": "student/attendance"})
+                  validate=[validate.Regexp(SCREEN_RE, error="1-60 letters, digits or _ . / : -"),
+                            _clean(keys=True)],
+                  metadata={"description": "The route template of the screen, never a value "
+                                           "(students/:key/attendance)",
+                            "example": "students/:key/attendance"})
     error_code = Text(strict=True, load_default=None, allow_none=True,
-                      validate=[validate.Regexp(ERROR_CODE_RE, error="1-40 letters, digits or _ . : -"), _clean()],
+                      validate=[validate.Regexp(ERROR_CODE_RE, error="1-40 letters, digits or _ . : -"),
+                                _clean(keys=False)],
                       metadata={"description": "HTTP status, exception class or the app's own code",
                                 "example": "NSInternalInconsistencyException"})
     signature = Text(strict=True, required=True,

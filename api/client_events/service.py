@@ -17,6 +17,7 @@ from auth.principal import Principal
 from mobile_service import audit, clock
 from mobile_service.extensions import db
 from mobile_service.models import ClientEvent, ClientEventSignature
+from mobile_service.models.client_events import COUNT_CEILING
 from mobile_service.pilot.client_event_rules import scrub
 
 
@@ -61,8 +62,9 @@ def record(principal: Principal, *, report_id: str, device_id: str, kind: str, o
     except IntegrityError:  # the same report, sent twice at once: the other copy was stored
         db.session.rollback()
         return {"report_id": report_id, "kind": kind, "received_at": received, "merged": True, "duplicate": True}
-    merged_row.occurrences += count
-    merged_row.reports += 1
+    # Saturating sums (the row is locked): an overflow would fail every later report of it.
+    merged_row.occurrences = min(merged_row.occurrences + count, COUNT_CEILING)
+    merged_row.reports = min(merged_row.reports + 1, COUNT_CEILING)
     merged_row.first_seen = min(merged_row.first_seen, when)
     if when >= merged_row.last_seen:
         merged_row.last_seen = when

@@ -15,6 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mobile_service.models.base import Base, BigIntPK, UTCDateTime, now
 
+# The merged counts are 32-bit columns; a crash loop (up to 10,000 per report) could overflow
+# ``occurrences`` into a database error on every later report of the signature, so the sums
+# saturate here. Two billion is "more than anyone needs to know" on the dashboard.
+COUNT_CEILING = 2_000_000_000
+
 
 class ClientEventSignature(Base):
     """One kind + signature: every report of it merged (count, reports, first and last seen)."""
@@ -29,8 +34,8 @@ class ClientEventSignature(Base):
     message: Mapped[str | None] = mapped_column(String(200))  # scrubbed, from the latest report
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    occurrences: Mapped[int] = mapped_column(Integer, default=0)
-    reports: Mapped[int] = mapped_column(Integer, default=0)
+    occurrences: Mapped[int] = mapped_column(Integer, default=0)  # saturates at COUNT_CEILING
+    reports: Mapped[int] = mapped_column(Integer, default=0)  # saturates at COUNT_CEILING
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issue_reports.id", ondelete="SET NULL"))
 
     __table_args__ = (UniqueConstraint("kind", "signature"),)

@@ -13,13 +13,19 @@ text fields contain anything shaped like
 
 The signature is a lowercase hex hash and the request id has its own format (hex digests and
 UUIDs often hold 10 digits in a row), so they are checked for dates, e-mails and an SSID-only
-value instead of the digit-run rule. What passes is then scrubbed (:func:`scrub`). The rules are
+value instead of the digit-run rule. ``app_version`` and ``os_version`` are held to their own
+version formats, and real versions read as dates (``16.7.10``, ``2.10.15``, ``2024.10.1``), so
+they are checked for SSIDs and e-mails only. ``screen`` and ``error_code`` are shown to
+coordinators as they are, so a segment of them shaped like an opaque student key is refused too
+(:func:`key_segment_in`). What passes is then scrubbed (:func:`scrub`). The rules are
 documented in docs/mobile-integration.md ("App error reports").
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+from mobile_service.identifiers import is_student_key
 
 MESSAGE_MAX = 200
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -37,6 +43,7 @@ _SSID_ONLY = re.compile(r"\A\d{10}\Z")
 # query string of a URL are removed; digit runs of 5-9 (record counts, ids) become "#".
 _STUDENT_KEY_LIKE = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])"
                                r"[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])")
+_SEGMENT_SEPARATORS = re.compile(r"[/.:]")
 _QUERY = re.compile(r"\?\S*")
 _LONG_NUMBER = re.compile(r"\d{5,}")
 _SPACE = re.compile(r"\s+")
@@ -45,6 +52,8 @@ IDENTIFIER_RULES = {
     "ssid": "Must not contain anything shaped like an SSID (10 or more digits).",
     "date": "Must not contain a date (dates of birth cannot be told from other dates).",
     "email": "Must not contain an e-mail address.",
+    "student_key": "Must not contain a segment shaped like a student key (22 letters, digits, _ or -): "
+                   "send the route template (students/:key/attendance), never a value.",
 }
 
 
@@ -60,17 +69,33 @@ def _calendar_date(digits: str) -> bool:
     return False
 
 
-def identifier_in(text: str, *, digit_runs: bool = True) -> str | None:
-    """The first rule ``text`` breaks (``ssid``, ``date``, ``email``), or None when it is clean."""
+def identifier_in(text: str, *, digit_runs: bool = True, dates: bool = True) -> str | None:
+    """The first rule ``text`` breaks (``ssid``, ``date``, ``email``), or None when it is clean.
+
+    ``dates=False`` is for version strings only: their own formats already keep free text out,
+    and ``16.7.10`` or ``2024.10.1`` is a release, not a date of birth.
+    """
     if digit_runs and _SSID_LIKE.search(text):
         return "ssid"
     if not digit_runs and _SSID_ONLY.match(text):
         return "ssid"
     if _EMAIL_LIKE.search(text):
         return "email"
-    if _DATE_LIKE.search(text) or any(_calendar_date(m.group()) for m in _EIGHT_DIGITS.finditer(text)):
+    if dates and (_DATE_LIKE.search(text) or any(_calendar_date(m.group()) for m in _EIGHT_DIGITS.finditer(text))):
         return "date"
     return None
+
+
+def key_segment_in(text: str, *, digitless: bool = True) -> bool:
+    """Whether a ``/``, ``.`` or ``:`` separated segment of ``text`` is shaped like an opaque student key.
+
+    A key is 16 random bytes (22 base64url characters); about 2 in 100 keys hold no digit, so a
+    screen refuses every 22-character segment. ``digitless=False`` (error codes) asks for a digit
+    as well, as the message scrubbing does: exception class names such as
+    ``SocketTimeoutException`` are 22 letters long.
+    """
+    return any(is_student_key(part) and (digitless or _STUDENT_KEY_LIKE.fullmatch(part) is not None)
+               for part in _SEGMENT_SEPARATORS.split(text))
 
 
 def scrub(message: str) -> str:

@@ -107,8 +107,16 @@ REFUSED = [
     ({"message": "born 4 Mar 2015"}, "message", "date"),
     ({"message": "mail maria.garcia@example.org"}, "message", "e-mail"),
     ({"screen": "student/4000000001"}, "screen", "SSID"),
-    ({"os_version": "2015-03-04"}, "os_version", "date"),
+    ({"os_version": "4000000001"}, "os_version", "SSID"),
     ({"app_version": "4000000001"}, "app_version", "SSID"),
+    ({"app_version": "1.4.4000000001"}, "app_version", "SSID"),
+    # A student key in a screen or an error code (shown to coordinators as sent).
+    ({"screen": "students/q3Vd9fK2LmX0aB7cR1sT4w/attendance"}, "screen", "student key"),
+    ({"screen": "students/qVdfKLmXaBcRsTwAbCdEfG"}, "screen", "student key"),  # a key without a digit
+    ({"screen": "student:-3Vd9fK2LmX0aB7cR1sT_w"}, "screen", "student key"),
+    ({"screen": "q3Vd9fK2LmX0aB7cR1sT4w.attendance"}, "screen", "student key"),
+    ({"error_code": "q3Vd9fK2LmX0aB7cR1sT4w"}, "error_code", "student key"),
+    ({"error_code": "E404:q3Vd9fK2LmX0aB7cR1sT4w"}, "error_code", "student key"),
     ({"error_code": "2015.03.04"}, "error_code", "date"),
     ({"kind": "failed_call", "request_id": "4000000001"}, "request_id", "SSID"),
     ({"kind": "failed_call", "request_id": "2015-03-04"}, "request_id", "date"),
@@ -167,6 +175,74 @@ def test_clean_text_that_merely_has_numbers_passes(client, bearer):
     # A server request id (hex) often has 10 digits in a row: it is checked by its own format.
     failed = event(EARLIER, kind="failed_call", request_id="a1234567890123bcdef0123456789abc", signature="ab" * 8)
     assert client.post(URL, json=failed, headers=bearer("csw")).status_code == 201
+
+
+VERSIONS = ["16.7.10", "14.0.13", "1.4.12", "2.10.15", "2024.10.1", "17.6.1", "18.0", "3.1.12-beta.2", "24.01.15"]
+VERSION_CASES = ([("app_version", v) for v in [*VERSIONS, "1.4.12+20241015"]]
+                 + [("os_version", v) for v in [*VERSIONS, "UP1A.231005.007"]])
+
+
+@pytest.mark.parametrize("field, version", VERSION_CASES)
+def test_real_versions_are_not_dates(client, app, bearer, field, version):
+    """Versions are held to their own formats: the date rule would refuse real releases (16.7.10)."""
+    response = client.post(URL, json=event(EARLIER, **{field: version}), headers=bearer("csw"))
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        assert getattr(db.session.execute(select(ClientEvent)).scalar_one(), field) == version
+
+
+@pytest.mark.parametrize("text", ["born 16.7.10", "dob 2.10.15", "dob 2024.10.1", "born 1.4.12", "dob 14.0.13"])
+def test_a_date_in_the_message_is_still_refused(client, app, bearer, text):
+    response = client.post(URL, json=event(EARLIER, message=text), headers=bearer("csw"))
+    assert response.status_code == 422 and "date" in json.dumps(response.json["errors"]["json"]["message"])
+    assert _counts(app) == (0, 0)
+
+
+def test_screens_are_route_templates(client, app, bearer):
+    """A template (or a name) passes; a 22-letter exception class is an error code, not a key."""
+    for screen, code in (("students/:key/attendance", "SocketTimeoutException"),
+                         ("student/attendance", "java.net.SocketTimeoutException"),
+                         ("caseload", "NSURLErrorDomain:-1001"), ("students/:student_key/progress", "503")):
+        body = event(EARLIER, screen=screen, error_code=code)
+        assert client.post(URL, json=body, headers=bearer("csw")).status_code == 201, screen
+    with app.app_context():
+        assert db.session.execute(select(ClientEventSignature.screen)).scalar_one() == "students/:student_key/progress"
+
+
+def test_every_student_key_in_a_screen_is_refused():
+    """Whatever the 16 random bytes, a key in a screen path is caught (also without a digit)."""
+    from mobile_service.models import new_student_key
+    from mobile_service.pilot.client_event_rules import key_segment_in
+
+    keys = [new_student_key() for _ in range(500)] + ["qVdfKLmXaBcRsTwAbCdEfG", "-_-_-_-_-_-_-_-_-_-_-_"]
+    assert all(key_segment_in(f"students/{key}/attendance") for key in keys)
+    assert all(key_segment_in(key, digitless=False) for key in keys if any(c.isdigit() for c in key))
+    assert not key_segment_in("SocketTimeoutException", digitless=False)
+    assert not key_segment_in("students/:key/attendance") and not key_segment_in("x" * 21 + "/" + "y" * 23)
+
+
+def test_merged_counts_saturate_at_the_ceiling(client, app, bearer):
+    """A crash loop cannot overflow the 32-bit sums: they stop at COUNT_CEILING, and reports keep landing."""
+    from mobile_service.models.client_events import COUNT_CEILING
+
+    assert client.post(URL, json=event(EARLIER), headers=bearer("csw")).status_code == 201
+    with app.app_context():
+        sig = db.session.execute(select(ClientEventSignature)).scalar_one()
+        sig.occurrences, sig.reports = COUNT_CEILING - 5, COUNT_CEILING - 1
+        db.session.commit()
+    assert client.post(URL, json=event(EARLIER, count=3), headers=bearer("csw")).status_code == 201
+    with app.app_context():
+        sig = db.session.execute(select(ClientEventSignature)).scalar_one()
+        assert (sig.occurrences, sig.reports) == (COUNT_CEILING - 2, COUNT_CEILING)
+        sig.occurrences = 2**31 - 1 - 5_000  # a row from before the ceiling, one report short of overflowing
+        db.session.commit()
+    for _ in range(3):
+        response = client.post(URL, json=event(EARLIER, count=10_000), headers=bearer("csw2"))
+        assert response.status_code == 201, response.json
+    with app.app_context():
+        sig = db.session.execute(select(ClientEventSignature)).scalar_one()
+        assert (sig.occurrences, sig.reports) == (COUNT_CEILING, COUNT_CEILING)
+    assert _counts(app) == (5, 1)
 
 
 def test_client_events_deny(client, bearer, people):
