@@ -100,4 +100,5 @@ def event_params(event: str, principal: PrincipalLike, *, detail: str | None = N
                  result_count: int | None = None) -> dict[str, Any]:
     """The bind parameters of :func:`event_insert` (``occurred_at`` from the service clock)."""
     row = {"occurred_at": clock.utcnow(), **event_row(event, principal, detail=detail, result_count=result_count)}
-    return {"usage_" + c.name: row[c.name] for c in _BOUND}
+    # A column this row does not set (one a later migration adds) is NULL, as a plain INSERT leaves it.
+    return {"usage_" + c.name: row.get(c.name) for c in _BOUND}
