@@ -101,5 +101,5 @@ def event_params(event: str, principal: PrincipalLike, *, detail: str | None = N
                  result_count: int | None = None) -> dict[str, Any]:
     """The bind parameters of :func:`event_insert` (``occurred_at`` from the service clock)."""
     row = {"occurred_at": clock.utcnow(), **event_row(event, principal, detail=detail, result_count=result_count)}
-    # Columns the event does not set (request_id: failed calls only) go in as NULL.
+    # A column this row does not set (one a later migration adds) is NULL, as a plain INSERT leaves it.
     return {"usage_" + c.name: row.get(c.name) for c in _BOUND}
