@@ -87,5 +87,7 @@ def open_students(kind: str):
 
 def open_student_ids(kind: str, student_ids: Sequence[int]) -> list[int]:
     """Which of these students have an open alert of ``kind``."""
-    stmt = open_students(kind).where(Alert.student_id.in_(list(student_ids)))
-    return list(db.session.connection().execute(stmt).scalars())
+    # In chunks: a county-wide load names more students than a statement may carry parameters.
+    connection = db.session.connection()
+    return [student_id for chunk in chunks(student_ids)
+            for student_id in connection.execute(open_students(kind).where(Alert.student_id.in_(chunk))).scalars()]
