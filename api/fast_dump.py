@@ -47,6 +47,8 @@ def _boolean(field: fields.Boolean) -> Dump:
 def _converter(field: fields.Field) -> Dump | None:
     """How one field turns a (non-None) value into its dumped form; None: as is."""
     kind = type(field)
+    if callable(getattr(field, "fast_convert", None)):  # a field that states its own conversion
+        return field.fast_convert
     if isinstance(field, UTCDateTimeField):
         return lambda value: field._serialize(value, None, None)
     if kind is fields.Date or kind is fields.DateTime:

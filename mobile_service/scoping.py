@@ -27,6 +27,7 @@ from mobile_service.models import (
     REVIEW_HOLDING,
     REVIEW_PENDING,
     ROLE_ADMIN,
+    ROLE_CSW,
     ROLE_EPS_SUPPORT,
     ROLE_SCSW,
     AuditEvent,
@@ -267,6 +268,42 @@ def visible_alert_filter(principal: PrincipalLike, caseload_ids: Sequence[int]) 
     caseload's, or theirs as the assigned worker), and the outcomes of their own manual adds."""
     return or_(and_(Alert.student_id.in_(list(caseload_ids)), Alert.audience.in_(alert_audiences(principal))),
                Alert.audience == user_audience(principal.user_id))
+
+
+# --- who acts on a school-of-origin travel plan (DCFS 0900-520.20) -------------------------------
+
+def _carried_by(employee_ids: str | Select, student_id: int):
+    """An open DCFS assignment of the student to the worker (or one of the workers) ``employee_ids``."""
+    match = (DcfsCase.csw_employee_id.in_(employee_ids) if isinstance(employee_ids, Select)
+             else DcfsCase.csw_employee_id == employee_ids)
+    return exists(select(DcfsCase.id).where(DcfsCase.student_id == student_id, match, open_case_filter()))
+
+
+def may_carry_travel_plan(principal: PrincipalLike, student_id: int) -> bool:
+    """Whether the principal is the student's case-carrying CSW: a CSW whose open DCFS assignment covers them.
+
+    The policy makes "the case-carrying CSW" draft, submit and stop the plan, "the SCSW" approve it.
+    A manual add (pending or approved), a supervision or a closed assignment lets one
+    see the child, never act for them here. Ask only once the student is in scope (a 404 first).
+    """
+    if principal.role != ROLE_CSW or not principal.dcfs_employee_id:
+        return False
+    return bool(db.session.execute(select(_carried_by(principal.dcfs_employee_id, student_id))).scalar())
+
+
+def may_assess_school_of_origin(principal: PrincipalLike, student_id: int) -> bool:
+    """Whether the principal may read the student's school-of-origin assessment (distance, rate, checklist).
+
+    The case-carrying CSW (:func:`may_carry_travel_plan`), and an SCSW actively supervising a
+    CSW whose open DCFS assignment covers the student: the two people the policy's plan is for.
+    """
+    if principal.role == ROLE_SCSW:
+        carriers = (team(principal.user_id).with_only_columns(User.dcfs_employee_id)
+                    .where(User.dcfs_employee_id.is_not(None)))
+        return bool(db.session.execute(select(_carried_by(carriers, student_id))).scalar())
+    return may_carry_travel_plan(principal, student_id)
+
+
 # --- data-quality reports (issue 17) ---------------------------------------------------------------
 
 def shown_by_exact_lookup(principal: PrincipalLike, student_ids: Sequence[int], since: dt.datetime) -> set[int]:

@@ -243,8 +243,8 @@ UNPLACED = origin.Placement(dt.date(2026, 2, 1), dt.date(2026, 2, 1), "FFH")
 DISTANCES = [
     (Decimal("7.30"), PLACED, (34.1, -117.8), Decimal("7.30"), origin.MAPPING_SERVICE, None),
     (Decimal("7.30"), UNPLACED, (None, None), Decimal("7.30"), origin.MAPPING_SERVICE, None),
-    # 0.175 degrees of longitude at 34.06 N: 0.175 x 69.09 mi x cos(34.06) = 10.02 miles.
-    (None, PLACED, (34.0551, -117.5750), Decimal("10.02"), origin.STRAIGHT_LINE, None),
+    # 0.175 degrees of longitude at 34.06 N: 0.175 x 69.09 mi x cos(34.06) = 10.02 miles, estimated as 10.
+    (None, PLACED, (34.0551, -117.5750), Decimal("10"), origin.STRAIGHT_LINE, None),
     (None, UNPLACED, (34.1, -117.8), None, None, origin.NO_PLACEMENT_LOCATION),
     (None, None, (34.1, -117.8), None, None, origin.NO_PLACEMENT_LOCATION),
     (None, PLACED, (None, None), None, None, origin.NO_SCHOOL_LOCATION),
@@ -256,6 +256,28 @@ def test_distance(mileage, placement, school, miles, source, reason):
     found = origin.one_way_distance(mileage, placement, *school)
     assert (found.miles, found.source, found.reason) == (miles, source, reason)
     assert found.estimate is (source == origin.STRAIGHT_LINE)
+
+
+# The estimate leaves the domain in whole miles by the policy's rule ("*A partial mile should be
+# rounded up if it is 0.5 and above, and rounded down if less than 0.5."): a figure to the hundredth
+# of a mile, asked for once per candidate school, would triangulate the placement.
+@pytest.mark.parametrize(("crow", "whole"), [("8.50", 9), ("8.49", 8), ("3.49", 3), ("3.50", 4), ("0.20", 0),
+                                             ("10.02", 10)])
+def test_a_straight_line_estimate_is_whole_miles(monkeypatch, crow, whole):
+    monkeypatch.setattr(origin, "_haversine_miles", lambda *_: Decimal(crow))
+    found = origin.one_way_distance(None, PLACED, 34.1, -117.8)
+    assert found.source == origin.STRAIGHT_LINE and found.estimate
+    assert found.miles == whole and found.miles == found.miles.to_integral_value()
+    assert isinstance(int(found.miles), int) and found.miles.as_tuple().exponent == 0
+    # The rate follows from the same whole miles.
+    assert rates.rate_for(found.miles, dt.date(2026, 10, 15)).rounded_miles == whole
+
+
+def test_no_estimate_when_the_caller_keeps_none():
+    """A travel plan asks for no estimate: the mapped mileage, or no distance and why."""
+    assert origin.one_way_distance(None, PLACED, 34.1, -117.8, estimate=False) == origin.Distance(
+        None, None, origin.NEEDS_MAPPED_MILEAGE)
+    assert origin.one_way_distance(Decimal("7.30"), PLACED, 34.1, -117.8, estimate=False).miles == Decimal("7.30")
 
 
 def test_the_placement_location_does_not_print():

@@ -48,8 +48,11 @@ def not_a_candidate(location: str = "query") -> APIError:
 
 
 def assessment(student: Student, *, cds_code: str | None, answers: assess.Answers, today: dt.date,
-               location: str = "query") -> Assessment:
-    """Placement, candidates and, for ``cds_code``, the chosen school's assessment (422 if no candidate)."""
+               location: str = "query", estimate: bool = True) -> Assessment:
+    """Placement, candidates and, for ``cds_code``, the chosen school's assessment (422 if no candidate).
+
+    ``estimate=False`` for a plan: no straight-line estimate, only the mapped mileage (or none).
+    """
     placement = records.current_placements([student.id], today).get(student.id)
     spans = enrollment_rows([student.id]).get(student.id, [])
     found = origin.candidates(spans, placement) if placement is not None else []
@@ -61,7 +64,7 @@ def assessment(student: Student, *, cds_code: str | None, answers: assess.Answer
         raise not_a_candidate(location)
     point = assess.SchoolPoint(school.id, school.cds_code, school.name, school.latitude, school.longitude)
     chosen = assess.assess_school(school=point, placement=placement, spans=spans, birth_date=student.birth_date,
-                                  answers=answers, today=today)
+                                  answers=answers, today=today, estimate=estimate)
     return Assessment(placement, found, chosen, candidate)
 
 

@@ -24,6 +24,8 @@ PLAN_PARAM = {"in": "path", "name": "plan_key", "required": True,
 NOT_FOUND = "No such student or plan, or not in your scope (one identical answer)"
 TOO_MANY = "Too many travel plan changes; retry after the Retry-After seconds"
 UNAVAILABLE = "The access could not be recorded; nothing was disclosed or changed"
+NOT_CARRIER = ("You see the child but are not the case-carrying CSW (the assigned worker in the DCFS feed): "
+               "a manual caseload add or another worker's case does not let you act on the plan.")
 
 
 @blp.route("/students/<student_key>/school-of-origin", parameters=[KEY_PARAM])
@@ -34,11 +36,13 @@ class SchoolOfOrigin(MethodView):
     @blp.arguments(schemas.SchoolOfOriginArgsSchema, location="query")
     @blp.response(200, schemas.SchoolOfOriginSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
+    @blp.alt_response(403, description="You see the child but are neither the case-carrying CSW (the assigned "
+                                       "worker in the DCFS feed) nor the SCSW supervising them.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.doc(operationId="getSchoolOfOrigin")
     def get(self, args, student_key):
-        """Candidates by the policy's definition; with `cds_code`, the one-way distance, ETR and checklist."""
+        """Case carrier and their SCSW: candidates; with `cds_code`, distance (estimate: whole miles), ETR, checklist."""
         return etag_response(service.school_of_origin(current_principal(), student_key, **args),
                              schemas.SchoolOfOriginSchema)
 
@@ -62,13 +66,14 @@ class StudentPlans(MethodView):
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(plan_schemas.PlanBodySchema)
     @blp.response(201, plan_schemas.PlanSchema, description="The draft, with its computed figures.")
+    @blp.alt_response(403, description=NOT_CARRIER)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The child already has an open plan.")
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="createTravelPlan")
     def post(self, body, student_key):
-        """Save a draft plan for a child on my caseload (the case-carrying CSW)."""
+        """Save a draft plan for a child whose case I carry (my DCFS assignment; a manual add: 403)."""
         return service.create_plan(current_principal(), student_key, body)
 
 
@@ -106,7 +111,7 @@ class Plan(MethodView):
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(plan_schemas.PlanBodySchema)
     @blp.response(200, plan_schemas.PlanSchema)
-    @blp.alt_response(403, description="Not the plan's CSW.")
+    @blp.alt_response(403, description="Not the plan's CSW, or no longer the case-carrying CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="The plan is no longer a draft or returned.")
     @blp.alt_response(503, description=UNAVAILABLE)
@@ -125,7 +130,7 @@ class SubmitPlan(MethodView):
     @require_auth(roles=(ROLE_CSW,))
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.response(200, plan_schemas.PlanSchema)
-    @blp.alt_response(403, description="Not the plan's CSW.")
+    @blp.alt_response(403, description="Not the plan's CSW, or no longer the case-carrying CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Not a draft or returned plan, or no active supervisor.")
     @blp.alt_response(422, description="Not ready: a checklist item fails or is unanswered, or the mileage is an estimate.")
@@ -185,11 +190,12 @@ class StopPlan(MethodView):
     @per_user("travel-plan-change", "CASELOAD_CHANGE_RATE_LIMIT")
     @blp.arguments(plan_schemas.StopBodySchema)
     @blp.response(200, plan_schemas.PlanSchema)
+    @blp.alt_response(403, description="Neither the plan's CSW nor the child's current case-carrying CSW.")
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description="Only an approved plan can stop.")
     @blp.alt_response(503, description=UNAVAILABLE)
     @blp.alt_response(429, description=TOO_MANY)
     @blp.doc(operationId="stopTravelPlan")
     def post(self, body, plan_key):
-        """Record the end of an approved plan: the 280 becomes a request to stop the ETR."""
+        """End an approved plan (its CSW or the current case carrier): the 280 becomes a request to stop the ETR."""
         return service.stop_plan(current_principal(), plan_key, **body)

@@ -95,10 +95,27 @@ class CandidateSchema(Schema):
     enrollments = fields.List(fields.Nested(SpanSchema), required=True)
 
 
+def whole_or_float(value: Any) -> float | int:
+    """A number of miles as JSON: an integer when whole, else a float."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+class Miles(fields.Float):
+    """One-way miles, an integer when whole (a straight-line estimate always is)."""
+
+    fast_convert = staticmethod(whole_or_float)  # api.fast_dump converts with it: the same output
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | int | None:
+        return None if value is None else whole_or_float(value)
+
+
 class DistanceSchema(Schema):
     """The one-way distance: measured (mapping service), estimated (straight line) or none, with why."""
 
-    one_way_miles = fields.Float(allow_none=True, required=True)
+    one_way_miles = Miles(allow_none=True, required=True, metadata={
+        "description": ("the mapping service's mileage as given (to 0.01), or a straight-line estimate in whole "
+                        "miles (a partial mile of 0.5 and above rounds up); null without a distance")})
     source = fields.String(allow_none=True, required=True,
                            metadata={"description": "mapping_service or straight_line_estimate"})
     estimate = fields.Boolean(required=True)

@@ -1,9 +1,12 @@
 """Travel plan services: scope, the policy's rules (``mobile_service.travel``), audit, ONE commit.
 
-A student outside the caller's scope, or a plan of one, is the usual identical 404. The CSW who
-carries the case drafts, edits and submits; only the SCSW who currently supervises the plan's
-CSW approves or returns it (another SCSW: 403); every step leaves an audit row in the same
-transaction. No answer and no audit row carries the placement's location.
+A student outside the caller's scope, or a plan of one, is the usual identical 404; a caller who
+sees the child but may not do this is a 403 (``scoping.may_carry_travel_plan``). The CSW who
+carries the case (the DCFS feed's assigned worker) assesses, drafts, edits and submits; the
+plan's CSW or the current case carrier stops it; only the SCSW who currently supervises the
+plan's CSW approves or returns it (another SCSW: 403), and the assessment is for the case carrier
+and the SCSW supervising them. Every step leaves an audit row in the same transaction. No answer
+and no audit row carries the placement's location, and a plan never stores a straight-line estimate.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.travel_plans.assessment import Assessment, assessment, render, resolve_student
+from api.travel_plans.rendering import mapped_miles, render_one, render_plan, workers
 from auth.principal import Principal
 from mobile_service import audit, clock, scoping
 from mobile_service.errors import APIError, not_found
@@ -24,18 +28,30 @@ from mobile_service.models import School, Student, TravelPlan, User
 from mobile_service.models.travel import PLAN_SUBMITTED
 from mobile_service.pagination import paginate
 from mobile_service.travel import assess, workflow
-from mobile_service.travel.placements import payment_route
+from mobile_service.travel.origin import MAPPING_SERVICE
 from mobile_service.travel.plans import apply_assessment
 
 FORBIDDEN_REVIEW = "Only the SCSW who currently supervises the plan's CSW may approve or return it."
 OPEN_PLAN = "This child already has an open travel plan; change it, or stop it first."
 FORBIDDEN_EDIT = "Only the CSW who drafted the plan may change or submit it."
+NOT_CARRIER = ("Only the case-carrying CSW (the child's assigned worker in the DCFS feed) may draft, change or "
+               "submit a travel plan; a manual caseload add does not make you the case carrier.")
+FORBIDDEN_STOP = "Only the plan's CSW or the child's current case-carrying CSW may stop the plan."
+FORBIDDEN_ASSESS = ("The school-of-origin assessment is for the child's case-carrying CSW (the assigned worker in "
+                    "the DCFS feed) and the SCSW supervising them; a manual caseload add does not give it.")
+
+
+def _require_carrier(principal: Principal, student_id: int) -> None:
+    if not scoping.may_carry_travel_plan(principal, student_id):
+        raise APIError(403, NOT_CARRIER)
 
 
 def school_of_origin(principal: Principal, student_key: str, *, cds_code: str | None, mileage: Decimal | None,
                      iep_transport: bool | None, temporarily_absent: bool | None, transport: str) -> dict[str, Any]:
     """Candidates by the policy's definition and, for a chosen school, distance, rate and checklist."""
     student, basis = resolve_student(principal, student_key)
+    if not scoping.may_assess_school_of_origin(principal, student.id):
+        raise APIError(403, FORBIDDEN_ASSESS)
     answers = assess.Answers(mileage=mileage, iep_transport=iep_transport, temporarily_absent=temporarily_absent,
                              transport=transport)
     found = assessment(student, cds_code=cds_code, answers=answers, today=clock.today())
@@ -60,50 +76,12 @@ def _answers(body: dict[str, Any]) -> assess.Answers:
 
 
 def _assess_for_plan(student: Student, cds_code: str, answers: assess.Answers) -> Assessment:
-    found = assessment(student, cds_code=cds_code, answers=answers, today=clock.today(), location="json")
+    # A plan carries the mapping service's mileage or no distance: never a straight-line estimate.
+    found = assessment(student, cds_code=cds_code, answers=answers, today=clock.today(), location="json",
+                       estimate=False)
     if found.placement is None:
         raise APIError(422, "The DCFS feed gives no placement for this child: a travel plan needs the placement.")
     return found
-
-
-def _people(ids: set[int]) -> dict[int, dict[str, Any]]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(sorted(ids))))
-    return {row.id: {"user_id": row.id, "display_name": row.display_name} for row in rows}
-
-
-def render_plan(plan: TravelPlan, student_key: str, people: dict[int, dict[str, Any]], school: School) -> dict[str, Any]:
-    """The plan as the fields of the DCFS 63B and the FCSS Auto 280, with its life cycle."""
-    miles = None if plan.one_way_miles is None else float(plan.one_way_miles)
-    decision = None
-    if plan.reviewed_at is not None:
-        decision = {"by": people[plan.reviewed_by], "at": plan.reviewed_at, "comment": plan.review_comment}
-    return {
-        "plan_key": plan.plan_key, "student_key": student_key, "status": plan.status, "csw": people[plan.csw_user_id],
-        "created_at": plan.created_at, "updated_at": plan.updated_at, "submitted_at": plan.submitted_at,
-        "decision": decision,
-        "end": None if plan.ended_on is None else {"ended_on": plan.ended_on, "reason": plan.end_reason},
-        "eligibility": {"eligible": plan.eligible, "failing": plan.failing_items.split(",") if plan.failing_items else []},
-        "form_63b": {
-            "school_of_origin": {"cds_code": school.cds_code, "name": school.name, "district_name": school.district_name},
-            "one_way_miles": miles, "mileage_source": plan.mileage_source, "transport": plan.transport,
-            "monthly_rate": plan.monthly_rate, "placement_type": plan.placement_type,
-            "placement_start_date": plan.placement_start, "effective_start_date": plan.effective_start,
-            "payment_route": payment_route(plan.placement_type)},
-        "form_280": {
-            "action": "stop_etr" if plan.ended_on is not None else "start_etr", "school_of_origin": school.name,
-            "one_way_mileage": plan.rounded_miles, "rate": plan.monthly_rate,
-            "rate_table_effective_date": plan.rate_table_effective, "effective_start_date": plan.effective_start,
-            "stop_date": plan.ended_on},
-    }
-
-
-def _render(plan: TravelPlan, student: Student) -> dict[str, Any]:
-    school = db.session.get(School, plan.school_id)
-    people = _people({plan.csw_user_id, plan.reviewed_by})
-    return render_plan(plan, student.student_key, people, school)
 
 
 def _audit(principal: Principal, action: str, plan: TravelPlan, student: Student, basis: str) -> None:
@@ -112,8 +90,9 @@ def _audit(principal: Principal, action: str, plan: TravelPlan, student: Student
 
 
 def create_plan(principal: Principal, student_key: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Save a new draft for a student on the CSW's caseload (one open plan per child)."""
+    """Save a new draft for a child whose case the CSW carries (one open plan per child)."""
     student, basis = resolve_student(principal, student_key)
+    _require_carrier(principal, student.id)
     open_plan = db.session.execute(select(TravelPlan.plan_key).where(
         TravelPlan.student_id == student.id, TravelPlan.status.in_(workflow.OPEN_STATES)).limit(1)).scalar()
     if open_plan is not None:
@@ -130,7 +109,7 @@ def create_plan(principal: Principal, student_key: str, body: dict[str, Any]) ->
         db.session.rollback()
         raise APIError(409, OPEN_PLAN) from None
     _audit(principal, "travel_plan.draft", plan, student, basis)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     audit.commit()
     return payload
 
@@ -140,7 +119,7 @@ def student_plans(principal: Principal, student_key: str) -> dict[str, Any]:
     student, basis = resolve_student(principal, student_key)
     plans = list(db.session.execute(select(TravelPlan).where(TravelPlan.student_id == student.id)
                                     .order_by(TravelPlan.created_at.desc(), TravelPlan.id.desc())).scalars())
-    people = _people({p.csw_user_id for p in plans} | {p.reviewed_by for p in plans})
+    people = workers({p.csw_user_id for p in plans} | {p.reviewed_by for p in plans})
     schools = {s.id: s for s in db.session.execute(
         select(School).where(School.id.in_(sorted({p.school_id for p in plans})))).scalars()} if plans else {}
     items = [render_plan(p, student.student_key, people, schools[p.school_id]) for p in plans]
@@ -168,7 +147,7 @@ def _plan_in_scope(principal: Principal, plan_key: str, *, lock: bool = False) -
 def get_plan(principal: Principal, plan_key: str) -> dict[str, Any]:
     """One plan (63B and 280 fields) for a caller with its student in scope."""
     plan, student, basis = _plan_in_scope(principal, plan_key)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     _audit(principal, "travel_plan.view", plan, student, basis)
     audit.commit()
     return payload
@@ -181,15 +160,16 @@ def _refuse(action: str, plan: TravelPlan) -> None:
 
 
 def update_plan(principal: Principal, plan_key: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Change a draft or returned plan (its author only), recomputing its figures."""
+    """Change a draft or returned plan (its author, while carrying the case), recomputing its figures."""
     plan, student, basis = _plan_in_scope(principal, plan_key, lock=True)
     if plan.csw_user_id != principal.user_id:
         raise APIError(403, FORBIDDEN_EDIT)
+    _require_carrier(principal, student.id)
     _refuse(workflow.EDIT, plan)
     answers = _answers(body)
     _apply(plan, _assess_for_plan(student, body["cds_code"], answers), answers)
     _audit(principal, "travel_plan.draft", plan, student, basis)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     audit.commit()
     return payload
 
@@ -199,11 +179,12 @@ def submit_plan(principal: Principal, plan_key: str) -> dict[str, Any]:
     plan, student, basis = _plan_in_scope(principal, plan_key, lock=True)
     if plan.csw_user_id != principal.user_id:
         raise APIError(403, FORBIDDEN_EDIT)
+    _require_carrier(principal, student.id)
     _refuse(workflow.SUBMIT, plan)
     if not db.session.execute(select(scoping.has_active_supervisor(plan.csw_user_id))).scalar():
         raise APIError(409, "You have no active supervising SCSW to approve the plan.")
     school = db.session.get(School, plan.school_id)
-    answers = assess.Answers(mileage=plan.one_way_miles if plan.mileage_source == "mapping_service" else None,
+    answers = assess.Answers(mileage=plan.one_way_miles if plan.mileage_source == MAPPING_SERVICE else None,
                              iep_transport=plan.iep_transport, temporarily_absent=plan.temporarily_absent,
                              transport=plan.transport)
     found = _assess_for_plan(student, school.cds_code, answers)
@@ -218,7 +199,7 @@ def submit_plan(principal: Principal, plan_key: str) -> dict[str, Any]:
     plan.submitted_at = clock.utcnow()
     plan.reviewed_by = plan.reviewed_at = None
     _audit(principal, "travel_plan.submit", plan, student, basis)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     audit.commit()
     return payload
 
@@ -236,14 +217,16 @@ def review_plan(principal: Principal, plan_key: str, *, approve: bool, comment: 
     plan.reviewed_by, plan.reviewed_at, plan.review_comment = principal.user_id, clock.utcnow(), comment
     plan.updated_at = plan.reviewed_at
     _audit(principal, "travel_plan.approve" if approve else "travel_plan.return", plan, student, basis)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     audit.commit()
     return payload
 
 
 def stop_plan(principal: Principal, plan_key: str, *, ended_on: dt.date, reason: str | None) -> dict[str, Any]:
-    """Record that the child stopped attending the school of origin (a 280 that stops the ETR)."""
+    """Record that the child stopped attending the school of origin (the plan's CSW or the current case carrier)."""
     plan, student, basis = _plan_in_scope(principal, plan_key, lock=True)
+    if plan.csw_user_id != principal.user_id and not scoping.may_carry_travel_plan(principal, student.id):
+        raise APIError(403, FORBIDDEN_STOP)
     _refuse(workflow.STOP, plan)
     if ended_on > clock.today():
         raise APIError(422, "The end date cannot be in the future.", errors={"json": {"ended_on": ["In the future."]}})
@@ -254,7 +237,7 @@ def stop_plan(principal: Principal, plan_key: str, *, ended_on: dt.date, reason:
     plan.ended_on, plan.end_reason, plan.ended_by = ended_on, reason, principal.user_id
     plan.updated_at = clock.utcnow()
     _audit(principal, "travel_plan.stop", plan, student, basis)
-    payload = _render(plan, student)
+    payload = render_one(plan, student)
     audit.commit()
     return payload
 
@@ -264,7 +247,8 @@ def awaiting_approval(principal: Principal, *, limit: int, cursor: str | None) -
     team_ids = scoping.team(principal.user_id).with_only_columns(User.id)
     visible = select(scoping.student_access(principal).c.student_id)
     stmt = (select(TravelPlan.id, TravelPlan.plan_key, TravelPlan.student_id, TravelPlan.csw_user_id,
-                   TravelPlan.submitted_at, TravelPlan.one_way_miles, TravelPlan.monthly_rate, TravelPlan.transport,
+                   TravelPlan.submitted_at, TravelPlan.one_way_miles, TravelPlan.mileage_source,
+                   TravelPlan.monthly_rate, TravelPlan.transport,
                    School.name.label("school_name"), Student.student_key, Student.ssid, Student.legal_first_name,
                    Student.legal_last_name, User.display_name)
             .join(School, School.id == TravelPlan.school_id).join(Student, Student.id == TravelPlan.student_id)
@@ -282,7 +266,7 @@ def awaiting_approval(principal: Principal, *, limit: int, cursor: str | None) -
                         "last_name": row.legal_last_name},
             "csw": {"user_id": row.csw_user_id, "display_name": row.display_name},
             "submitted_at": row.submitted_at, "school_name": row.school_name,
-            "one_way_miles": None if row.one_way_miles is None else float(row.one_way_miles),
+            "one_way_miles": mapped_miles(row.one_way_miles, row.mileage_source),
             "monthly_rate": row.monthly_rate, "transport": row.transport,
         })
         audit.record(principal, "travel_plans.awaiting.view", student_id=row.student_id, ssid=row.ssid,

@@ -61,9 +61,14 @@ def choose(candidates: Sequence[origin.Candidate], cds_code: str) -> origin.Cand
 
 
 def assess_school(*, school: SchoolPoint, placement: origin.Placement | None, spans: Sequence,
-                  birth_date: dt.date | None, answers: Answers, today: dt.date) -> Chosen:
-    """Distance, rate, checklist, transport and effective start for one chosen school."""
-    distance = origin.one_way_distance(answers.mileage, placement, school.latitude, school.longitude)
+                  birth_date: dt.date | None, answers: Answers, today: dt.date, estimate: bool = True) -> Chosen:
+    """Distance, rate, checklist, transport and effective start for one chosen school.
+
+    ``estimate=False`` (a travel plan): without the mapping service's mileage there is no distance,
+    so no rate, and the distance item stays unknown; a plan never carries a straight-line estimate.
+    """
+    distance = origin.one_way_distance(answers.mileage, placement, school.latitude, school.longitude,
+                                       estimate=estimate)
     rate = rates.rate_for(distance.miles, today) if distance.miles is not None else None
     age = eligibility.age_on(birth_date, today)
     here = [s for s in spans if s.cds_code == school.cds_code]

@@ -1,7 +1,9 @@
 """School-of-origin candidates and the one-way distance to one (DCFS 0900-520.20).
 
 Pure functions of the placement, the enrollment spans and the mileage; the placement's location
-enters :func:`one_way_distance` only and never leaves it except as a number of miles.
+enters :func:`one_way_distance` only and never leaves it except as a number of WHOLE miles: an
+estimate to the hundredth of a mile, asked for once per candidate school, would let anyone who
+sees the answers triangulate where the child lives.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
+
+from mobile_service.travel.rates import round_miles
 
 NEWLY_DETAINED, REPLACED = "newly_detained", "replaced"
 PRIOR_SCHOOL, WITHIN_15_MONTHS = "prior_school", "within_15_months"
@@ -35,6 +39,7 @@ MAPPING_RULE = ("Use a web-based mapping system, such as Google Maps to determin
 MAPPING_SERVICE, STRAIGHT_LINE = "mapping_service", "straight_line_estimate"
 NO_PLACEMENT_LOCATION = "the DCFS feed gives no location for the current placement"
 NO_SCHOOL_LOCATION = "the school directory gives no coordinates for this school"
+NEEDS_MAPPED_MILEAGE = "a plan keeps only the mapping service's mileage: give it (no estimate is stored)"
 EARTH_RADIUS_MILES = 3958.8
 RETROACTIVE_FLOOR = dt.date(2010, 1, 1)
 RETROACTIVE_RULE = ("Education Travel Reimbursement is retroactive to either January 1, 2010 or the first date "
@@ -154,8 +159,8 @@ class Distance:
         return self.source == STRAIGHT_LINE
 
 
-def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> Decimal:
-    """Great-circle distance in miles between two points, to 2 decimals."""
+def _haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> Decimal:
+    """Great-circle distance in miles between two points, to 2 decimals (private: only whole miles leave)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
@@ -164,16 +169,24 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> Decim
 
 
 def one_way_distance(mileage: Decimal | None, placement: Placement | None,
-                     school_latitude: float | None, school_longitude: float | None) -> Distance:
-    """The mapping service's mileage when given; else a straight-line estimate; else none, with the reason."""
+                     school_latitude: float | None, school_longitude: float | None, *,
+                     estimate: bool = True) -> Distance:
+    """The mapping service's mileage when given; else a straight-line estimate (whole miles); else none, and why.
+
+    The estimate is rounded by the policy's rule (:func:`rates.round_miles`) here, before it
+    leaves: nothing downstream ever holds the finer figure. ``estimate=False`` (a travel plan)
+    gives no estimate at all, only the mapped mileage or none.
+    """
     if mileage is not None:
         return Distance(mileage, MAPPING_SERVICE)
+    if not estimate:
+        return Distance(None, None, NEEDS_MAPPED_MILEAGE)
     if placement is None or not placement.location_known:
         return Distance(None, None, NO_PLACEMENT_LOCATION)
     if school_latitude is None or school_longitude is None:
         return Distance(None, None, NO_SCHOOL_LOCATION)
-    return Distance(haversine_miles(placement.latitude, placement.longitude, school_latitude, school_longitude),
-                    STRAIGHT_LINE)
+    crow = _haversine_miles(placement.latitude, placement.longitude, school_latitude, school_longitude)
+    return Distance(Decimal(round_miles(crow)), STRAIGHT_LINE)
 
 
 def effective_start(placement_start: dt.date) -> dt.date:

@@ -42,12 +42,13 @@ def test_candidates_by_the_policys_definition(client, tw):
 
 
 def test_a_chosen_school_without_mileage_is_a_labelled_estimate(client, tw):
-    body = client.get(sor_url(tw.key["kid"]), query_string={"cds_code": ORIGIN_CDS},
-                      headers=tw.headers["csw"]).json
+    response = client.get(sor_url(tw.key["kid"]), query_string={"cds_code": ORIGIN_CDS}, headers=tw.headers["csw"])
+    body, response_text = response.json, response.get_data(as_text=True)
     chosen = body["chosen"]
     assert chosen["distance"]["source"] == "straight_line_estimate" and chosen["distance"]["estimate"] is True
-    # 34.0551234,-117.6012345 to 34.07,-117.75: about 8.6 miles as the crow flies -> 9 -> $154.
-    assert 8.4 < chosen["distance"]["one_way_miles"] < 8.8
+    # 34.0551234,-117.6012345 to 34.07,-117.75: about 8.6 miles as the crow flies, shown only as 9 -> $154.
+    assert chosen["distance"]["one_way_miles"] == 9 and type(chosen["distance"]["one_way_miles"]) is int
+    assert '"one_way_miles":9,' in response_text.replace(" ", "")
     assert chosen["rate"]["rounded_miles"] == 9 and chosen["rate"]["monthly_amount"] == 154
     assert chosen["rate"]["table_effective_date"] == "2018-07-26"
     assert chosen["checklist"]["eligible"] is None
@@ -120,3 +121,44 @@ def test_out_of_scope_is_the_usual_identical_404(client, tw):
             bodies.append(without_request_id(response.json))
     assert all(body == bodies[0] for body in bodies)
     assert audit_rows(client.application) == []
+
+
+def test_the_supervising_scsw_reads_the_assessment(client, tw):
+    response = client.get(sor_url(tw.key["kid"]), query_string={"cds_code": ORIGIN_CDS}, headers=tw.headers["scsw"])
+    assert response.status_code == 200 and response.json["chosen"]["distance"]["one_way_miles"] == 9
+    [row] = audit_rows(client.application, "student.school_of_origin.view")
+    assert row.user_id == tw.id["scsw"] and row.basis == "supervision"
+
+
+@pytest.mark.parametrize("who", ["peer", "scsw_other"])
+@pytest.mark.parametrize("query", [{}, {"cds_code": ORIGIN_CDS}])
+def test_seeing_the_child_through_a_manual_add_is_no_assessment(client, tw, who, query):
+    """The peer sees the child only through a (pending, self-granted) manual add, Otto only as the peer's
+    SCSW: neither is the case carrier or their supervisor, so 403 with a clear detail, nothing disclosed."""
+    assert client.get(f"/api/v1/students/{tw.key['kid']}", headers=tw.headers[who]).status_code == 200
+    response = client.get(sor_url(tw.key["kid"]), query_string=query, headers=tw.headers[who])
+    assert response.status_code == 403, response.json
+    assert "case-carrying CSW" in response.json["detail"] and "manual caseload add" in response.json["detail"]
+    text = response.get_data(as_text=True)
+    assert "Pomona" not in text and "candidates" not in text and "miles" not in text
+    no_location(text)
+    assert audit_rows(client.application, "student.school_of_origin.view") == []
+
+
+def test_an_approved_manual_add_is_still_no_assessment(app, client, tw):
+    from mobile_service.extensions import db
+    from mobile_service.models import CaseloadEntry
+
+    with app.app_context():
+        entry = db.session.execute(db.select(CaseloadEntry).where(CaseloadEntry.user_id == tw.id["peer"])).scalar_one()
+        entry.review_state = "approved"
+        db.session.commit()
+    assert client.get(sor_url(tw.key["kid"]), headers=tw.headers["peer"]).status_code == 403
+
+
+def test_a_child_out_of_scope_is_404_not_403_for_the_assessment(client, tw):
+    """The stranger SCSW cannot see the child at all: the identical 404 of an unknown key, not a 403."""
+    stranger = client.get(sor_url(tw.key["kid"]), headers=tw.headers["stranger"])
+    unknown = client.get(sor_url(UNKNOWN_KEY), headers=tw.headers["stranger"])
+    assert stranger.status_code == unknown.status_code == 404
+    assert without_request_id(stranger.json) == without_request_id(unknown.json)

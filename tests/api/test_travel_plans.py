@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from mobile_service.extensions import db
 from mobile_service.models import Supervision
-from tests.api.caseload_helpers import UNKNOWN_KEY, audit_rows
+from tests.api.caseload_helpers import UNKNOWN_KEY, audit_rows, without_request_id
 from tests.api.travel_helpers import (
     GOOD_PLAN,
     ORIGIN_CDS,
@@ -232,3 +233,145 @@ def test_each_travel_route_states_its_roles(app):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 found[(rule.rule, method.lower())] = set(getattr(view, method.lower())._required_roles)
     assert found == expected
+
+
+# --- no estimate on a plan (the placement cannot be triangulated from plans) -------------------------
+
+def _stored(app, plan_key: str):
+    from mobile_service.models import TravelPlan
+
+    with app.app_context():
+        return db.session.execute(db.select(TravelPlan).where(TravelPlan.plan_key == plan_key)).scalar_one()
+
+
+def test_a_plan_saved_without_a_mapped_mileage_stores_no_estimate(app, client, tw):
+    plan = _draft(client, tw, mileage=None)
+    assert plan["form_63b"]["one_way_miles"] is None and plan["form_63b"]["mileage_source"] is None
+    assert plan["form_63b"]["monthly_rate"] is None
+    assert plan["form_280"]["one_way_mileage"] is None and plan["form_280"]["rate"] is None
+    assert plan["form_280"]["rate_table_effective_date"] is None
+    stored = _stored(app, plan["plan_key"])
+    assert (stored.one_way_miles, stored.mileage_source, stored.rounded_miles, stored.monthly_rate,
+            stored.rate_table_effective) == (None, None, None, None, None)
+    # The distance item waits for the mapped mileage; it is not judged on an estimate.
+    assert stored.eligible is None and stored.failing_items is None
+    changed = client.put(f"/api/v1/travel-plans/{plan['plan_key']}", json={**GOOD_PLAN, "mileage": None},
+                         headers=tw.headers["csw"])
+    assert changed.status_code == 200 and changed.json["form_63b"]["one_way_miles"] is None
+    assert _stored(app, plan["plan_key"]).one_way_miles is None
+    refused = client.post(f"/api/v1/travel-plans/{plan['plan_key']}/submit", headers=tw.headers["csw"])
+    assert refused.status_code == 422 and "mapping service" in refused.json["detail"]
+    assert _stored(app, plan["plan_key"]).one_way_miles is None
+    mapped = client.put(f"/api/v1/travel-plans/{plan['plan_key']}", json=GOOD_PLAN, headers=tw.headers["csw"]).json
+    assert mapped["form_63b"]["one_way_miles"] == 12.4 and mapped["form_63b"]["mileage_source"] == "mapping_service"
+    stored = _stored(app, plan["plan_key"])
+    assert str(stored.one_way_miles) == "12.40" and stored.rounded_miles == 12 and stored.monthly_rate == 154
+
+
+def test_no_plan_response_or_list_shows_a_stored_estimate(app, client, tw):
+    """A plan row holding an estimate (as drafts did before) shows no miles in the plan, the child's plans
+    or the SCSW's awaiting-approval list."""
+    from mobile_service.models import TravelPlan
+
+    with app.app_context():
+        row = TravelPlan(student_id=tw.student_id["kid"], csw_user_id=tw.id["csw"], school_id=tw.other_school_id,
+                         status="submitted", transport="etr", one_way_miles=Decimal("8.63"),
+                         mileage_source="straight_line_estimate", submitted_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+        db.session.add(row)
+        db.session.commit()
+        key = row.plan_key
+    texts = [client.get(f"/api/v1/travel-plans/{key}", headers=tw.headers["csw"]),
+             client.get(plans_url(tw.key["kid"]), headers=tw.headers["csw"]),
+             client.get("/api/v1/travel-plans/awaiting-approval", headers=tw.headers["scsw"])]
+    assert all(r.status_code == 200 for r in texts)
+    assert texts[0].json["form_63b"]["one_way_miles"] is None
+    assert texts[2].json["items"][0]["plan_key"] == key and texts[2].json["items"][0]["one_way_miles"] is None
+    for response in texts:
+        assert "8.63" not in response.get_data(as_text=True)
+
+
+# --- who acts on a plan: the case-carrying CSW (DCFS 0900-520.20) ----------------------------------
+
+def test_a_manual_add_only_csw_cannot_draft(client, tw):
+    """The peer sees the child through a pending self-granted manual add: 403 saying why, nothing written."""
+    assert client.get(plans_url(tw.key["kid"]), headers=tw.headers["peer"]).status_code == 200
+    response = client.post(plans_url(tw.key["kid"]), json=GOOD_PLAN, headers=tw.headers["peer"])
+    assert response.status_code == 403
+    assert "case-carrying CSW" in response.json["detail"] and "manual caseload add" in response.json["detail"]
+    assert client.get(plans_url(tw.key["kid"]), headers=tw.headers["csw"]).json["items"] == []
+    assert [r for r in audit_rows(client.application) if r.action == "travel_plan.draft"] == []
+
+
+def test_an_approved_manual_add_does_not_make_a_case_carrier(app, client, tw):
+    from mobile_service.models import CaseloadEntry
+
+    with app.app_context():
+        entry = db.session.execute(db.select(CaseloadEntry).where(CaseloadEntry.user_id == tw.id["peer"])).scalar_one()
+        entry.review_state = "approved"
+        db.session.commit()
+    assert client.post(plans_url(tw.key["kid"]), json=GOOD_PLAN, headers=tw.headers["peer"]).status_code == 403
+
+
+def test_drafting_out_of_scope_stays_404(client, tw):
+    """The peer cannot see Uma at all: the identical 404, not a 403 (the 403 is for children one sees)."""
+    response = client.post(plans_url(tw.key["unplaced"]), json=GOOD_PLAN, headers=tw.headers["peer"])
+    unknown = client.post(plans_url(UNKNOWN_KEY), json=GOOD_PLAN, headers=tw.headers["peer"])
+    assert response.status_code == unknown.status_code == 404
+    assert without_request_id(response.json) == without_request_id(unknown.json)
+
+
+def _approved(client, tw) -> str:
+    key = _draft(client, tw)["plan_key"]
+    assert client.post(f"/api/v1/travel-plans/{key}/submit", headers=tw.headers["csw"]).status_code == 200
+    assert client.post(f"/api/v1/travel-plans/{key}/approve", headers=tw.headers["scsw"]).status_code == 200
+    return key
+
+
+def test_another_in_scope_csw_cannot_stop_the_plan(client, tw):
+    key = _approved(client, tw)
+    refused = client.post(f"/api/v1/travel-plans/{key}/stop", json={"ended_on": "2026-10-09"},
+                          headers=tw.headers["peer"])
+    assert refused.status_code == 403 and "case-carrying CSW" in refused.json["detail"]
+    assert client.get(f"/api/v1/travel-plans/{key}", headers=tw.headers["csw"]).json["status"] == "approved"
+    assert [r for r in audit_rows(client.application) if r.action == "travel_plan.stop"] == []
+    # A CSW who cannot see the child: the identical 404.
+    lone = client.post(f"/api/v1/travel-plans/{key}/stop", json={"ended_on": "2026-10-09"}, headers=tw.headers["lone"])
+    assert lone.status_code == 404
+    stopped = client.post(f"/api/v1/travel-plans/{key}/stop", json={"ended_on": "2026-10-09"},
+                          headers=tw.headers["csw"])
+    assert stopped.status_code == 200 and stopped.json["status"] == "stopped"
+
+
+def _hand_case_to_peer(app, tw) -> None:
+    """The DCFS feed moves Nina's case from Carla to the peer (Carla keeps a manual add)."""
+    from mobile_service.models import DcfsCase, Student, User
+    from tests.api.student_helpers import add_to_caseload
+
+    with app.app_context():
+        case = db.session.execute(db.select(DcfsCase).where(DcfsCase.student_id == tw.student_id["kid"])).scalar_one()
+        case.csw_employee_id = db.session.get(User, tw.id["peer"]).dcfs_employee_id
+        add_to_caseload(db.session.get(User, tw.id["csw"]), db.session.get(Student, tw.student_id["kid"]))
+        db.session.commit()
+
+
+def test_the_current_case_carrier_can_stop_a_plan_another_csw_drafted(app, client, tw):
+    key = _approved(client, tw)
+    _hand_case_to_peer(app, tw)
+    stopped = client.post(f"/api/v1/travel-plans/{key}/stop", json={"ended_on": "2026-10-09", "reason": "moved"},
+                          headers=tw.headers["peer"])
+    assert stopped.status_code == 200 and stopped.json["status"] == "stopped"
+    assert stopped.json["csw"]["user_id"] == tw.id["csw"]
+    [row] = [r for r in audit_rows(client.application) if r.action == "travel_plan.stop"]
+    assert row.user_id == tw.id["peer"]
+
+
+def test_the_author_who_no_longer_carries_the_case_cannot_change_or_submit(app, client, tw):
+    key = _draft(client, tw)["plan_key"]
+    _hand_case_to_peer(app, tw)
+    for response in (client.put(f"/api/v1/travel-plans/{key}", json=GOOD_PLAN, headers=tw.headers["csw"]),
+                     client.post(f"/api/v1/travel-plans/{key}/submit", headers=tw.headers["csw"]),
+                     client.post(plans_url(tw.key["kid"]), json=GOOD_PLAN, headers=tw.headers["csw"])):
+        assert response.status_code == 403 and "case-carrying CSW" in response.json["detail"]
+    assert client.get(f"/api/v1/travel-plans/{key}", headers=tw.headers["csw"]).json["status"] == "draft"
+    # Nor does the new carrier edit another CSW's draft (it is its author's).
+    assert client.put(f"/api/v1/travel-plans/{key}", json=GOOD_PLAN, headers=tw.headers["peer"]).status_code == 403

@@ -27,7 +27,7 @@ ROAD_FACTOR = Decimal("1.25")  # a mapping service's road miles, about a quarter
 DEMO_PLANS = {
     "steady": (PLAN_APPROVED, False, False),
     "chronic_absence": (PLAN_SUBMITTED, False, False),
-    "failing_marks": (PLAN_DRAFT, False, False),  # 2.2 road miles: the distance item fails
+    "failing_marks": (PLAN_DRAFT, False, False),  # about 2 miles: the distance item fails
     "twin_1": (PLAN_DRAFT, True, False),  # transport is in the IEP
     "twin_2": (PLAN_DRAFT, False, True),  # temporarily absent from foster care
 }
