@@ -19,8 +19,9 @@ from mobile_service.models import Alert, AlertSeen, Student
 from mobile_service.models.alerts import AUDIENCE_CASELOAD, employee_audience, user_audience
 from mobile_service.scoping import PrincipalLike
 
-# An import stamps its alerts before it commits: a reader's ``since`` goes back this far, so an
-# alert committed a little after its stamp is delivered (perhaps twice: items are keyed by id).
+# Alerts are stamped by a clock reading just before their commit (``store._stamp_at_commit``),
+# however long the load ran: a reader's ``since`` goes back this far for the last moments before
+# the commit and for clock skew between servers (an item may come twice: items are keyed by id).
 SETTLE = dt.timedelta(minutes=5)
 
 

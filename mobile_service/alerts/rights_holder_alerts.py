@@ -3,10 +3,12 @@
 Called by the foster-status recompute (``importing.tables.recompute_foster_status``), which
 derives the student's holder from the current case after every DCFS load and in the daily job:
 the holders are compared before its UPDATE, so the alert is raised in the same transaction as
-the change. A change is another person (the name compared case- and space-insensitively), or
-the holder removed; a first holder on a student who had none is not a change (unless the
-holder had been removed). The alert stays
-open 30 days (``kinds.RECENT_DAYS``), or until the next change replaces it.
+the change. A change is another person (the name compared case- and space-insensitively), a
+holder designated for a student who had none (a new JV-535 order), or the holder removed. Only
+the student's first appearance in the DCFS feed (the load that brings their first case: no
+earlier holder is known) raises nothing, so a first load of the county's cases is not a flood
+of "changes". The alert stays open 30 days (``kinds.RECENT_DAYS``), or until the next change
+replaces it.
 """
 from __future__ import annotations
 
@@ -18,21 +20,25 @@ from mobile_service.alerts import kinds, store
 from mobile_service.models import Alert
 
 
-def changed_holders(sql, student_ids_sql: str, holder_sql: str) -> list[tuple[int, str | None]]:
+def changed_holders(sql, student_ids_sql: str, holder_sql: str,
+                    earlier_cases_sql: str | None = None) -> list[tuple[int, str | None]]:
     """``(student_id, new holder)`` of the students whose holder the recompute is about to change.
 
     ``sql`` is the importer's ``Sql``; ``holder_sql`` the derived holder (it reads ``:today``).
-    A first holder of a student who had none is not a change, unless the holder had been
-    removed (an open "holder: none" alert): then the new one is news too.
+    ``earlier_cases_sql`` (a DCFS load) selects the students who had a case before this load: a
+    first holder of any other student is their first appearance, not a change. Without it (the
+    daily recompute, a students load) every student's holder was known before.
     """
-    rows = sql.rows(f"SELECT students.id, students.education_rights_holder, {holder_sql} FROM students "
+    known = "1"
+    if earlier_cases_sql is not None:
+        # A holder alert of theirs, even cleared, also means a holder was known (cases since removed).
+        known = (f"CASE WHEN students.id IN ({earlier_cases_sql} UNION SELECT student_id FROM alerts "
+                 f"WHERE kind = '{kinds.RIGHTS_HOLDER_CHANGED}') THEN 1 ELSE 0 END")
+    rows = sql.rows(f"SELECT students.id, students.education_rights_holder, {holder_sql}, {known} FROM students "
                     f"WHERE students.id IN ({student_ids_sql}) "
                     f"AND {sql.differs('students.education_rights_holder', holder_sql)}", today=clock.today())
-    changed = [(int(sid), old, new) for sid, old, new in rows if _folded(old) != _folded(new)]
-    removed = {sid for sid, old, _ in changed if old is None}
-    if removed:
-        removed &= set(store.open_student_ids(kinds.RIGHTS_HOLDER_CHANGED, sorted(removed)))
-    return [(sid, new) for sid, old, new in changed if old is not None or sid in removed]
+    return [(int(sid), new) for sid, old, new, was_known in rows
+            if _folded(old) != _folded(new) and (old is not None or int(was_known))]
 
 
 def _folded(name: str | None) -> str:

@@ -1,25 +1,90 @@
 """Raising and clearing stored alerts, idempotently, in the caller's transaction (no commit).
 
 Statements run on the session's connection, not ``session.execute``: like the audit write, they
-must not autoflush a caller's pending change (a lost race belongs to the caller's commit).
+must not autoflush a caller's pending change.
+
+Two transactions may refresh the same student at once (a review and the daily job, an import
+and the daily job): the insert is ``ON CONFLICT DO NOTHING`` on the one-open-alert index, so the
+loser of that race finds the alert already raised instead of failing its request or load.
+
+The times the feed compares (``changed_at``, and ``raised_at``/``cleared_at``) are stamped at
+commit (``_stamp_at_commit``), not when the refresh began: a ``since`` poll answered while a long
+load was still running must still find that load's alerts once it commits (``feed.SETTLE``
+covers only the last moments before the commit and clock skew).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
+from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import Alert
 
 CHUNK = 900  # students per statement (SQLite's bound-parameter limit stays far away)
 Key = tuple[int, str, str]  # (student_id, kind, audience)
 
-_INSERT = insert(Alert)
+
+def _insert_open(dialect_insert: Callable) -> Any:
+    # The conflict target is the partial index uq_alerts_open (models.alerts), named by its
+    # columns and predicate as both engines require.
+    return (dialect_insert(Alert).on_conflict_do_nothing(index_elements=["student_id", "kind", "audience"],
+                                                         index_where=Alert.cleared_at.is_(None))
+            .returning(Alert.id))
+
+
+_INSERTS = {"postgresql": _insert_open(postgresql.insert), "sqlite": _insert_open(sqlite.insert)}
 _CLEAR = (update(Alert).where(Alert.id.in_(bindparam("ids", expanding=True)), Alert.cleared_at.is_(None))
-          .values(cleared_at=bindparam("now"), changed_at=bindparam("now")))
+          .values(cleared_at=bindparam("now"), changed_at=bindparam("now")).returning(Alert.id))
+_RESTAMP_RAISED = (update(Alert).where(Alert.id.in_(bindparam("ids", expanding=True)))
+                   .values(raised_at=bindparam("stamp"), changed_at=bindparam("stamp")))
+_RESTAMP_CLEARED = (update(Alert).where(Alert.id.in_(bindparam("ids", expanding=True)), Alert.cleared_at.is_not(None))
+                    .values(cleared_at=bindparam("stamp"), changed_at=bindparam("stamp")))
+_WRITTEN = "alerts.written"  # Session.info key of the transaction's _Written
+
+
+@dataclass
+class _Written:
+    """The alerts this transaction raised and cleared, restamped at its commit."""
+
+    raised: set[int] = field(default_factory=set)
+    cleared: set[int] = field(default_factory=set)
+    latest: dt.datetime | None = None  # the latest stamp written: a commit stamp never goes back
+
+
+def _note(now: dt.datetime, raised: Sequence[int] = (), cleared: Sequence[int] = ()) -> None:
+    if not raised and not cleared:
+        return
+    written = db.session.info.setdefault(_WRITTEN, _Written())
+    written.raised.update(raised)
+    written.cleared.update(cleared)
+    written.latest = now if written.latest is None else max(written.latest, now)
+
+
+@event.listens_for(Session, "before_commit")
+def _stamp_at_commit(session: Session) -> None:
+    """Stamp the alerts this transaction wrote with the time of its commit (a fresh clock reading)."""
+    written = session.info.get(_WRITTEN)
+    if written is None or session.in_nested_transaction():
+        return  # a savepoint's release is not the commit readers wait for
+    stamp = max(clock.utcnow(), written.latest) if written.latest else clock.utcnow()
+    connection = session.connection()
+    for statement, ids in ((_RESTAMP_RAISED, written.raised), (_RESTAMP_CLEARED, written.cleared)):
+        for chunk in chunks(ids):
+            connection.execute(statement, {"ids": chunk, "stamp": stamp})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_written(session: Session, transaction: SessionTransaction) -> None:
+    """Committed or rolled back, the transaction's list of written alerts ends with it."""
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)
 
 
 def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -42,17 +107,25 @@ def clear(ids: Sequence[int], now: dt.datetime) -> int:
     """Clear open alerts by id."""
     if not ids:
         return 0
-    return db.session.connection().execute(_CLEAR, {"ids": list(ids), "now": now}).rowcount
+    done = list(db.session.connection().execute(_CLEAR, {"ids": list(ids), "now": now}).scalars())
+    _note(now, cleared=done)
+    return len(done)
 
 
 def add(rows: Sequence[tuple[Key, str]], now: dt.datetime) -> int:
-    """Insert open alerts ``((student_id, kind, audience), basis)`` (the caller cleared any open one)."""
+    """Insert open alerts ``((student_id, kind, audience), basis)``; returns how many were new.
+
+    The caller cleared any open one; a key a concurrent transaction raised meanwhile is already
+    open, and is skipped (not an error). Key order keeps two racing refreshes from deadlocking.
+    """
     if not rows:
         return 0
-    db.session.connection().execute(_INSERT, [
+    connection = db.session.connection()
+    raised = list(connection.execute(_INSERTS[connection.dialect.name], [
         {"student_id": sid, "kind": kind, "audience": audience, "basis": basis[:64], "raised_at": now,
-         "changed_at": now, "cleared_at": None} for (sid, kind, audience), basis in rows])
-    return len(rows)
+         "changed_at": now, "cleared_at": None} for (sid, kind, audience), basis in sorted(rows)]).scalars())
+    _note(now, raised=raised)
+    return len(raised)
 
 
 def reconcile(student_ids: Sequence[int], kinds: Sequence[str], desired: Mapping[Key, str],
@@ -76,8 +149,10 @@ def reconcile(student_ids: Sequence[int], kinds: Sequence[str], desired: Mapping
 def clear_matching(now: dt.datetime, *conditions) -> int:
     """Clear the open alerts matching ``conditions`` (column expressions on ``Alert``)."""
     stmt = (update(Alert).where(Alert.cleared_at.is_(None), and_(*conditions))
-            .values(cleared_at=now, changed_at=now).execution_options(synchronize_session=False))
-    return db.session.connection().execute(stmt).rowcount
+            .values(cleared_at=now, changed_at=now).returning(Alert.id).execution_options(synchronize_session=False))
+    done = list(db.session.connection().execute(stmt).scalars())
+    _note(now, cleared=done)
+    return len(done)
 
 
 def open_students(kind: str):

@@ -44,8 +44,9 @@ class TableSpec:
     key: tuple[str, ...]
     key_label: str
     dup_column: str
-    # after(sql, student_ids_sql): derived data of the students the load touched or removed rows of.
-    after: Callable[[Sql, str], None] | None = None
+    # after(sql, student_ids_sql, removed): derived data of the students the load touched or
+    # removed rows of (``removed``: a snapshot removed rows, listed in ``snapshot.GONE``).
+    after: Callable[[Sql, str, bool], None] | None = None
     # prepare(sql) -> warnings: normalizes the staged rows before they are resolved.
     prepare: Callable[[Sql], tuple[str, ...]] | None = None
 
@@ -148,7 +149,7 @@ def load_table(sql: Sql, spec: TableSpec, rows: Iterable[tuple], log: ErrorLog,
         students = f"SELECT student_id FROM {RESOLVED}"
         if counts.deleted:
             students += f" UNION SELECT student_id FROM {snap.GONE}"
-        spec.after(sql, students)
+        spec.after(sql, students, bool(counts.deleted))
     return counts
 
 
@@ -161,10 +162,11 @@ def classify_counts(sql: Sql, table: str = STAGE) -> Counts:
     return Counts(total, inserted, updated, total - inserted - updated)
 
 
-def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
+def recompute_foster_status(sql: Sql, student_ids_sql: str, earlier_cases_sql: str | None = None) -> int:
     """Derive foster status, case type and rights holder of the given students from their cases.
 
-    Returns how many students changed.
+    Returns how many students changed. ``earlier_cases_sql`` (a DCFS load): the students who had
+    a case before the load (``rights_holder_alerts.changed_holders``).
 
     Active only with an open, unexpired case whose type is not KIN-GAP or VOLUNTARY (as EPS
     does). The "current" case prefers such a qualifying case, then the latest assignment.
@@ -180,7 +182,8 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
                for name in ("education_rights_holder", *(column for column, _ in HOLDER_STAGE))}
     holder = derived["education_rights_holder"]
     changed = sql.any_differs((("foster_status", status), ("case_type", case_type), *derived.items()))
-    holder_moved = rights_holder_alerts.changed_holders(sql, student_ids_sql, holder)  # before the UPDATE
+    holder_moved = rights_holder_alerts.changed_holders(sql, student_ids_sql, holder,  # before the UPDATE
+                                                        earlier_cases_sql)
     copies = ", ".join(f"{name} = {value}" for name, value in derived.items())
     changes.note_students(sql, f"SELECT id AS student_id FROM students WHERE id IN ({student_ids_sql}) AND {changed}",
                           today=clock.today())
@@ -196,9 +199,16 @@ def recompute_foster_status(sql: Sql, student_ids_sql: str) -> int:
     return changed_count
 
 
-def _after_cases(sql: Sql, student_ids_sql: str) -> None:
+def _after_cases(sql: Sql, student_ids_sql: str, removed: bool) -> None:
     # Cases added, changed or removed: their students' status, and the name walk's copy of it.
-    recompute_foster_status(sql, student_ids_sql)
+    # A student had a case before this load if one of theirs is not a row it inserted, or the
+    # snapshot removed one: their holder was known, so a first holder now is a change.
+    earlier = (f"SELECT c.student_id FROM dcfs_cases c WHERE c.student_id IN ({student_ids_sql}) "
+               f"AND NOT EXISTS (SELECT 1 FROM {RESOLVED} r WHERE r.target_id IS NULL "
+               "AND r.student_id = c.student_id AND r.case_id = c.case_id AND r.assignment_start = c.assignment_start)")
+    if removed:
+        earlier += f" UNION SELECT student_id FROM {snap.GONE}"
+    recompute_foster_status(sql, student_ids_sql, earlier)
 
 
 # CALPADS Data Guide v11, 2.1.3 Student Program (SPRG), Transitional Kindergarten: "Students

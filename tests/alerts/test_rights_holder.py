@@ -89,7 +89,7 @@ def test_demographics_show_the_holder_in_full(client, app, frozen):
 def test_a_new_holder_raises_one_alert_that_clears_after_30_days(app, ctx, loaded, csv_file, frozen):
     first = f"{ANA},{CASE},FR,open,E000001,2025-01-06,,Rosa Diaz,Grandmother,,,Y\n"
     _cases(csv_file, first)
-    assert alerts_of(ANA, "rights_holder_changed") == []  # the first holder known is not a change
+    assert alerts_of(ANA, "rights_holder_changed") == []  # the first appearance in the feed is not a change
 
     _cases(csv_file, f"{ANA},{CASE},FR,open,E000001,2025-01-06,,  rosa  DIAZ ,Grandmother,909-555-0100,,Y\n", "b.csv")
     assert alerts_of(ANA, "rights_holder_changed") == []  # same person, new phone: not a change of holder
@@ -105,6 +105,29 @@ def test_a_new_holder_raises_one_alert_that_clears_after_30_days(app, ctx, loade
     frozen.advance(days=31)
     daily(app)
     assert alerts_of(ANA, "rights_holder_changed")[0][3] is False
+
+
+def test_a_holder_designated_later_for_a_student_who_had_none_raises_an_alert(ctx, loaded, csv_file, frozen):
+    _cases(csv_file, f"{ANA},{CASE},FR,open,E000001,2025-01-06,,,,,,\n")  # in the feed, no holder yet
+    assert alerts_of(ANA, "rights_holder_changed") == []
+    _cases(csv_file, f"{ANA},{CASE},FR,open,E000001,2025-01-06,,Rosa Diaz,Grandmother,,2026-10-14,Y\n", "b.csv")
+    [(_, audience, basis, is_open)] = alerts_of(ANA, "rights_holder_changed")
+    assert (audience, basis.startswith("holder:") and basis != "holder:none", is_open) == ("", True, True)
+
+
+def test_a_new_case_naming_a_holder_raises_for_a_student_already_in_the_feed(ctx, loaded, csv_file, frozen):
+    # A new JV-535 order arrives with a new case row; the file no longer lists the old case.
+    _cases(csv_file, f"{ANA},{CASE},FR,open,E000001,2025-01-06,,,,,,\n")
+    _cases(csv_file, f"{ANA},0000000000000000002,FR,open,E000002,2026-10-01,,Luis Ortega,Foster parent,,"
+                     "2026-10-14,Y\n", "b.csv")
+    assert [a[3] for a in alerts_of(ANA, "rights_holder_changed")] == [True]
+
+
+def test_a_first_appearance_with_several_cases_raises_nothing(ctx, loaded, csv_file, frozen):
+    _cases(csv_file, f"{ANA},{CASE},FR,open,E000001,2025-01-06,2025-06-30,,,,,\n"
+                     f"{ANA},0000000000000000002,FR,open,E000002,2025-07-01,,Rosa Diaz,Grandmother,,,Y\n"
+                     f"{TOM},0000000000000000003,FR,open,E000001,2025-01-06,,Parent,,,,N\n")
+    assert alerts_of(ANA, "rights_holder_changed") == alerts_of(TOM, "rights_holder_changed") == []
 
 
 def test_the_holder_removed_is_a_change_and_a_newer_change_replaces_the_alert(ctx, loaded, csv_file, frozen):

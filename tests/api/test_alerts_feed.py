@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mobile_service import audit, clock
-from mobile_service.alerts import EDUCATION_KINDS
+from mobile_service.alerts import EDUCATION_KINDS, rights_holder_alerts
 from mobile_service.alerts import refresh as alert_refresh
 from mobile_service.errors import unavailable
 from mobile_service.extensions import db, limiter
@@ -149,6 +149,28 @@ def test_since_brings_what_was_raised_or_cleared_after_it(app, client, stored):
     assert [(i["open"], i["cleared_at"] is not None) for i in chronic] == [(False, True)]
     # Without since: the open alerts only.
     assert _kinds(client.get(URL, headers=stored.headers["csw"]).get_json()) == {(stored.key["added"], "failing_marks")}
+
+
+def test_a_since_poll_finds_the_alerts_of_a_job_that_committed_late(app, client, world, service_clock,
+                                                                     monkeypatch):
+    start = service_clock.freeze(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    # The daily job starts at `start` and commits 10 minutes later; the worker polls 8 minutes in.
+    service_clock.advance(minutes=8)
+    polled = client.get(URL, headers=world.headers["csw"]).get_json()
+    assert polled["items"] == []  # nothing committed yet
+    service_clock.freeze(start)
+    real_expire = rights_holder_alerts.expire
+
+    def slow_expire(now):  # the job's last step, 10 minutes after it computed the alerts
+        service_clock.advance(minutes=10)
+        return real_expire(now)
+
+    monkeypatch.setattr(rights_holder_alerts, "expire", slow_expire)
+    _daily(app)
+    body = client.get(URL, query_string={"since": polled["next_since"]}, headers=world.headers["csw"]).get_json()
+    assert _kinds(body) == {(world.key["assigned"], "chronic_absence"), (world.key["added"], "failing_marks")}
+    stamps = {dt.datetime.fromisoformat(item["raised_at"].replace("Z", "+00:00")) for item in body["items"]}
+    assert stamps == {start + dt.timedelta(minutes=10)}  # stamped at the commit, after the poll's next_since
 
 
 def test_marking_seen_is_idempotent_and_mine_only(app, client, stored):
