@@ -96,9 +96,19 @@ APP_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,29}$")
 COHORT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$")
 
 
+_SCREEN_SEGMENTS = re.compile(r"[/.:]")
+
+
+def _no_student_key(value: str) -> None:
+    # Coordinators read the screen: a route template (students/:key/attendance), never a child's key.
+    if any(identifiers.is_student_key(part) for part in _SCREEN_SEGMENTS.split(value)):
+        raise ValidationError("A screen is a route template such as students/:key/attendance, never a student key.")
+
+
 def screen_field(**kwargs: Any) -> fields.String:
     """The app screen the report comes from, e.g. ``student/attendance``."""
-    return Text(strict=True, validate=validate.Regexp(SCREEN_RE, error="1-60 letters, digits or _ . / : -"),
+    return Text(strict=True, validate=[validate.Regexp(SCREEN_RE, error="1-60 letters, digits or _ . / : -"),
+                                       _no_student_key],
                 load_default=None, metadata={"example": "student/attendance"}, **kwargs)
 
 

@@ -45,6 +45,7 @@ def test_sus_score(answers, expected):
     ({"rating": 0}, "rating"), ({"rating": 6}, "rating"), ({"rating": "4"}, "rating"), ({"rating": True}, "rating"),
     ({"rating": 2 ** 70}, "rating"), ({"category": "nonsense"}, "category"), ({"comment": "x" * 2001}, "comment"),
     ({"comment": "bell\x07"}, "comment"), ({"platform": "windows"}, "platform"), ({"screen": "a b"}, "screen"),
+    ({"screen": "students/q3Vd9fK2LmX0aB7cR1sT4w/attendance"}, "screen"),  # a student key: coordinators read it
     ({"app_version": "1" * 31}, "app_version"), ({"sus_answers": [3] * 9}, "sus_answers"),
     ({"sus_answers": [3] * 9 + [6]}, "sus_answers"), ({"sus_answers": [3] * 11}, "sus_answers"),
     ({"sus_answers": "3333333333"}, "sus_answers"), ({"unexpected": 1}, "unexpected"),

@@ -34,6 +34,19 @@ def test_problem_report_without_student(client, app, bearer, people):
         assert db.session.execute(select(UsageEvent.detail).where(UsageEvent.event == "issue_report")).scalar() == "problem"
 
 
+def test_a_screen_holding_a_student_key_is_refused(client, app, bearer, people):
+    """Coordinators read an issue's screen: it is a route template, never a child's key."""
+    with app.app_context():
+        before = db.session.execute(select(IssueReport.id)).all()
+    response = client.post("/api/v1/issues", json={"kind": "problem", "description": "Attendance tab spins",
+                                                  "screen": "students/q3Vd9fK2LmX0aB7cR1sT4w/attendance"},
+                           headers=bearer("csw"))
+    assert response.status_code == 422 and "screen" in response.json["errors"]["json"]
+    assert "q3Vd9fK2LmX0aB7cR1sT4w" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(IssueReport.id)).all() == before
+
+
 def test_wrong_data_report_names_a_student_in_scope(client, app, bearer, people, students):
     response = client.post("/api/v1/issues", json={"kind": "wrong_data", "description": "Grade is wrong",
                                                   "ssid": "4100000001"}, headers=bearer("csw"))
