@@ -138,7 +138,7 @@ def test_cli_report_markdown_and_csv(runner, app, pilot):
     assert float(overall["api_p95_ms"]["value"]) == 100.0 and overall["api_p95_ms"]["result"] == "missed"
     assert {r["group"] for r in rows if r["section"] == "group"} == {"DCFS Pomona", "LACOE FYS"}
     with app.app_context():
-        audits = db.session.execute(select(AuditEvent.details).where(AuditEvent.action == "export")).scalars().all()
+        audits = db.session.execute(select(AuditEvent.details).where(AuditEvent.action == "export").order_by(AuditEvent.id)).scalars().all()
     assert [a["table"] for a in audits] == ["pilot.report.md", "pilot.report.csv"]
     assert runner.invoke(args=["pilot", "report", "--cohort", "nope"]).exit_code != 0
     for output in (text, table.output):
@@ -179,7 +179,7 @@ def test_downloads_are_audited_exports(web, app):
     assert table.get_data(as_text=True).startswith("section,group,item,value,target,result,trend")
     assert web.get("/pilot/report.csv?cohort=nope").status_code == 404
     with app.app_context():
-        tables = db.session.execute(select(AuditEvent.details).where(AuditEvent.action == "export")).scalars().all()
+        tables = db.session.execute(select(AuditEvent.details).where(AuditEvent.action == "export").order_by(AuditEvent.id)).scalars().all()
     assert sorted(t["table"] for t in tables) == ["pilot.report.csv", "pilot.report.md"]
 
 
