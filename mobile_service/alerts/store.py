@@ -19,16 +19,34 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, select, update
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from mobile_service import clock
 from mobile_service.extensions import db
 from mobile_service.models import Alert
+from mobile_service.models.base import UTCDateTime
 
 CHUNK = 900  # students per statement (SQLite's bound-parameter limit stays far away)
+# PostgreSQL: ids travel as one array parameter, so a chunk is bounded by memory, not by
+# parameters; larger chunks mean fewer round trips and statements for a county-wide load.
+PG_CHUNK = 5000
 Key = tuple[int, str, str]  # (student_id, kind, audience)
+
+
+def id_array(name: str):
+    """A PostgreSQL ``bigint[]`` parameter (``column = ANY(:name)``): one parameter for any number of ids."""
+    return bindparam(name, type_=postgresql.ARRAY(BigInteger))
+
+
+def _postgres(connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def chunk_size() -> int:
+    """Students per refresh statement on this session's database."""
+    return PG_CHUNK if _postgres(db.session.connection()) else CHUNK
 
 
 def _insert_open(dialect_insert: Callable) -> Any:
@@ -46,6 +64,25 @@ _RESTAMP_RAISED = (update(Alert).where(Alert.id.in_(bindparam("ids", expanding=T
                    .values(raised_at=bindparam("stamp"), changed_at=bindparam("stamp")))
 _RESTAMP_CLEARED = (update(Alert).where(Alert.id.in_(bindparam("ids", expanding=True)), Alert.cleared_at.is_not(None))
                     .values(cleared_at=bindparam("stamp"), changed_at=bindparam("stamp")))
+# PostgreSQL: the same statements with array parameters (one bind, one cached query text).
+_PG_CLEAR = (update(Alert).where(Alert.id == any_(id_array("ids")), Alert.cleared_at.is_(None))
+             .values(cleared_at=bindparam("now"), changed_at=bindparam("now")).returning(Alert.id))
+_PG_RESTAMP_RAISED = (update(Alert).where(Alert.id == any_(id_array("ids")))
+                      .values(raised_at=bindparam("stamp"), changed_at=bindparam("stamp")))
+_PG_RESTAMP_CLEARED = (update(Alert).where(Alert.id == any_(id_array("ids")), Alert.cleared_at.is_not(None))
+                       .values(cleared_at=bindparam("stamp"), changed_at=bindparam("stamp")))
+_PG_OPEN = (select(Alert.id, Alert.student_id, Alert.kind, Alert.audience, Alert.basis)
+            .where(Alert.student_id == any_(id_array("student_ids")),
+                   Alert.kind == any_(bindparam("kinds", type_=postgresql.ARRAY(Text))), Alert.cleared_at.is_(None)))
+# One INSERT ... SELECT over unnest()ed arrays for a whole chunk (the rows in key order: the
+# ordinality keeps the order the arrays were built in); the conflict target as in _insert_open.
+_PG_ADD = text(
+    "INSERT INTO alerts (student_id, kind, audience, basis, raised_at, changed_at) "
+    "SELECT u.student_id, u.kind, u.audience, u.basis, :now, :now "
+    "FROM unnest(CAST(:student_ids AS bigint[]), CAST(:kinds AS text[]), CAST(:audiences AS text[]), "
+    "CAST(:bases AS text[])) WITH ORDINALITY AS u(student_id, kind, audience, basis, n) ORDER BY u.n "
+    "ON CONFLICT (student_id, kind, audience) WHERE cleared_at IS NULL DO NOTHING RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 _WRITTEN = "alerts.written"  # Session.info key of the transaction's _Written
 
 
@@ -75,6 +112,11 @@ def _stamp_at_commit(session: Session) -> None:
         return  # a savepoint's release is not the commit readers wait for
     stamp = max(clock.utcnow(), written.latest) if written.latest else clock.utcnow()
     connection = session.connection()
+    if _postgres(connection):  # one statement per list, however long
+        for statement, ids in ((_PG_RESTAMP_RAISED, written.raised), (_PG_RESTAMP_CLEARED, written.cleared)):
+            if ids:
+                connection.execute(statement, {"ids": sorted(ids), "stamp": stamp})
+        return
     for statement, ids in ((_RESTAMP_RAISED, written.raised), (_RESTAMP_CLEARED, written.cleared)):
         for chunk in chunks(ids):
             connection.execute(statement, {"ids": chunk, "stamp": stamp})
@@ -87,27 +129,32 @@ def _forget_written(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_WRITTEN, None)
 
 
-def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    """``ids`` (deduplicated, sorted) in slices of :data:`CHUNK`."""
+def chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    """``ids`` (deduplicated, sorted) in slices of ``size`` (default :data:`CHUNK`)."""
     ordered = sorted(set(ids))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start:start + CHUNK]
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def open_rows(student_ids: Sequence[int], kinds: Sequence[str]) -> list:
     """The open alerts of these students and kinds: ``(id, student_id, kind, audience, basis)``."""
     if not student_ids:
         return []
+    connection = db.session.connection()
+    if _postgres(connection):
+        return list(connection.execute(_PG_OPEN, {"student_ids": list(student_ids), "kinds": list(kinds)}))
     stmt = select(Alert.id, Alert.student_id, Alert.kind, Alert.audience, Alert.basis).where(
         Alert.student_id.in_(list(student_ids)), Alert.kind.in_(list(kinds)), Alert.cleared_at.is_(None))
-    return list(db.session.connection().execute(stmt))
+    return list(connection.execute(stmt))
 
 
 def clear(ids: Sequence[int], now: dt.datetime) -> int:
     """Clear open alerts by id."""
     if not ids:
         return 0
-    done = list(db.session.connection().execute(_CLEAR, {"ids": list(ids), "now": now}).scalars())
+    connection = db.session.connection()
+    done = list(connection.execute(_PG_CLEAR if _postgres(connection) else _CLEAR,
+                                   {"ids": list(ids), "now": now}).scalars())
     _note(now, cleared=done)
     return len(done)
 
@@ -121,6 +168,14 @@ def add(rows: Sequence[tuple[Key, str]], now: dt.datetime) -> int:
     if not rows:
         return 0
     connection = db.session.connection()
+    if _postgres(connection):
+        ordered = sorted(rows)
+        raised = list(connection.execute(_PG_ADD, {
+            "student_ids": [key[0] for key, _ in ordered], "kinds": [key[1] for key, _ in ordered],
+            "audiences": [key[2] for key, _ in ordered], "bases": [basis[:64] for _, basis in ordered],
+            "now": now}).scalars())
+        _note(now, raised=raised)
+        return len(raised)
     raised = list(connection.execute(_INSERTS[connection.dialect.name], [
         {"student_id": sid, "kind": kind, "audience": audience, "basis": basis[:64], "raised_at": now,
          "changed_at": now, "cleared_at": None} for (sid, kind, audience), basis in sorted(rows)]).scalars())

@@ -18,10 +18,10 @@ PROGRESS_KIND = "progress-reports"
 def touched_students_sql(kind: str, snapshot: snap.Snapshot | None) -> str | None:
     """A query of the student ids the load of ``kind`` changed (None: a kind without alerts)."""
     if kind in TABLE_KINDS:
-        query = f"SELECT student_id FROM {RESOLVED} WHERE target_id IS NULL OR changed"
+        query = f"SELECT DISTINCT student_id FROM {RESOLVED} WHERE target_id IS NULL OR changed"
         return query + (f" UNION SELECT student_id FROM {snap.GONE}" if snapshot is not None else "")
     if kind == PROGRESS_KIND:
-        query = f"SELECT student_id FROM {STAGE} WHERE target_id IS NULL OR changed OR report_changed"
+        query = f"SELECT DISTINCT student_id FROM {STAGE} WHERE target_id IS NULL OR changed OR report_changed"
         # A snapshot may remove a student's latest report: recheck every open D/F alert too.
         return query + (f" UNION SELECT student_id FROM alerts WHERE kind = '{FAILING_MARKS}' "
                         "AND cleared_at IS NULL" if snapshot is not None else "")
