@@ -61,14 +61,21 @@ def begin_import(sql) -> None:
 def stage_import(sql, kinds: Iterable[str], students_sql: str, **params) -> None:
     """Note that the students ``students_sql`` selects (one ``student_id`` column) changed in ``kinds``.
 
-    One INSERT ... SELECT per kind; duplicates are folded at :func:`finish_import`.
+    One INSERT ... SELECT for all the kinds (the query runs once, crossed with the kinds);
+    duplicates across calls are folded at :func:`finish_import`.
     """
+    kinds = tuple(kinds)
     for kind in kinds:
         if kind not in CHANGE_KINDS:
             raise ValueError(f"unknown change kind {kind!r}")
-        sql.run(f"INSERT INTO {IMPORT_STAGE} (student_id, user_id, kind) "
-                f"SELECT DISTINCT x.student_id, CAST(NULL AS INTEGER), '{kind}' FROM ({students_sql}) x "
-                "WHERE x.student_id IS NOT NULL", **params)
+    if not kinds:
+        return
+    # Kind names are checked against CHANGE_KINDS above: fixed identifiers, never input.
+    names = " UNION ALL ".join(f"SELECT '{kind}' AS kind" for kind in kinds)
+    sql.run(f"INSERT INTO {IMPORT_STAGE} (student_id, user_id, kind) "
+            f"SELECT x.student_id, CAST(NULL AS INTEGER), k.kind FROM "
+            f"(SELECT DISTINCT y.student_id FROM ({students_sql}) y WHERE y.student_id IS NOT NULL) x "
+            f"CROSS JOIN ({names}) k", **params)
 
 
 def stage_import_users(sql, kind: str, pairs_sql: str, **params) -> None:
