@@ -95,10 +95,87 @@ def main(app: Flask, rows: int) -> None:
                   f"(+{result.inserted} ~{result.updated} ={result.unchanged} -{result.deleted})")
 
 
+def county(url: str, students: int, trials: int, phases: bool, profile: int, seed: int = 1) -> None:
+    """The bench's measurement (``bench.measure.import_rate``) on a private database, with phase times."""
+    import cProfile
+    import pstats
+    import statistics
+
+    from bench import measure
+    from bench.cli import bench_env
+    from bench.database import derived_url, ensure_postgres_database
+    from bench.import_phases import Timer, instrumented
+    from bench.server import ROOT
+    from mobile_service import create_app
+
+    out = ROOT / "bench" / "out" / f"import-{students}-seed{seed}"
+    csv_dir = out / "import-csv"
+    env = bench_env("")
+    if not (csv_dir / "enrollments.csv").exists():  # the seed's files, once per scale and seed
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        seed_url = derived_url(url, "seed")
+        ensure_postgres_database(seed_url, rebuild=True)
+        started = time.perf_counter()
+        app = create_app({**env, "DATABASE_URL": seed_url, "LOG_LEVEL": "WARNING"})
+        measure._invoke(app, ["seed", "--students", str(students), "--seed", str(seed), "--csv", str(csv_dir),
+                              "--no-progress"])
+        print(f"seed {students} students: {time.perf_counter() - started:.2f} s (files in {csv_dir})")
+    enrollments = measure._find_csv(csv_dir, "enrollments")
+    with enrollments.open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in handle) - 1
+    runs = []
+    for trial in range(trials):
+        timer, profiler = Timer(), cProfile.Profile() if profile else None
+        original = measure._invoke
+
+        def timed_invoke(app, args, timer=timer, profiler=profiler, original=original):
+            if args[:2] != ["import", "enrollments"]:
+                return original(app, args)
+            with instrumented(timer) if phases else _nothing(), timer.phase("run_import (total)"):
+                if profiler is not None:
+                    profiler.enable()
+                try:
+                    return original(app, args)
+                finally:
+                    if profiler is not None:
+                        profiler.disable()
+
+        measure._invoke = timed_invoke
+        try:
+            seconds = measure._one_import(env, out, url, csv_dir, enrollments)
+        finally:
+            measure._invoke = original
+        runs.append(seconds)
+        print(f"trial {trial + 1}: {rows} rows {seconds:7.2f} s {rows / seconds:9.0f} rows/s")
+        if phases:
+            print("\n".join(timer.lines("run_import (total)")))
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
+    median = statistics.median(runs)
+    print(f"median of {len(runs)}: {rows / median:.0f} rows/s; trials "
+          + ", ".join(f"{rows / r:.0f}" for r in runs))
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="PostgreSQL URL of a PRIVATE scratch database (dropped and "
+                                               "recreated per trial): the bench's county measurement")
+    parser.add_argument("--students", type=int, default=50_000, help="with --database-url (default 50000)")
+    parser.add_argument("--trials", type=int, default=3, help="with --database-url (default 3)")
+    parser.add_argument("--phases", action="store_true", help="with --database-url: wall/CPU seconds per phase")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --database-url: cProfile of the enrollments load, top N by cumulative time")
     args = parser.parse_args()
-    from mobile_service import create_app
+    if args.database_url:
+        county(args.database_url, args.students, args.trials, args.phases, args.profile)
+    else:
+        from mobile_service import create_app
 
-    main(create_app(), args.rows)
+        main(create_app(), args.rows)
