@@ -3,7 +3,8 @@
 The card (``caseload_cards.card_page``) computes them for a page of students; this module
 computes them for the students a load or the daily job touched, and stores the difference. The
 inputs are the card's: every enrollment (``enrollments.enrollment_rows``), this school year's
-attendance rows, and the latest progress report's marks. What each alert means, with the CALPADS
+attendance rows, and the latest progress report's marks (on PostgreSQL the same rows, read per
+chunk of thousands of students with one array parameter each: ``_pg_inputs``). What each alert means, with the CALPADS
 Data Guide passage it follows, is in ``mobile_service/education/``: a school change is a move
 between schools within a school year, never a promotion (E230) or a summer break (E155/E450,
 Guide Appendix C); chronic absence is 10 % or more of the expected days at a school with more
@@ -17,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg.rows import namedtuple_row
 from sqlalchemy import bindparam, func, select
 
 from mobile_service import education
@@ -83,15 +83,17 @@ _PG_LATEST = ("SELECT r.student_id, r.academic_year, r.term, r.report_date, m.ma
 
 
 def _pg_inputs(ids: list[int], year: str) -> tuple[dict[int, list], dict[int, list], dict[int, dict[str, Any]]]:
+    from psycopg.rows import namedtuple_row  # the PostgreSQL driver; SQLite installs need not have it
+
     cursor = db.session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row)
     try:
         enrollments: dict[int, list] = defaultdict(list)
-        for row in cursor.execute(_PG_ENROLLMENTS, {"ids": ids}):
+        for row in cursor.execute(_PG_ENROLLMENTS, {"ids": ids}).fetchall():  # one batch: half the CPU
             enrollments[row.student_id].append(row)
         attendance: dict[int, list] = defaultdict(list)
-        for row in cursor.execute(_PG_ATTENDANCE, {"ids": ids, "year": year}):
+        for row in cursor.execute(_PG_ATTENDANCE, {"ids": ids, "year": year}).fetchall():
             attendance[row.student_id].append(row)
-        return enrollments, attendance, _reports(cursor.execute(_PG_LATEST, {"ids": ids}))
+        return enrollments, attendance, _reports(cursor.execute(_PG_LATEST, {"ids": ids}).fetchall())
     finally:
         cursor.close()
 

@@ -11,6 +11,11 @@ The times the feed compares (``changed_at``, and ``raised_at``/``cleared_at``) a
 commit (``_stamp_at_commit``), not when the refresh began: a ``since`` poll answered while a long
 load was still running must still find that load's alerts once it commits (``feed.SETTLE``
 covers only the last moments before the commit and clock skew).
+
+On PostgreSQL the statements take their ids as one array parameter (``= ANY(:ids)``) and a chunk's
+new alerts go in one ``INSERT ... SELECT FROM unnest(...)``: a county-wide load refreshes 50,000
+students in a few dozen statements, with nothing rendered or parsed per id. SQLite keeps the
+expanding IN lists within its parameter limit (:data:`CHUNK`).
 """
 from __future__ import annotations
 
