@@ -101,7 +101,7 @@ def _pg_inputs(ids: list[int], year: str) -> tuple[dict[int, list], dict[int, li
 
 def _inputs(ids: list[int], year: str) -> tuple[dict[int, list], dict[int, list], dict[int, dict[str, Any]]]:
     """Per student: every enrollment, this school year's attendance rows, the latest report."""
-    if db.session.connection().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql":
         return _pg_inputs(ids, year)
     return enrollment_rows(ids), _attendance(ids, year), _latest_reports(ids)
 

@@ -51,13 +51,14 @@ def id_literal(ids: Iterable[int]) -> str:
     return "{" + ",".join(map(str, map(int, ids))) + "}"  # int(): nothing but digits reaches the SQL
 
 
-def _postgres(connection) -> bool:
-    return connection.dialect.name == "postgresql"
+def _postgres(session: Session | None = None) -> bool:
+    # From the session's bind, not its connection: the connection is what a fault replaces.
+    return (db.session if session is None else session).get_bind().dialect.name == "postgresql"
 
 
 def chunk_size() -> int:
     """Students per refresh statement on this session's database."""
-    return PG_CHUNK if _postgres(db.session.connection()) else CHUNK
+    return PG_CHUNK if _postgres() else CHUNK
 
 
 def _insert_open(dialect_insert: Callable) -> Any:
@@ -123,7 +124,7 @@ def _stamp_at_commit(session: Session) -> None:
         return  # a savepoint's release is not the commit readers wait for
     stamp = max(clock.utcnow(), written.latest) if written.latest else clock.utcnow()
     connection = session.connection()
-    if _postgres(connection):  # one statement per list, however long
+    if _postgres(session):  # one statement per list, however long
         for statement, ids in ((_PG_RESTAMP_RAISED, written.raised), (_PG_RESTAMP_CLEARED, written.cleared)):
             if ids:
                 connection.execute(statement, {"ids": id_literal(sorted(ids)), "stamp": stamp})
@@ -152,7 +153,7 @@ def open_rows(student_ids: Sequence[int], kinds: Sequence[str]) -> list:
     if not student_ids:
         return []
     connection = db.session.connection()
-    if _postgres(connection):
+    if _postgres():
         return list(connection.execute(_PG_OPEN, {"student_ids": id_literal(student_ids), "kinds": list(kinds)}))
     stmt = select(Alert.id, Alert.student_id, Alert.kind, Alert.audience, Alert.basis).where(
         Alert.student_id.in_(list(student_ids)), Alert.kind.in_(list(kinds)), Alert.cleared_at.is_(None))
@@ -164,7 +165,7 @@ def clear(ids: Sequence[int], now: dt.datetime) -> int:
     if not ids:
         return 0
     connection = db.session.connection()
-    postgres = _postgres(connection)
+    postgres = _postgres()
     done = list(connection.execute(_PG_CLEAR if postgres else _CLEAR,
                                    {"ids": id_literal(ids) if postgres else list(ids), "now": now}).scalars())
     _note(now, cleared=done)
@@ -180,7 +181,7 @@ def add(rows: Sequence[tuple[Key, str]], now: dt.datetime) -> int:
     if not rows:
         return 0
     connection = db.session.connection()
-    if _postgres(connection):
+    if _postgres():
         ordered = sorted(rows)
         raised = list(connection.execute(_PG_ADD, {
             "student_ids": id_literal(key[0] for key, _ in ordered), "kinds": [key[1] for key, _ in ordered],
