@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, and_, any_, bindparam, cast, event, select, text, update
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.types import TypeDecorator
 
 from mobile_service import clock
 from mobile_service.extensions import db
@@ -40,9 +41,24 @@ PG_CHUNK = 5000
 Key = tuple[int, str, str]  # (student_id, kind, audience)
 
 
+class _IdArray(TypeDecorator):
+    """``bigint[]`` bound as an array literal string (:func:`id_literal`), passed through untouched.
+
+    Rendered ``%(name)s::BIGINT[]``: a constant array to the planner. (``CAST(:name AS BIGINT[])``
+    from a VARCHAR bind is an I/O coercion the executor re-runs for every row it filters.)
+    """
+
+    impl = postgresql.ARRAY(BigInteger)
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        """No processing: the value is already the literal."""
+        return None
+
+
 def id_array(name: str):
     """A PostgreSQL ``bigint[]`` parameter (``column = ANY(:name)``), given as :func:`id_literal`."""
-    return cast(bindparam(name, type_=Text), postgresql.ARRAY(BigInteger))
+    return bindparam(name, type_=_IdArray())
 
 
 def id_literal(ids: Iterable[int]) -> str:
