@@ -10,14 +10,39 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from mobile_service import clock, scoping
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry, DcfsCase
 from mobile_service.scoping import EMPLOYEE_PARAM, NOW_PARAM, TODAY_PARAM, USER_PARAM, PrincipalLike
+
+
+class ListedAdd(NamedTuple):
+    """The open manual add that puts a student on a worker's list, as read (not an ORM object)."""
+
+    id: int
+    added_at: dt.datetime
+    added_reason: str | None
+    flagged: bool
+    review_state: str | None
+    expires_at: dt.datetime | None
 
 
 @dataclass
@@ -26,32 +51,43 @@ class Membership:
 
     student_id: int
     assigned_in_feed: bool = False
-    entry: CaseloadEntry | None = None  # the open "added" entry that holds now, if any
+    # The open "added" entry that holds now, if any: a read-only row from :func:`caseload_members`
+    # (load the ORM entry by its id to change it), or the entry an add has just created.
+    entry: ListedAdd | CaseloadEntry | None = None
 
 
 @dataclass
 class _Facts:
     assignment_start: dt.date | None = None  # newest open assignment to the worker
     feed_removed_at: dt.datetime | None = None  # newest removal of a feed-assigned student
-    entry: CaseloadEntry | None = None
+    entry: ListedAdd | None = None
 
 
 @functools.cache
-def _feed_statement(some_students: bool) -> Select:
-    # Built once per variant; the lists travel as expanding parameters.
-    stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
-            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)), scoping.open_case_filter(TODAY_PARAM))
+def _members_statement(with_feed: bool, some_students: bool) -> CompoundSelect | Select:
+    # Built once per variant; the lists travel as expanding parameters. ONE round trip: the
+    # workers' open adds and feed removals, UNION ALL their open DCFS assignments (newest start
+    # per student). The entries' branch comes first: its typed columns decide how SQLAlchemy reads
+    # the results (UTC timestamps, dates on SQLite); the other branch's NULLs take those types.
+    entries = (select(CaseloadEntry.user_id, type_coerce(null(), String).label("employee_id"), CaseloadEntry.student_id,
+                      type_coerce(null(), Date).label("assignment_start"), CaseloadEntry.origin,
+                      CaseloadEntry.removed_at, CaseloadEntry.id, CaseloadEntry.added_at, CaseloadEntry.added_reason,
+                      CaseloadEntry.flagged, CaseloadEntry.review_state, CaseloadEntry.expires_at)
+               .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
+                      or_(scoping.open_add_filter(NOW_PARAM),
+                          and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
+    if some_students:
+        entries = entries.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True)))
+    if not with_feed:
+        return entries
+    feed = (select(null(), DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start),
+                   *[null()] * 8)
+            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)),
+                   scoping.open_case_filter(TODAY_PARAM))
             .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
-    return stmt.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
-
-
-@functools.cache
-def _entries_statement(some_students: bool) -> Select:
-    stmt = (select(CaseloadEntry)
-            .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
-                   or_(scoping.open_add_filter(NOW_PARAM),
-                       and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
-    return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+    if some_students:
+        feed = feed.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True)))
+    return union_all(entries, feed)
 
 
 def caseload_members(workers: Sequence[tuple[int, str | None]],
@@ -60,7 +96,7 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
 
     Feed-assigned students (open case) appear by themselves, plus open adds, minus feed-assigned
     students the worker removed, until the feed brings an assignment starting after the removal.
-    Two queries whatever the number of workers and students (no N+1). A removal hides a student
+    One statement whatever the number of workers and students (no N+1). A removal hides a student
     from the list only: the DCFS assignment stays a basis for access (see :func:`scoping.student_access`).
     """
     users_by_employee = {emp: uid for uid, emp in workers if emp}
@@ -70,15 +106,18 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
                               "access_today": clock.today(), "access_now": now}
     if student_ids is not None:
         params["student_ids"] = list(student_ids)
-    if users_by_employee:
-        for employee_id, student_id, start in db.session.execute(_feed_statement(student_ids is not None), params):
-            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
-    for entry in db.session.execute(_entries_statement(student_ids is not None), params).scalars():
-        fact = facts[entry.user_id].setdefault(entry.student_id, _Facts())
-        if entry.origin == "added":
-            fact.entry = entry
-        elif fact.feed_removed_at is None or entry.removed_at > fact.feed_removed_at:
-            fact.feed_removed_at = entry.removed_at
+    stmt = _members_statement(bool(users_by_employee), student_ids is not None)
+    for row in db.session.execute(stmt, params):
+        if row.user_id is None:  # the feed's branch: an open assignment to the worker
+            fact = facts[users_by_employee[row.employee_id]].setdefault(row.student_id, _Facts())
+            fact.assignment_start = row.assignment_start
+            continue
+        fact = facts[row.user_id].setdefault(row.student_id, _Facts())
+        if row.origin == "added":
+            fact.entry = ListedAdd(row.id, row.added_at, row.added_reason, row.flagged, row.review_state,
+                                   row.expires_at)
+        elif fact.feed_removed_at is None or row.removed_at > fact.feed_removed_at:
+            fact.feed_removed_at = row.removed_at
     result: dict[int, dict[int, Membership]] = {}
     for uid, by_student in facts.items():
         members = result.setdefault(uid, {})
@@ -102,7 +141,7 @@ _STUDENT = bindparam("student_id", type_=Integer)
 
 
 def membership_columns(student_id) -> list:
-    """:func:`caseload_members`' two queries narrowed to the principal and ``student_id`` (a column or
+    """:func:`caseload_members`' statement narrowed to the principal and ``student_id`` (a column or
     parameter), as three labelled scalar subqueries: ``assignment_start``, ``feed_removed_at``,
     ``open_add``. Run with :func:`scoping.access_params`; decide with :func:`listed`."""
     assigned = (select(func.max(DcfsCase.assignment_start))
@@ -127,7 +166,7 @@ def listed(row) -> bool:
 
 @functools.cache
 def _membership_statement() -> Select:
-    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+    # caseload_members' statement, narrowed to one worker and one student, as ONE round trip.
     return select(*membership_columns(_STUDENT))
 
 

@@ -141,8 +141,11 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
         audit.commit()
         return
     if member.entry is not None:
-        member.entry.removed_at = now
-        member.entry.removed_reason = reason
+        # The membership carries a read-only row of the open add; close the entry itself.
+        entry = db.session.get(CaseloadEntry, member.entry.id)
+        if entry is not None:
+            entry.removed_at = now
+            entry.removed_reason = reason
         caseload_events.worker_changed(principal.user_id, student.id, now)
     # A (re-)recorded feed removal hides the feed assignment until a newer one arrives.
     visible_by_feed = member.assigned_in_feed

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, false, or_, select, true
+from sqlalchemy import Select, and_, case, false, literal, or_, select, true, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.students import name_walk
@@ -233,15 +233,46 @@ def exact_lookup_ids(criteria: SearchCriteria) -> list[int]:
     stmt = exact_lookup_statement(criteria)
     if stmt is None:
         return []
+    return [row.id for row in exact_matches(criteria, db.session.execute(stmt).all())]
+
+
+def exact_matches(criteria: SearchCriteria, rows: list) -> list:
+    """The ``rows`` (with ``first_name_key``, ``last_name_key``, ``alias_first_name``, ``alias_last_name``)
+    whose whole folded names confirm the exact lookup, in their order."""
     first = criteria.first_key if criteria.exact_name_dob else None
     last = criteria.last_key
     matches = []
-    for row in db.session.execute(stmt).all():
+    for row in rows:
         firsts = {row.first_name_key, name_key(row.alias_first_name)}
         lasts = {row.last_name_key, name_key(row.alias_last_name)}
         if (first is None or first in firsts) and (last is None or last in lasts):
-            matches.append(row.id)
+            matches.append(row)
     return matches
+
+
+SCOPED, EXACT = 0, 1  # the ``part`` of a row of :func:`visible_statement`
+
+
+def visible_statement(criteria: SearchCriteria, scope: ColumnElement[bool]) -> Select:
+    """The scoped search and, when the exact lookup applies, its candidates, in ONE statement.
+
+    Rows carry ``part`` (:data:`SCOPED`: :func:`search_statement` over ``scope``, capped;
+    :data:`EXACT`: the same criteria over the exact lookup's candidates, uncapped, at most
+    ``MAX_LIMIT``), ``in_scope`` (``scope`` evaluated per row) and the alias names that
+    :func:`exact_matches` confirms. Ordered by part, then as :func:`search_statement` (its cap
+    applies to the confirmed candidates outside the scoped part). Execute with the scope's parameters.
+    """
+    scoped = search_statement(criteria, scope).add_columns(
+        literal(SCOPED).label("part"), true().label("in_scope"), Student.alias_first_name, Student.alias_last_name)
+    candidates = exact_lookup_statement(criteria)
+    if candidates is None:
+        return scoped
+    exact = (search_statement(criteria, Student.id.in_(candidates.with_only_columns(Student.id)))
+             .order_by(None).limit(None)
+             .add_columns(literal(EXACT).label("part"), scope.label("in_scope"), Student.alias_first_name,
+                          Student.alias_last_name))
+    both = union_all(select(scoped.subquery()), select(exact.subquery())).subquery()
+    return select(both).order_by(both.c.part, both.c.rank, both.c.last_name_key, both.c.first_name_key, both.c.id)
 
 
 def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Select:
