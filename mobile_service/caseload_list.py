@@ -20,13 +20,15 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    cast,
     func,
+    literal_column,
     null,
     or_,
     select,
-    type_coerce,
     union_all,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from mobile_service import clock, scoping
 from mobile_service.extensions import db
@@ -64,13 +66,15 @@ class _Facts:
 
 
 @functools.cache
-def _members_statement(with_feed: bool, some_students: bool) -> CompoundSelect | Select:
+def _members_statement(with_feed: bool, some_students: bool, guard: ColumnElement[bool] | None = None
+                       ) -> CompoundSelect | Select:
     # Built once per variant; the lists travel as expanding parameters. ONE round trip: the
     # workers' open adds and feed removals, UNION ALL their open DCFS assignments (newest start
-    # per student). The entries' branch comes first: its typed columns decide how SQLAlchemy reads
-    # the results (UTC timestamps, dates on SQLite); the other branch's NULLs take those types.
-    entries = (select(CaseloadEntry.user_id, type_coerce(null(), String).label("employee_id"), CaseloadEntry.student_id,
-                      type_coerce(null(), Date).label("assignment_start"), CaseloadEntry.origin,
+    # per student). The entries' branch comes first, every column typed (CAST for its NULLs): it
+    # decides how SQLAlchemy reads the results (UTC timestamps, dates on SQLite) and how
+    # PostgreSQL types the union; the other branches' NULLs take those types.
+    entries = (select(CaseloadEntry.user_id, cast(null(), String).label("employee_id"), CaseloadEntry.student_id,
+                      cast(null(), Date).label("assignment_start"), CaseloadEntry.origin,
                       CaseloadEntry.removed_at, CaseloadEntry.id, CaseloadEntry.added_at, CaseloadEntry.added_reason,
                       CaseloadEntry.flagged, CaseloadEntry.review_state, CaseloadEntry.expires_at)
                .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
@@ -78,8 +82,17 @@ def _members_statement(with_feed: bool, some_students: bool) -> CompoundSelect |
                           and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
     if some_students:
         entries = entries.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True)))
-    if not with_feed:
-        return entries
+    branches: list[Select] = [entries]
+    if with_feed:
+        branches.append(_feed_branch(some_students))
+    if guard is not None:
+        # One row, marked by its origin, when the caller's session check holds (see members_checked).
+        branches.append(select(null(), null(), null(), null(), literal_column(f"'{_SESSION_OK}'"), *[null()] * 7)
+                        .where(guard))
+    return union_all(*branches) if len(branches) > 1 else entries
+
+
+def _feed_branch(some_students: bool) -> Select:
     feed = (select(null(), DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start),
                    *[null()] * 8)
             .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)),
@@ -87,7 +100,10 @@ def _members_statement(with_feed: bool, some_students: bool) -> CompoundSelect |
             .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
     if some_students:
         feed = feed.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True)))
-    return union_all(entries, feed)
+    return feed
+
+
+_SESSION_OK = "session"
 
 
 def caseload_members(workers: Sequence[tuple[int, str | None]],
@@ -99,16 +115,39 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
     One statement whatever the number of workers and students (no N+1). A removal hides a student
     from the list only: the DCFS assignment stays a basis for access (see :func:`scoping.student_access`).
     """
+    return _members(workers, student_ids)[0]
+
+
+def members_checked(principal: PrincipalLike, guard: ColumnElement[bool], params: dict[str, Any]
+                    ) -> tuple[dict[int, Membership], bool]:
+    """The principal's own list (:func:`caseload_members`) and whether ``guard`` held, in ONE statement.
+
+    ``guard`` is a boolean condition built once (the caller's session check), run with ``params``
+    and :func:`scoping.access_params`; when it does not hold, the list read must not be used.
+    """
+    members, checked = _members([(principal.user_id, principal.dcfs_employee_id)], None, guard,
+                                {**scoping.access_params(principal), **params})
+    return members[principal.user_id], checked
+
+
+def _members(workers: Sequence[tuple[int, str | None]], student_ids: Sequence[int] | None,
+             guard: ColumnElement[bool] | None = None, extra: dict[str, Any] | None = None
+             ) -> tuple[dict[int, dict[int, Membership]], bool]:
     users_by_employee = {emp: uid for uid, emp in workers if emp}
     facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
     now = clock.utcnow()
-    params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
+    params: dict[str, Any] = {**(extra or {}), "employee_ids": list(users_by_employee), "user_ids": list(facts),
                               "access_today": clock.today(), "access_now": now}
     if student_ids is not None:
         params["student_ids"] = list(student_ids)
-    stmt = _members_statement(bool(users_by_employee), student_ids is not None)
+    stmt = _members_statement(bool(users_by_employee), student_ids is not None, guard)
+    checked = False
     for row in db.session.execute(stmt, params):
-        if row.user_id is None:  # the feed's branch: an open assignment to the worker
+        if row.user_id is None:
+            if row.origin == _SESSION_OK:
+                checked = True
+                continue
+            # The feed's branch: an open assignment to the worker.
             fact = facts[users_by_employee[row.employee_id]].setdefault(row.student_id, _Facts())
             fact.assignment_start = row.assignment_start
             continue
@@ -125,7 +164,7 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
             if _listed(fact.assignment_start, fact.feed_removed_at, open_add=fact.entry is not None):
                 members[student_id] = Membership(student_id, assigned_in_feed=fact.assignment_start is not None,
                                                  entry=fact.entry)
-    return result
+    return result, checked
 
 
 def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
