@@ -26,8 +26,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, false, literal, or_, select, true, union_all
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, and_, case, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from api.students import name_walk
 from mobile_service import identifiers
@@ -250,37 +250,12 @@ def exact_matches(criteria: SearchCriteria, rows: list) -> list:
     return matches
 
 
-SCOPED, EXACT = 0, 1  # the ``part`` of a row of :func:`visible_statement`
+SEARCH_COLUMNS = (Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
+            Student.birth_date, Student.last_name_key, Student.first_name_key)
 
 
-def visible_statement(criteria: SearchCriteria, scope: ColumnElement[bool]) -> Select:
-    """The scoped search and, when the exact lookup applies, its candidates, in ONE statement.
-
-    Rows carry ``part`` (:data:`SCOPED`: :func:`search_statement` over ``scope``, capped;
-    :data:`EXACT`: the same criteria over the exact lookup's candidates, uncapped, at most
-    ``MAX_LIMIT``), ``in_scope`` (``scope`` evaluated per row) and the alias names that
-    :func:`exact_matches` confirms. Ordered by part, then as :func:`search_statement` (its cap
-    applies to the confirmed candidates outside the scoped part). Execute with the scope's parameters.
-    """
-    scoped = search_statement(criteria, scope).add_columns(
-        literal(SCOPED).label("part"), true().label("in_scope"), Student.alias_first_name, Student.alias_last_name)
-    candidates = exact_lookup_statement(criteria)
-    if candidates is None:
-        return scoped
-    exact = (search_statement(criteria, Student.id.in_(candidates.with_only_columns(Student.id)))
-             .order_by(None).limit(None)
-             .add_columns(literal(EXACT).label("part"), scope.label("in_scope"), Student.alias_first_name,
-                          Student.alias_last_name))
-    both = union_all(select(scoped.subquery()), select(exact.subquery())).subquery()
-    return select(both).order_by(both.c.part, both.c.rank, both.c.last_name_key, both.c.first_name_key, both.c.id)
-
-
-def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Select:
-    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
-
-    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
-    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
-    """
+def matching_conditions(criteria: SearchCriteria) -> tuple[list[ColumnElement[bool]], Label]:
+    """The criteria's conditions (every one must hold) and the ``rank`` of a match."""
     ssid_cond = _ssid_match(criteria.ssid) if criteria.ssid else true()
     dob_cond = Student.birth_date == criteria.dob if criteria.dob else true()
     name_prefix = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=False)
@@ -288,10 +263,21 @@ def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Se
     ssid_exact = (Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid))
                   if criteria.full_ssid else false())
     rank = case((ssid_exact, 0), (and_(*name_exact) if name_exact else false(), 1), else_=2).label("rank")
+    return [ssid_cond, dob_cond, *name_prefix], rank
+
+
+def search_statement(criteria: SearchCriteria, among: ColumnElement[bool],
+                     matching: tuple[list[ColumnElement[bool]], Label] | None = None) -> Select:
+    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
+
+    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
+    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
+    ``matching``: :func:`matching_conditions` of the same criteria, when already built.
+    """
+    conditions, rank = matching or matching_conditions(criteria)
     return (
-        select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
-               Student.birth_date, Student.last_name_key, Student.first_name_key, rank)
-        .where(among, ssid_cond, dob_cond, *name_prefix)
+        select(*SEARCH_COLUMNS, rank)
+        .where(among, *conditions)
         .order_by(rank, Student.last_name_key, Student.first_name_key, Student.id)
         .limit(criteria.limit)
     )

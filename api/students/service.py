@@ -15,7 +15,8 @@ from sqlalchemy.sql import Subquery
 
 from api.students import one_trip
 from api.students import record_tabs as record_data
-from api.students.search import EXACT, SCOPED, SearchCriteria, exact_matches, visible_statement
+from api.students.search import SearchCriteria, exact_matches
+from api.students.search_visible import EXACT, SCOPED, visible_statement
 from auth.principal import Principal
 from mobile_service import audit, card_json, caseload_list, clock, scoping, usage
 from mobile_service.brief import student_brief
@@ -62,22 +63,22 @@ def _ordered(rows: list, limit: int) -> list:
 def find_visible(principal: Principal, criteria: SearchCriteria) -> tuple[str, list, set[int]]:
     """The rule that answers, the ranked rows (capped) and which of them are in the caller's scope.
 
-    One statement (``search.visible_statement``): the scoped matches and, when the exact lookup
+    One statement (``search_visible.visible_statement``): the scoped matches and, when the exact lookup
     applies, its candidates with whether each is in scope; the ones confirmed outside the scoped
     matches join them (out of scope, they will be reduced cards).
     """
     rule = scoping.search_rule(criteria)
     rows = db.session.execute(visible_statement(criteria, scoping.search_scope(principal)),
                               scoping.access_params(principal)).all()
+    if rule != scoping.SEARCH_RULE_EXACT:
+        return rule, _ordered(rows, criteria.limit), {row.id for row in rows}
     found = [row for row in rows if row.part == SCOPED]
     in_scope = {row.id for row in found}
-    if rule == scoping.SEARCH_RULE_EXACT:
-        # An exact match can be in scope yet below the scoped part's cap: its row says so.
-        exact = [row for row in exact_matches(criteria, [row for row in rows if row.part == EXACT])
-                 if row.id not in in_scope][:criteria.limit]
-        in_scope |= {row.id for row in exact if row.in_scope}
-        found += exact
-    return rule, _ordered(found, criteria.limit), in_scope
+    # An exact match can be in scope yet below the scoped part's cap: its row says so.
+    exact = [row for row in exact_matches(criteria, [row for row in rows if row.part == EXACT])
+             if row.id not in in_scope][:criteria.limit]
+    in_scope |= {row.id for row in exact if row.in_scope}
+    return rule, _ordered(found + exact, criteria.limit), in_scope
 
 
 def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
