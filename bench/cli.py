@@ -250,6 +250,7 @@ def _print_extras(section: dict, *, targets: bool = True) -> None:
     if stmts:
         sizes = ", ".join(f"{k}: {v['statements']} stmts ({v['caseload_size']} students)"
                           for k, v in stmts.items() if isinstance(v, dict))
+        sizes += f"; a token's first request: {stmts.get('small_first_request')} / {stmts.get('large_first_request')}"
         print(f"caseload SQL statements: {sizes} -> {'constant' if stmts['constant'] else 'NOT constant'}")
     rss = section.get("worker_rss_mb", {})
     if rss:

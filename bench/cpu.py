@@ -37,7 +37,7 @@ from sqlalchemy import event
 from bench.server import ROOT
 
 ENDPOINTS = ("healthz", "me", "token_exchange", "demographics", "enrollments", "attendance",
-             "progress_reports", "caseload", "search_name", "search_ssid", "search_dob", "floor")
+             "progress_reports", "caseload", "search_name", "search_ssid", "search_dob", "search_exact", "floor")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -100,7 +100,7 @@ def _rotations(app, floor_app, users, criteria, rng: random.Random) -> dict[str,
     }
     for tab, template in workload.RECORD_TABS.items():
         out[tab] = Requests(tab, client, [("GET", template.format(key=key), a) for a, key in pairs])
-    for kind in ("search_name", "search_ssid", "search_dob"):
+    for kind in ("search_name", "search_ssid", "search_dob", "search_exact"):
         items = criteria[kind]
         out[kind] = Requests(kind, client, [("POST", "/api/v1/students/search",
                                              {**auth[k % len(auth)], "json": items[k % len(items)]})
@@ -112,6 +112,23 @@ def _rotations(app, floor_app, users, criteria, rng: random.Random) -> dict[str,
         floor_items = floor.request_list(floor_app, users)
         out["floor"] = Requests("floor", floor_client, [("GET", path, {"headers": h}) for path, h in floor_items])
     return out
+
+
+def _exact_criteria(app, users, rng: random.Random) -> list[dict]:
+    """The EPS exact lookup (first + last name + birth date, in full): half of a caller's own
+    students, half of random students (mostly outside every caller's scope: reduced cards)."""
+    from mobile_service.extensions import db
+    from mobile_service.models import Student
+
+    keys = [card["student_key"] for u in users for card in u.caseload][:50]
+    with app.app_context():
+        columns = (Student.legal_first_name, Student.legal_last_name, Student.birth_date)
+        own = db.session.execute(db.select(*columns).where(Student.student_key.in_(keys))).all()
+        start = rng.randint(0, 1000)
+        others = db.session.execute(db.select(*columns).order_by(Student.id).offset(start).limit(len(own) or 50)).all()
+        db.session.remove()
+    rows = [row for pair in zip(own, others, strict=False) for row in pair] or others
+    return [{"first_name": first, "last_name": last, "dob": dob.isoformat()} for first, last, dob in rows]
 
 
 def _count_statements(app) -> tuple[dict, Callable[[], None]]:
@@ -208,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     _caseloads_in_process(app, users)
     users = [u for u in users if u.caseload]
     criteria = workload.search_criteria(app, rng, 200)
+    criteria["search_exact"] = _exact_criteria(app, users, rng)
     wanted = [e.strip() for e in args.endpoints.split(",")] if args.endpoints else list(ENDPOINTS)
     floor_app = None
     if "floor" in wanted and args.database_url.startswith("postgres"):

@@ -10,14 +10,41 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
 
 from mobile_service import clock, scoping
 from mobile_service.extensions import db
 from mobile_service.models import CaseloadEntry, DcfsCase
 from mobile_service.scoping import EMPLOYEE_PARAM, NOW_PARAM, TODAY_PARAM, USER_PARAM, PrincipalLike
+
+
+class ListedAdd(NamedTuple):
+    """The open manual add that puts a student on a worker's list, as read (not an ORM object)."""
+
+    id: int
+    added_at: dt.datetime
+    added_reason: str | None
+    flagged: bool
+    review_state: str | None
+    expires_at: dt.datetime | None
 
 
 @dataclass
@@ -26,32 +53,57 @@ class Membership:
 
     student_id: int
     assigned_in_feed: bool = False
-    entry: CaseloadEntry | None = None  # the open "added" entry that holds now, if any
+    # The open "added" entry that holds now, if any: a read-only row from :func:`caseload_members`
+    # (load the ORM entry by its id to change it), or the entry an add has just created.
+    entry: ListedAdd | CaseloadEntry | None = None
 
 
 @dataclass
 class _Facts:
     assignment_start: dt.date | None = None  # newest open assignment to the worker
     feed_removed_at: dt.datetime | None = None  # newest removal of a feed-assigned student
-    entry: CaseloadEntry | None = None
+    entry: ListedAdd | None = None
 
 
 @functools.cache
-def _feed_statement(some_students: bool) -> Select:
-    # Built once per variant; the lists travel as expanding parameters.
-    stmt = (select(DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start))
-            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)), scoping.open_case_filter(TODAY_PARAM))
+def _members_statement(with_feed: bool, some_students: bool, guard: ColumnElement[bool] | None = None
+                       ) -> CompoundSelect | Select:
+    # Built once per variant; the lists travel as expanding parameters. ONE round trip: the
+    # workers' open adds and feed removals, UNION ALL their open DCFS assignments (newest start
+    # per student). The entries' branch comes first, every column typed (CAST for its NULLs): it
+    # decides how SQLAlchemy reads the results (UTC timestamps, dates on SQLite) and how
+    # PostgreSQL types the union; the other branches' NULLs take those types.
+    entries = (select(CaseloadEntry.user_id, cast(null(), String).label("employee_id"), CaseloadEntry.student_id,
+                      cast(null(), Date).label("assignment_start"), CaseloadEntry.origin,
+                      CaseloadEntry.removed_at, CaseloadEntry.id, CaseloadEntry.added_at, CaseloadEntry.added_reason,
+                      CaseloadEntry.flagged, CaseloadEntry.review_state, CaseloadEntry.expires_at)
+               .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
+                      or_(scoping.open_add_filter(NOW_PARAM),
+                          and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
+    if some_students:
+        entries = entries.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True)))
+    branches: list[Select] = [entries]
+    if with_feed:
+        branches.append(_feed_branch(some_students))
+    if guard is not None:
+        # One row, marked by its origin, when the caller's session check holds (see members_checked).
+        branches.append(select(null(), null(), null(), null(), literal_column(f"'{_SESSION_OK}'"), *[null()] * 7)
+                        .where(guard))
+    return union_all(*branches) if len(branches) > 1 else entries
+
+
+def _feed_branch(some_students: bool) -> Select:
+    feed = (select(null(), DcfsCase.csw_employee_id, DcfsCase.student_id, func.max(DcfsCase.assignment_start),
+                   *[null()] * 8)
+            .where(DcfsCase.csw_employee_id.in_(bindparam("employee_ids", expanding=True)),
+                   scoping.open_case_filter(TODAY_PARAM))
             .group_by(DcfsCase.csw_employee_id, DcfsCase.student_id))
-    return stmt.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+    if some_students:
+        feed = feed.where(DcfsCase.student_id.in_(bindparam("student_ids", expanding=True)))
+    return feed
 
 
-@functools.cache
-def _entries_statement(some_students: bool) -> Select:
-    stmt = (select(CaseloadEntry)
-            .where(CaseloadEntry.user_id.in_(bindparam("user_ids", expanding=True)),
-                   or_(scoping.open_add_filter(NOW_PARAM),
-                       and_(CaseloadEntry.origin == "feed", CaseloadEntry.removed_at.is_not(None)))))
-    return stmt.where(CaseloadEntry.student_id.in_(bindparam("student_ids", expanding=True))) if some_students else stmt
+_SESSION_OK = "session"
 
 
 def caseload_members(workers: Sequence[tuple[int, str | None]],
@@ -60,25 +112,51 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
 
     Feed-assigned students (open case) appear by themselves, plus open adds, minus feed-assigned
     students the worker removed, until the feed brings an assignment starting after the removal.
-    Two queries whatever the number of workers and students (no N+1). A removal hides a student
+    One statement whatever the number of workers and students (no N+1). A removal hides a student
     from the list only: the DCFS assignment stays a basis for access (see :func:`scoping.student_access`).
     """
+    return _members(workers, student_ids)[0]
+
+
+def members_checked(principal: PrincipalLike, guard: ColumnElement[bool], params: dict[str, Any]
+                    ) -> tuple[dict[int, Membership], bool]:
+    """The principal's own list (:func:`caseload_members`) and whether ``guard`` held, in ONE statement.
+
+    ``guard`` is a boolean condition built once (the caller's session check), run with ``params``
+    and :func:`scoping.access_params`; when it does not hold, the list read must not be used.
+    """
+    members, checked = _members([(principal.user_id, principal.dcfs_employee_id)], None, guard,
+                                {**scoping.access_params(principal), **params})
+    return members[principal.user_id], checked
+
+
+def _members(workers: Sequence[tuple[int, str | None]], student_ids: Sequence[int] | None,
+             guard: ColumnElement[bool] | None = None, extra: dict[str, Any] | None = None
+             ) -> tuple[dict[int, dict[int, Membership]], bool]:
     users_by_employee = {emp: uid for uid, emp in workers if emp}
     facts: dict[int, dict[int, _Facts]] = {uid: {} for uid, _ in workers}
     now = clock.utcnow()
-    params: dict[str, Any] = {"employee_ids": list(users_by_employee), "user_ids": list(facts),
+    params: dict[str, Any] = {**(extra or {}), "employee_ids": list(users_by_employee), "user_ids": list(facts),
                               "access_today": clock.today(), "access_now": now}
     if student_ids is not None:
         params["student_ids"] = list(student_ids)
-    if users_by_employee:
-        for employee_id, student_id, start in db.session.execute(_feed_statement(student_ids is not None), params):
-            facts[users_by_employee[employee_id]].setdefault(student_id, _Facts()).assignment_start = start
-    for entry in db.session.execute(_entries_statement(student_ids is not None), params).scalars():
-        fact = facts[entry.user_id].setdefault(entry.student_id, _Facts())
-        if entry.origin == "added":
-            fact.entry = entry
-        elif fact.feed_removed_at is None or entry.removed_at > fact.feed_removed_at:
-            fact.feed_removed_at = entry.removed_at
+    stmt = _members_statement(bool(users_by_employee), student_ids is not None, guard)
+    checked = False
+    for row in db.session.execute(stmt, params):
+        if row.user_id is None:
+            if row.origin == _SESSION_OK:
+                checked = True
+                continue
+            # The feed's branch: an open assignment to the worker.
+            fact = facts[users_by_employee[row.employee_id]].setdefault(row.student_id, _Facts())
+            fact.assignment_start = row.assignment_start
+            continue
+        fact = facts[row.user_id].setdefault(row.student_id, _Facts())
+        if row.origin == "added":
+            fact.entry = ListedAdd(row.id, row.added_at, row.added_reason, row.flagged, row.review_state,
+                                   row.expires_at)
+        elif fact.feed_removed_at is None or row.removed_at > fact.feed_removed_at:
+            fact.feed_removed_at = row.removed_at
     result: dict[int, dict[int, Membership]] = {}
     for uid, by_student in facts.items():
         members = result.setdefault(uid, {})
@@ -86,7 +164,7 @@ def caseload_members(workers: Sequence[tuple[int, str | None]],
             if _listed(fact.assignment_start, fact.feed_removed_at, open_add=fact.entry is not None):
                 members[student_id] = Membership(student_id, assigned_in_feed=fact.assignment_start is not None,
                                                  entry=fact.entry)
-    return result
+    return result, checked
 
 
 def _listed(assignment_start: dt.date | None, feed_removed_at: dt.datetime | None, *, open_add: bool) -> bool:
@@ -102,7 +180,7 @@ _STUDENT = bindparam("student_id", type_=Integer)
 
 
 def membership_columns(student_id) -> list:
-    """:func:`caseload_members`' two queries narrowed to the principal and ``student_id`` (a column or
+    """:func:`caseload_members`' statement narrowed to the principal and ``student_id`` (a column or
     parameter), as three labelled scalar subqueries: ``assignment_start``, ``feed_removed_at``,
     ``open_add``. Run with :func:`scoping.access_params`; decide with :func:`listed`."""
     assigned = (select(func.max(DcfsCase.assignment_start))
@@ -127,7 +205,7 @@ def listed(row) -> bool:
 
 @functools.cache
 def _membership_statement() -> Select:
-    # caseload_members' two queries, narrowed to one worker and one student, as ONE round trip.
+    # caseload_members' statement, narrowed to one worker and one student, as ONE round trip.
     return select(*membership_columns(_STUDENT))
 
 

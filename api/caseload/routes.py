@@ -28,7 +28,7 @@ blp = Blueprint("caseload", __name__, url_prefix="/api/v1/caseload",
 class Caseload(MethodView):
     """My caseload."""
 
-    @require_auth(roles=FIELD_ROLES)
+    @require_auth(roles=FIELD_ROLES, session_in_statement=True)  # checked in the list's statement
     @blp.arguments(CaseloadArgsSchema, location="query")
     @blp.response(200, CaseloadPageSchema, description="One summary card per student; ETag set.")
     @blp.alt_response(304, description=NOT_MODIFIED)

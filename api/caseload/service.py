@@ -5,19 +5,23 @@ Every function takes the authenticated principal; the route has already checked 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from auth import decorators as auth_gate
 from auth.principal import Principal
 from mobile_service import audit, caseload_list, changelog, clock, manual_adds, scoping, usage
 from mobile_service.alerts import caseload_events
 from mobile_service.caseload_cards import card_page
+from mobile_service.database_setup import retry_dead_connection
 from mobile_service.errors import APIError, not_found, unavailable
 from mobile_service.extensions import db
 from mobile_service.freshness import freshness
 from mobile_service.models import (
+    FIELD_ROLES,
     REVIEW_CONFIRMED,
     REVIEW_DENIED,
     REVIEW_PENDING,
@@ -31,9 +35,30 @@ from mobile_service.student_lookup import find_student
 REASON_REQUIRED = "Required when the student is not assigned to you in the DCFS feed."
 
 
+@functools.cache
+def _session_guard():
+    # Built once: the statement that carries it is cached by this very expression.
+    return auth_gate.session_guard()
+
+
+def _own_members(principal: Principal) -> tuple[Principal, dict[int, caseload_list.Membership]]:
+    """The caller (checked) and their caseload list; a remembered caller's session is checked in
+    the list's own statement (PostgreSQL, as the record tabs do), and reloaded when it fails."""
+    if auth_gate.session_checked():
+        return principal, caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+    # Without a lookup first, this is the request's first statement (see retry_dead_connection).
+    members, checked = retry_dead_connection(
+        lambda: caseload_list.members_checked(principal, _session_guard(), auth_gate.guard_params(principal)))
+    if checked:
+        return principal, members
+    db.session.rollback()
+    principal = auth_gate.reauthenticate(FIELD_ROLES)  # 401/403, or the caller changed: read again
+    return principal, caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+
+
 def list_caseload(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """The principal's own caseload cards (one page), audited as one ``caseload.view``."""
-    members = caseload_list.caseload_members([(principal.user_id, principal.dcfs_employee_id)])[principal.user_id]
+    principal, members = _own_members(principal)
     cards, next_cursor, shown = card_page(members, today=clock.today(), limit=limit, cursor=cursor,
                                           scope=f"caseload:{principal.user_id}", user_id=principal.user_id)
     payload = {"items": cards, "total": len(members), "next_cursor": next_cursor, "freshness": freshness()}
@@ -141,8 +166,11 @@ def remove_from_caseload(principal: Principal, *, student_key: str, reason: str 
         audit.commit()
         return
     if member.entry is not None:
-        member.entry.removed_at = now
-        member.entry.removed_reason = reason
+        # The membership carries a read-only row of the open add; close the entry itself.
+        entry = db.session.get(CaseloadEntry, member.entry.id)
+        if entry is not None:
+            entry.removed_at = now
+            entry.removed_reason = reason
         caseload_events.worker_changed(principal.user_id, student.id, now)
     # A (re-)recorded feed removal hides the feed assignment until a newer one arrives.
     visible_by_feed = member.assigned_in_feed

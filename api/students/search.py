@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, case, false, or_, select, true
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from api.students import name_walk
 from mobile_service import identifiers
@@ -233,23 +233,29 @@ def exact_lookup_ids(criteria: SearchCriteria) -> list[int]:
     stmt = exact_lookup_statement(criteria)
     if stmt is None:
         return []
+    return [row.id for row in exact_matches(criteria, db.session.execute(stmt).all())]
+
+
+def exact_matches(criteria: SearchCriteria, rows: list) -> list:
+    """The ``rows`` (with ``first_name_key``, ``last_name_key``, ``alias_first_name``, ``alias_last_name``)
+    whose whole folded names confirm the exact lookup, in their order."""
     first = criteria.first_key if criteria.exact_name_dob else None
     last = criteria.last_key
     matches = []
-    for row in db.session.execute(stmt).all():
+    for row in rows:
         firsts = {row.first_name_key, name_key(row.alias_first_name)}
         lasts = {row.last_name_key, name_key(row.alias_last_name)}
         if (first is None or first in firsts) and (last is None or last in lasts):
-            matches.append(row.id)
+            matches.append(row)
     return matches
 
 
-def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Select:
-    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
+SEARCH_COLUMNS = (Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
+            Student.birth_date, Student.last_name_key, Student.first_name_key)
 
-    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
-    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
-    """
+
+def matching_conditions(criteria: SearchCriteria) -> tuple[list[ColumnElement[bool]], Label]:
+    """The criteria's conditions (every one must hold) and the ``rank`` of a match."""
     ssid_cond = _ssid_match(criteria.ssid) if criteria.ssid else true()
     dob_cond = Student.birth_date == criteria.dob if criteria.dob else true()
     name_prefix = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=False)
@@ -257,10 +263,21 @@ def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Se
     ssid_exact = (Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid))
                   if criteria.full_ssid else false())
     rank = case((ssid_exact, 0), (and_(*name_exact) if name_exact else false(), 1), else_=2).label("rank")
+    return [ssid_cond, dob_cond, *name_prefix], rank
+
+
+def search_statement(criteria: SearchCriteria, among: ColumnElement[bool],
+                     matching: tuple[list[ColumnElement[bool]], Label] | None = None) -> Select:
+    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
+
+    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
+    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
+    ``matching``: :func:`matching_conditions` of the same criteria, when already built.
+    """
+    conditions, rank = matching or matching_conditions(criteria)
     return (
-        select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
-               Student.birth_date, Student.last_name_key, Student.first_name_key, rank)
-        .where(among, ssid_cond, dob_cond, *name_prefix)
+        select(*SEARCH_COLUMNS, rank)
+        .where(among, *conditions)
         .order_by(rank, Student.last_name_key, Student.first_name_key, Student.id)
         .limit(criteria.limit)
     )

@@ -15,7 +15,8 @@ from sqlalchemy.sql import Subquery
 
 from api.students import one_trip
 from api.students import record_tabs as record_data
-from api.students.search import SearchCriteria, exact_lookup_ids, search_statement
+from api.students.search import SearchCriteria, exact_matches
+from api.students.search_visible import EXACT, SCOPED, visible_statement
 from auth.principal import Principal
 from mobile_service import audit, card_json, caseload_list, clock, scoping, usage
 from mobile_service.brief import student_brief
@@ -62,21 +63,22 @@ def _ordered(rows: list, limit: int) -> list:
 def find_visible(principal: Principal, criteria: SearchCriteria) -> tuple[str, list, set[int]]:
     """The rule that answers, the ranked rows (capped) and which of them are in the caller's scope.
 
-    In-scope matches come from one scoped statement; when the exact lookup applies, its matches
-    outside the scope join them (they will be reduced cards). A constant number of statements.
+    One statement (``search_visible.visible_statement``): the scoped matches and, when the exact lookup
+    applies, its candidates with whether each is in scope; the ones confirmed outside the scoped
+    matches join them (out of scope, they will be reduced cards).
     """
     rule = scoping.search_rule(criteria)
-    params = scoping.access_params(principal)
-    rows = list(db.session.execute(search_statement(criteria, scoping.search_scope(principal)), params).all())
-    in_scope = {row.id for row in rows}
-    if rule == scoping.SEARCH_RULE_EXACT:
-        exact_ids = [i for i in exact_lookup_ids(criteria) if i not in in_scope]
-        if exact_ids:
-            # An exact match can be in scope yet below the scoped statement's cap: ask the scope.
-            in_scope |= scoping.in_scope_ids(principal, exact_ids)
-            rows += db.session.execute(search_statement(criteria, Student.id.in_(exact_ids))).all()
-            rows = list({row.id: row for row in rows}.values())
-    return rule, _ordered(rows, criteria.limit), in_scope
+    rows = db.session.execute(visible_statement(criteria, scoping.search_scope(principal)),
+                              scoping.access_params(principal)).all()
+    if rule != scoping.SEARCH_RULE_EXACT:
+        return rule, _ordered(rows, criteria.limit), {row.id for row in rows}
+    found = [row for row in rows if row.part == SCOPED]
+    in_scope = {row.id for row in found}
+    # An exact match can be in scope yet below the scoped part's cap: its row says so.
+    exact = [row for row in exact_matches(criteria, [row for row in rows if row.part == EXACT])
+             if row.id not in in_scope][:criteria.limit]
+    in_scope |= {row.id for row in exact if row.in_scope}
+    return rule, _ordered(found + exact, criteria.limit), in_scope
 
 
 def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:

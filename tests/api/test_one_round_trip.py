@@ -182,20 +182,3 @@ def _count(application, method: str, url: str, headers: dict, **kwargs) -> tuple
         response = client.open(url, method=method, headers=headers, **kwargs)
     assert response.status_code == 200
     return len(seen.sql), seen.commits, seen.sql
-
-
-def test_caseload_and_search_statement_counts_on_postgresql(steady_app, assigned):
-    if not _postgres(steady_app):
-        pytest.skip("SQLite keeps the simpler path")
-    headers = bearer(assigned["token"])
-    # Caseload: the session, the list's two membership queries, the page with its cards, the audit
-    # statement (list row, one row per card shown, and the usage event).
-    statements, commits, sql = _count(steady_app, "GET", "/api/v1/caseload", headers)
-    assert (statements, commits) == (5, 1), sql
-    assert sum("INSERT INTO" in s for s in sql) == 1
-    # Search: the session, the scoped search, every card's enrollments and membership, the audit.
-    statements, commits, sql = _count(steady_app, "POST", "/api/v1/students/search", headers,
-                                      json={"ssid": assigned["ssid"][:7]})
-    assert (statements, commits) == (4, 1), sql
-    statements, commits, sql = _count(steady_app, "GET", "/api/v1/me", headers)
-    assert (statements, commits) == (2, 0), sql  # a CSW: the session, the user (no team query)
