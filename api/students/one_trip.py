@@ -13,7 +13,10 @@ One data-modifying statement per request does what the SQLite path does in five 
 
 The commit follows (``audit.commit``: fail closed, 503). Nothing found answers the same 404 as
 SQLite; a failed session check reloads the caller (401/403, or runs again for a changed caller).
-The tabs are shaped by the same functions as on SQLite (``record_tabs.*_body``).
+The tabs are shaped by the same functions as on SQLite (``record_tabs.*_body``), but only for a
+200: the ETag comes from ``version_stamp`` (the ids and ``xmin`` row versions of every row read,
+the values the statement computes, date, freshness, role), so a revalidation is a 304 without
+shaping or serializing (SQLite keeps the body hash).
 """
 from __future__ import annotations
 
@@ -21,16 +24,18 @@ import functools
 import logging
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, literal, select, true
+from sqlalchemy import Select, bindparam, case, literal, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import Subquery
 
+from api.etags import Versioned
 from api.students import record_tabs
 from auth import decorators as auth_gate
 from auth.principal import Principal
-from mobile_service import audit, caseload_list, scoping, usage
+from mobile_service import audit, caseload_list, clock, scoping, usage
 from mobile_service.errors import not_found
 from mobile_service.extensions import db
+from mobile_service.freshness import freshness
 from mobile_service.identifiers import is_student_key
 from mobile_service.models import (
     FIELD_ROLES,
@@ -86,7 +91,7 @@ def _shape(tab: str, access: Subquery) -> _Shape:
     # One statement per tab and shape of access subquery (those are cached too): built once.
     guard = auth_gate.session_guard()
     rank = case({basis: i for i, basis in enumerate(scoping.BASIS_ORDER)}, value=access.c.basis)
-    disclosed = (select(*_STUDENTS.c, access.c.basis.label("access_basis"))
+    disclosed = (select(*_STUDENTS.c, access.c.basis.label("access_basis"), _xmin(_STUDENTS, "row_version"))
                  .join(access, access.c.student_id == _STUDENTS.c.id)
                  .where(_STUDENTS.c.student_key == bindparam("student_key"), guard)
                  .order_by(rank).limit(1)).cte("disclosed")
@@ -107,8 +112,10 @@ def _shape(tab: str, access: Subquery) -> _Shape:
     one = select(literal(1).label("one")).subquery("one")
     source = (one.outerjoin(disclosed, true()).outerjoin(rows, rows.c.student_id == disclosed.c.id)
               .outerjoin(schools, schools.c.id == rows.c.school_id))
+    columns += [_xmin(rows, "t_version"), _xmin(schools, "c_version")]
     if tab == "progress_reports":
         add("m", marks.c)
+        columns.append(_xmin(marks, "m_version"))
         source = source.outerjoin(marks, marks.c.progress_report_id == rows.c.id)
     if tab == "demographics":
         retired = (select(aggregate_order_by_ssids())
@@ -120,6 +127,12 @@ def _shape(tab: str, access: Subquery) -> _Shape:
     statement = (select(*columns).select_from(source).order_by(*_order(tab, rows, schools, marks))
                  .add_cte(audited, used))
     return _Shape(statement, groups)
+
+
+def _xmin(table, label: str):
+    # The row's version: the id of the transaction that wrote it (every INSERT and UPDATE writes
+    # a new row version with its own transaction's id; NULL on an outer join that found nothing).
+    return literal_column(f"{table.name}.xmin::text").label(label)
 
 
 def aggregate_order_by_ssids():
@@ -151,8 +164,13 @@ def _first_statement(execute):
     return retry_dead_connection(execute)
 
 
-def view(principal: Principal, student_key: str, action: str, tab: str) -> dict[str, Any]:
-    """One record tab on PostgreSQL: one statement (scope, session, read, audit, usage), one commit."""
+def view(principal: Principal, student_key: str, action: str, tab: str) -> Versioned:
+    """One record tab on PostgreSQL: one statement (scope, session, read, audit, usage), one commit.
+
+    Answers the body unshaped, with its version stamp (``api.etags.Versioned``): a revalidation
+    that still matches is a 304 without shaping or serializing anything. The audit row and the
+    usage event are committed first either way: the caller asked for the record and holds it.
+    """
     if not is_student_key(student_key):
         if not auth_gate.session_checked():
             auth_gate.reauthenticate(FIELD_ROLES)  # a revoked session is a 401 before any 404
@@ -168,12 +186,37 @@ def view(principal: Principal, student_key: str, action: str, tab: str) -> dict[
         # Same answer for unknown and "not yours"; the denial is logged without the key (as on SQLite).
         log.info("student record refused or missing", extra={"user_id": principal.user_id, "event": "record_denied"})
         raise not_found()
-    body = _shape_body(shape, tab, rows)
+    today, stamps = clock.today(), freshness()  # fixed once: the tag and the body both use them
+    stamp = version_stamp(tab, principal.role, today, stamps, rows)
     audit.commit()  # the audit row is committed before anything is disclosed (503 otherwise)
-    return body
+    return Versioned(stamp, lambda: _shape_body(shape, tab, rows, today, stamps))
 
 
-def _shape_body(shape: _Shape, tab: str, rows) -> dict[str, Any]:
+def version_stamp(tab: str, role: str, today, stamps: dict, rows) -> tuple:
+    """Everything a tab's body is made of, without shaping it: equal stamps, byte-identical bodies.
+
+    The body is a function of the rows this statement returned (in their order), the service
+    date, the freshness stamps and the code (``api.etags`` adds the release and how the app
+    renders JSON). Each row is named by its id and its version (``xmin``: an UPDATE or INSERT
+    always writes a new version with a new transaction id; rows written in one transaction
+    share it, so the id tells them apart; a DELETE changes the list). Values computed by the
+    statement rather than read from versioned rows (the access basis, demographics' retired
+    SSIDs and caseload-list columns) are in the stamp as values, and so is the caller's role.
+    """
+    first = rows[0]
+    head = (tab, role, today.isoformat(), tuple(stamps.items()), first.s_id, first.s_row_version,
+            first.s_access_basis)
+    if tab == "progress_reports":
+        versions = tuple((r.t_id, r.t_version, r.c_id, r.c_version, r.m_id, r.m_version) for r in rows)
+    else:
+        versions = tuple((r.t_id, r.t_version, r.c_id, r.c_version) for r in rows)
+    if tab == "demographics":
+        extra = (tuple(first.retired_ssids or ()), first.assignment_start, first.feed_removed_at, bool(first.open_add))
+        return (*head, versions, extra)
+    return (*head, versions)
+
+
+def _shape_body(shape: _Shape, tab: str, rows, today, stamps) -> dict[str, Any]:
     first = rows[0]
     student = shape.bag(first, "s")
     basis = student.access_basis
@@ -187,12 +230,12 @@ def _shape_body(shape: _Shape, tab: str, rows) -> dict[str, Any]:
                 reports.append((shape.bag(row, "t"), shape.bag(row, "c")))
             if row.m_id is not None:
                 marks[row.t_id].append(shape.bag(row, "m"))
-        return record_tabs.progress_reports_body(student, reports, marks)
+        return record_tabs.progress_reports_body(student, reports, marks, stamps=stamps)
     pairs = [(shape.bag(row, "t"), shape.bag(row, "c")) for row in rows if row.t_id is not None]
     if tab == "demographics":
         extra = shape.bag(first, "x")
         return record_tabs.demographics_body(student, basis, list(extra.retired_ssids or ()), pairs,
-                                             caseload_list.listed(extra))
+                                             caseload_list.listed(extra), today=today, stamps=stamps)
     if tab == "enrollments":
-        return record_tabs.enrollments_body(student, pairs)
-    return record_tabs.attendance_body(student, pairs)
+        return record_tabs.enrollments_body(student, pairs, today=today, stamps=stamps)
+    return record_tabs.attendance_body(student, pairs, stamps=stamps)
