@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request
 from marshmallow import Schema
 
 from api.fast_dump import compiled
@@ -81,11 +81,13 @@ def release() -> str:
     return digest.hexdigest()
 
 
-def stamp_tag(stamp: tuple, schema: Schema | type[Schema] | None) -> str:
+def stamp_tag(stamp: tuple, schema: Schema | type[Schema] | None, app: Flask | None = None) -> str:
     """The strong ETag of a versioned body: its stamp, the schema, the code and the JSON settings."""
-    provider = current_app.json
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = app.json
+    # How the app writes JSON changes the bytes (key order, escaping, indentation in debug).
     rendering = (type(provider).__qualname__, getattr(provider, "sort_keys", None), getattr(provider, "ensure_ascii", None),
-                 getattr(provider, "compact", None), current_app.debug)
+                 getattr(provider, "compact", None), app.debug)
     name = schema.__qualname__ if isinstance(schema, type) else type(schema).__qualname__
     key = repr((release(), rendering, name, stamp)).encode()
     return '"' + hashlib.sha256(key).hexdigest()[:40] + '"'
@@ -97,11 +99,11 @@ def _matches(tag: str) -> bool:
                                                   or request.if_none_match.contains_weak(tag.strip('"')))
 
 
-def _dump(payload: Any, schema: Schema | type[Schema] | None) -> bytes:
+def _dump(app: Flask, payload: Any, schema: Schema | type[Schema] | None) -> bytes:
     if schema is not None:
         # A schema class: its precompiled dump (the same output as marshmallow's, api.fast_dump).
         payload = compiled(schema)(payload) if isinstance(schema, type) else schema.dump(payload)
-    return (current_app.json.dumps(payload) + "\n").encode()
+    return (app.json.dumps(payload) + "\n").encode()
 
 
 def etag_response(payload: Any, schema: Schema | type[Schema] | None = None, *, status: int = 200,
@@ -110,18 +112,19 @@ def etag_response(payload: Any, schema: Schema | type[Schema] | None = None, *, 
 
     A ``Versioned`` payload is tagged by its stamp and built only when the answer is a 200.
     """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if isinstance(payload, Versioned):
-        tag = stamp_tag(payload.stamp, schema)
-        body = None if _matches(tag) else _dump(payload.build(), schema)
+        tag = stamp_tag(payload.stamp, schema, app)
+        body = None if _matches(tag) else _dump(app, payload.build(), schema)
     else:
-        body = _dump(payload, schema)
+        body = _dump(app, payload, schema)
         tag = etag_for(body)
         body = None if _matches(tag) else body
     if body is None:
-        response = current_app.response_class(status=304)
+        response = app.response_class(status=304)
         response.headers.pop("Content-Type", None)
     else:
-        response = current_app.response_class(body, status=status, mimetype="application/json")
+        response = app.response_class(body, status=status, mimetype="application/json")
     response.headers["ETag"] = tag
     # Student data (and the lists around it) must not rest in any shared or browser cache;
     # a 304 carries the same header, so revalidation never turns caching back on.

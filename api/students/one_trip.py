@@ -60,6 +60,25 @@ _TAB_TABLES = {
 }
 
 
+# The student and school columns each tab's shaper reads (minimum necessary: nothing else is
+# fetched; every tab's rows and marks are read whole). ``id``, ``access_basis`` and
+# ``row_version`` always come along (the audit row and the version stamp).
+_HOLDER = ("education_rights_holder", "rights_holder_relationship", "rights_holder_phone", "jv535_order_date",
+           "parent_rights_limited")
+_STUDENT_READS = {
+    "demographics": ("ssid", "legal_first_name", "legal_middle_name", "legal_last_name", "alias_first_name",
+                     "alias_last_name", "birth_date", "gender_code", "primary_language", "foster_status", "case_type",
+                     "homeless", *_HOLDER),
+    "enrollments": ("ssid",), "attendance": ("ssid",), "progress_reports": ("ssid",),
+}
+_SCHOOL_READS = {
+    "demographics": ("name", "district_name", "cds_code", "address", "city", "zip", "phone"),
+    "enrollments": ("name", "district_name", "cds_code"),
+    "attendance": ("name", "cds_code"),
+    "progress_reports": ("name",),
+}
+
+
 class _Bag:
     """Attribute access over one slice of a joined row (what the tab shapers read)."""
 
@@ -106,17 +125,18 @@ def _shape(tab: str, access: Subquery) -> _Shape:
         groups[group] = (len(columns), tuple(c.name for c in cols))
         columns.extend(c.label(f"{group}_{c.name}") for c in cols)
 
-    add("s", [c for c in disclosed.c])
+    add("s", [disclosed.c[name] for name in ("id", *_STUDENT_READS[tab], "access_basis", "row_version")])
     add("t", rows.c)
-    add("c", schools.c)
+    add("c", [schools.c[name] for name in _SCHOOL_READS[tab]])
     one = select(literal(1).label("one")).subquery("one")
     source = (one.outerjoin(disclosed, true()).outerjoin(rows, rows.c.student_id == disclosed.c.id)
               .outerjoin(schools, schools.c.id == rows.c.school_id))
-    columns += [_xmin(rows, "t_version"), _xmin(schools, "c_version")]
+    joined = [rows, schools]
     if tab == "progress_reports":
         add("m", marks.c)
-        columns.append(_xmin(marks, "m_version"))
+        joined.append(marks)
         source = source.outerjoin(marks, marks.c.progress_report_id == rows.c.id)
+    columns.append(_versions(joined))
     if tab == "demographics":
         retired = (select(aggregate_order_by_ssids())
                    .where(StudentSsid.student_id == disclosed.c.id, StudentSsid.ssid != disclosed.c.ssid)
@@ -133,6 +153,13 @@ def _xmin(table, label: str):
     # The row's version: the id of the transaction that wrote it (every INSERT and UPDATE writes
     # a new row version with its own transaction's id; NULL on an outer join that found nothing).
     return literal_column(f"{table.name}.xmin::text").label(label)
+
+
+def _versions(tables) -> Any:
+    # One text column per joined row: "id:xmin" of each table (its row, school, mark), fixed
+    # separators (an outer join's NULLs read as empty, never shifting a field).
+    parts = ", ' ', ".join(f"{t.name}.id, ':', {t.name}.xmin" for t in tables)
+    return literal_column(f"concat({parts})").label("versions")
 
 
 def aggregate_order_by_ssids():
@@ -204,16 +231,11 @@ def version_stamp(tab: str, role: str, today, stamps: dict, rows) -> tuple:
     SSIDs and caseload-list columns) are in the stamp as values, and so is the caller's role.
     """
     first = rows[0]
-    head = (tab, role, today.isoformat(), tuple(stamps.items()), first.s_id, first.s_row_version,
-            first.s_access_basis)
-    if tab == "progress_reports":
-        versions = tuple((r.t_id, r.t_version, r.c_id, r.c_version, r.m_id, r.m_version) for r in rows)
-    else:
-        versions = tuple((r.t_id, r.t_version, r.c_id, r.c_version) for r in rows)
+    stamp = (tab, role, today, tuple(stamps.items()), first.s_id, first.s_row_version, first.s_access_basis,
+             [row.versions for row in rows])
     if tab == "demographics":
-        extra = (tuple(first.retired_ssids or ()), first.assignment_start, first.feed_removed_at, bool(first.open_add))
-        return (*head, versions, extra)
-    return (*head, versions)
+        return (*stamp, first.retired_ssids, first.assignment_start, first.feed_removed_at, first.open_add)
+    return stamp
 
 
 def _shape_body(shape: _Shape, tab: str, rows, today, stamps) -> dict[str, Any]:
