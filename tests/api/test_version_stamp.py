@@ -295,3 +295,21 @@ def test_the_release_changes_the_tag(client, app, assigned, monkeypatch):
     monkeypatch.setattr(etags, "release", lambda: "another release")
     response = client.get(url, headers={**headers, "If-None-Match": tag})
     assert response.status_code == 200 and response.headers["ETag"] != tag
+
+
+@pytest.mark.parametrize("route", TABS)
+def test_a_matching_tag_whose_audit_row_cannot_be_committed_is_a_503(client, assigned, monkeypatch, route):
+    """Fail closed holds for a revalidation too: no 304 (nor its ETag) without the committed audit row."""
+    from mobile_service import audit
+    from mobile_service.errors import unavailable
+
+    url, headers = BASE + assigned["key"] + route, bearer(assigned["token"])
+    tag = client.get(url, headers=headers).headers["ETag"]
+
+    def refuse():
+        raise unavailable("The service cannot record this access right now; retry shortly.")
+
+    monkeypatch.setattr(audit, "commit", refuse)
+    response = client.get(url, headers={**headers, "If-None-Match": tag})
+    assert response.status_code == 503 and "ETag" not in response.headers
+    assert assigned["ssid"] not in response.get_data(as_text=True)
