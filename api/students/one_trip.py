@@ -20,8 +20,10 @@ shaping or serializing (SQLite keeps the body hash).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, case, literal, literal_column, select, true
@@ -137,6 +139,9 @@ def _shape(tab: str, access: Subquery) -> _Shape:
         joined.append(marks)
         source = source.outerjoin(marks, marks.c.progress_report_id == rows.c.id)
     columns.append(_versions(joined))
+    # Row versions are transaction ids of THIS cluster: one restored elsewhere (a new server)
+    # numbers its transactions anew, so the tag names the server's start too.
+    columns.append(literal_column("pg_postmaster_start_time()::text").label("server_started"))
     if tab == "demographics":
         retired = (select(aggregate_order_by_ssids())
                    .where(StudentSsid.student_id == disclosed.c.id, StudentSsid.ssid != disclosed.c.ssid)
@@ -219,7 +224,7 @@ def view(principal: Principal, student_key: str, action: str, tab: str) -> Versi
     return Versioned(stamp, lambda: _shape_body(shape, tab, rows, today, stamps))
 
 
-def version_stamp(tab: str, role: str, today, stamps: dict, rows) -> tuple:
+def version_stamp(tab: str, role: str, today: dt.date, stamps: dict, rows: Sequence) -> tuple:
     """Everything a tab's body is made of, without shaping it: equal stamps, byte-identical bodies.
 
     The body is a function of the rows this statement returned (in their order), the service
@@ -229,16 +234,17 @@ def version_stamp(tab: str, role: str, today, stamps: dict, rows) -> tuple:
     share it, so the id tells them apart; a DELETE changes the list). Values computed by the
     statement rather than read from versioned rows (the access basis, demographics' retired
     SSIDs and caseload-list columns) are in the stamp as values, and so is the caller's role.
+    The server's start time scopes the transaction ids to one running cluster.
     """
     first = rows[0]
-    stamp = (tab, role, today, tuple(stamps.items()), first.s_id, first.s_row_version, first.s_access_basis,
-             [row.versions for row in rows])
+    stamp = (tab, role, today, tuple(stamps.items()), first.server_started, first.s_id, first.s_row_version,
+             first.s_access_basis, [row.versions for row in rows])
     if tab == "demographics":
         return (*stamp, first.retired_ssids, first.assignment_start, first.feed_removed_at, first.open_add)
     return stamp
 
 
-def _shape_body(shape: _Shape, tab: str, rows, today, stamps) -> dict[str, Any]:
+def _shape_body(shape: _Shape, tab: str, rows, today: dt.date, stamps: dict) -> dict[str, Any]:
     first = rows[0]
     student = shape.bag(first, "s")
     basis = student.access_basis
