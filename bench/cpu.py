@@ -38,6 +38,8 @@ from bench.server import ROOT
 
 ENDPOINTS = ("healthz", "me", "token_exchange", "demographics", "enrollments", "attendance",
              "progress_reports", "caseload", "search_name", "search_ssid", "search_dob", "search_exact", "floor")
+# A record tab revalidated with its current ETag (a 304): ``<tab>_304``, measured on request only.
+REVALIDATIONS = tuple(f"{tab}_304" for tab in ("demographics", "enrollments", "attendance", "progress_reports"))
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -48,7 +50,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=30, help="warm-up requests per endpoint (default 30)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds; the median is reported (default 5)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--endpoints", help="comma-separated subset of: " + ", ".join(ENDPOINTS))
+    parser.add_argument("--endpoints", help="comma-separated subset of: " + ", ".join(ENDPOINTS + REVALIDATIONS))
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--top", type=int, default=0, help="print the N costliest functions per endpoint")
     return parser.parse_args(argv)
@@ -82,7 +84,19 @@ class Requests:
         return status
 
 
-def _rotations(app, floor_app, users, criteria, rng: random.Random) -> dict[str, Requests]:
+def _revalidations(client, items: list[tuple[str, str, dict]]) -> list[tuple[str, str, dict]]:
+    # Each request sends the tag its own earlier 200 carried: every one is answered 304.
+    out = []
+    for method, path, kwargs in items:
+        response = client.open(path, method=method, **kwargs)
+        tag = response.headers["ETag"]
+        response.close()
+        out.append((method, path, {"headers": {**kwargs["headers"], "If-None-Match": tag}}))
+    return out
+
+
+def _rotations(app, floor_app, users, criteria, rng: random.Random,
+               wanted: list[str] | None = None) -> dict[str, Requests]:
     from bench import workload
 
     client = app.test_client()
@@ -100,6 +114,8 @@ def _rotations(app, floor_app, users, criteria, rng: random.Random) -> dict[str,
     }
     for tab, template in workload.RECORD_TABS.items():
         out[tab] = Requests(tab, client, [("GET", template.format(key=key), a) for a, key in pairs])
+        if f"{tab}_304" in (wanted or ()):
+            out[f"{tab}_304"] = Requests(f"{tab}_304", client, _revalidations(client, out[tab].items[:200]))
     for kind in ("search_name", "search_ssid", "search_dob", "search_exact"):
         items = criteria[kind]
         out[kind] = Requests(kind, client, [("POST", "/api/v1/students/search",
@@ -155,11 +171,11 @@ def _count_statements(app) -> tuple[dict, Callable[[], None]]:
 
 
 def measure(req: Requests, *, n: int, warmup: int, rounds: int, top: int, app) -> dict:
-    """Calls, CPU and statements per request of one endpoint (every response must be 2xx)."""
+    """Calls, CPU and statements per request of one endpoint (every response must be 2xx; a 304 for ``<tab>_304``)."""
     def run(k: int) -> None:
         for _ in range(k):
             status = req()
-            if not 200 <= status < 300:
+            if not (200 <= status < 300 or (status == 304 and req.name.endswith("_304"))):
                 raise RuntimeError(f"{req.name}: in-process request answered {status}")
 
     run(warmup)
@@ -232,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import floor
 
         floor_app = floor.create_floor_app(env)
-    rotations = _rotations(app, floor_app, users, criteria, rng)
+    rotations = _rotations(app, floor_app, users, criteria, rng, wanted)
     results = {}
     print(f"{'endpoint':<18}{'calls':>9}{'cpu ms':>9}{'stmts':>7}{'commits':>8}", flush=True)
     for name in wanted:

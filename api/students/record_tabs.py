@@ -2,9 +2,12 @@
 
 Each builder runs a constant number of queries and returns a plain dict that the allow-listed
 schemas in ``schemas.py`` serialize; derived figures come from ``mobile_service.education``.
+The ``*_body`` shapers take ``today`` and the freshness ``stamps`` when the caller already fixed
+them (the PostgreSQL path tags the body with them before shaping it: ``one_trip``).
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -22,6 +25,8 @@ from mobile_service.models import (
     Student,
     StudentSsid,
 )
+
+Stamps = dict[str, dt.datetime | None]  # mobile_service.freshness: the newest load per source
 
 # Statements every record view runs, built once (bind parameters; no per-request construction).
 _ENROLLMENTS = (select(Enrollment, School).join(School, School.id == Enrollment.school_id)
@@ -52,10 +57,15 @@ def load_enrollments(student_ids: list[int]) -> dict[int, list[tuple[Enrollment,
     return out
 
 
-def current_school(pairs: list[tuple[Enrollment, School]]) -> tuple[Enrollment, School] | None:
+def current_school(pairs: list[tuple[Enrollment, School]], today: dt.date | None = None) -> tuple[Enrollment, School] | None:
     """The current school-of-record enrollment and its school (``education.current_enrollment``)."""
-    current = education.current_enrollment([e for e, _ in pairs], clock.today())
+    current = education.current_enrollment([e for e, _ in pairs], today or clock.today())
     return next(((e, s) for e, s in pairs if e is current), None) if current is not None else None
+
+
+def _freshness(stamps: Stamps | None) -> Stamps:
+    # The PostgreSQL path passes the stamps its ETag was computed from (read once per request).
+    return dict(stamps) if stamps is not None else freshness()
 
 
 def _float(value) -> float | None:
@@ -69,9 +79,11 @@ def demographics(principal: Principal, student: Student, basis: str) -> dict[str
                              caseload_list.on_caseload(principal, student.id))
 
 
-def demographics_body(student, basis: str, retired, pairs, on_caseload: bool) -> dict[str, Any]:
+def demographics_body(student, basis: str, retired, pairs, on_caseload: bool, *, today: dt.date | None = None,
+                      stamps: Stamps | None = None) -> dict[str, Any]:
     """Shape the demographics tab from loaded rows (``pairs``: every (enrollment, school), newest first)."""
-    now = current_school(pairs)
+    today = today or clock.today()
+    now = current_school(pairs, today)
     school = None
     if now is not None:
         s = now[1]
@@ -82,14 +94,14 @@ def demographics_body(student, basis: str, retired, pairs, on_caseload: bool) ->
         "legal_first_name": student.legal_first_name, "legal_middle_name": student.legal_middle_name,
         "legal_last_name": student.legal_last_name,
         "alias_first_name": student.alias_first_name, "alias_last_name": student.alias_last_name,
-        "birth_date": student.birth_date, "age": education.age(student.birth_date, clock.today()),
+        "birth_date": student.birth_date, "age": education.age(student.birth_date, today),
         "gender_code": student.gender_code, "primary_language": student.primary_language,
         "foster_status": student.foster_status, "case_type": student.case_type, "homeless": bool(student.homeless),
         "education_rights_holder": student.education_rights_holder,
         "rights_holder": rights_holder.holder_payload(student),
         "current_school": school, "grade_level": now[0].grade_level if now else None,
         "on_my_caseload": on_caseload,
-        "access_basis": basis, "freshness": freshness(),
+        "access_basis": basis, "freshness": _freshness(stamps),
     }
 
 
@@ -98,9 +110,9 @@ def enrollments(principal: Principal, student: Student, basis: str) -> dict[str,
     return enrollments_body(student, load_enrollments([student.id])[student.id])
 
 
-def enrollments_body(student, pairs) -> dict[str, Any]:
+def enrollments_body(student, pairs, *, today: dt.date | None = None, stamps: Stamps | None = None) -> dict[str, Any]:
     """Shape the enrollment tab from loaded (enrollment, school) pairs, newest first."""
-    today = clock.today()
+    today = today or clock.today()
     spans = [e for e, _ in pairs]
     figures = education.mobility(spans, today)
     history = [{
@@ -116,7 +128,7 @@ def enrollments_body(student, pairs) -> dict[str, Any]:
         "mobility": {"school_changes_this_year": figures.school_changes_this_year,
                      "days_since_school_change": figures.days_since_school_change,
                      "schools_this_year": figures.schools_this_year},
-        "freshness": freshness(),
+        "freshness": _freshness(stamps),
     }
 
 
@@ -125,7 +137,7 @@ def attendance(principal: Principal, student: Student, basis: str) -> dict[str, 
     return attendance_body(student, db.session.execute(_ATTENDANCE, {"student_id": student.id}).all())
 
 
-def attendance_body(student, rows) -> dict[str, Any]:
+def attendance_body(student, rows, *, stamps: Stamps | None = None) -> dict[str, Any]:
     """Shape the attendance tab from loaded (summary, school) pairs in display order."""
     years = []
     for row, school in rows:
@@ -139,7 +151,7 @@ def attendance_body(student, rows) -> dict[str, Any]:
             "days_incomplete_study": row.days_incomplete_study or 0,
             "attendance_rate": _float(figures.attendance_rate), "chronically_absent": figures.chronically_absent,
         })
-    return {"ssid": student.ssid, "years": years, "freshness": freshness()}
+    return {"ssid": student.ssid, "years": years, "freshness": _freshness(stamps)}
 
 
 def progress_reports(principal: Principal, student: Student, basis: str) -> dict[str, Any]:
@@ -152,7 +164,7 @@ def progress_reports(principal: Principal, student: Student, basis: str) -> dict
     return progress_reports_body(student, reports, marks)
 
 
-def progress_reports_body(student, reports, marks) -> dict[str, Any]:
+def progress_reports_body(student, reports, marks, *, stamps: Stamps | None = None) -> dict[str, Any]:
     """Shape the progress-report tab from (report, school) pairs and each report's marks by course."""
     out = []
     for report, school in reports:
@@ -166,4 +178,4 @@ def progress_reports_body(student, reports, marks) -> dict[str, Any]:
                          "credits_earned": _float(m.credits_earned)} for m in courses],
             "gpa": _float(figures.gpa), "df_count": figures.df_count,
         })
-    return {"ssid": student.ssid, "reports": out, "freshness": freshness()}
+    return {"ssid": student.ssid, "reports": out, "freshness": _freshness(stamps)}

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.sql import Subquery
 
+from api.etags import Versioned
 from api.students import one_trip
 from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_matches
@@ -122,8 +123,9 @@ def search(principal: Principal, criteria: SearchCriteria) -> dict[str, Any]:
 # --- records ------------------------------------------------------------------------------------
 
 def _view(principal: Principal, student_key: str, action: str, tab: str, build,
-          one_statement: bool = True) -> dict[str, Any]:
-    # The four record tabs have a one-statement form on PostgreSQL; the brief reads several tables.
+          one_statement: bool = True) -> dict[str, Any] | Versioned:
+    # The four record tabs have a one-statement form on PostgreSQL (answered Versioned: tagged by
+    # their version stamp, shaped only for a 200); the brief reads several tables.
     if one_statement and one_trip.applies():
         return one_trip.view(principal, student_key, action, tab)  # PostgreSQL: one statement
     student, basis = resolve_student(principal, student_key)
@@ -134,22 +136,22 @@ def _view(principal: Principal, student_key: str, action: str, tab: str, build,
     return payload
 
 
-def demographics(principal: Principal, student_key: str) -> dict[str, Any]:
+def demographics(principal: Principal, student_key: str) -> dict[str, Any] | Versioned:
     """Demographics and current school of one student in the caller's scope."""
     return _view(principal, student_key, "student.view", "demographics", record_data.demographics)
 
 
-def enrollments(principal: Principal, student_key: str) -> dict[str, Any]:
+def enrollments(principal: Principal, student_key: str) -> dict[str, Any] | Versioned:
     """Enrollment history (newest first) and mobility figures."""
     return _view(principal, student_key, "student.enrollments.view", "enrollments", record_data.enrollments)
 
 
-def attendance(principal: Principal, student_key: str) -> dict[str, Any]:
+def attendance(principal: Principal, student_key: str) -> dict[str, Any] | Versioned:
     """Attendance per school year and school."""
     return _view(principal, student_key, "student.attendance.view", "attendance", record_data.attendance)
 
 
-def progress_reports(principal: Principal, student_key: str) -> dict[str, Any]:
+def progress_reports(principal: Principal, student_key: str) -> dict[str, Any] | Versioned:
     """Progress reports per term, newest first."""
     return _view(principal, student_key, "student.progress_reports.view", "progress_reports",
                  record_data.progress_reports)
