@@ -60,8 +60,10 @@ def _load_principal(claims: dict) -> Principal:
     # One indexed query, fresh on every request (deactivation, token-version bump and revocation
     # take effect at once); plain columns, not a User entity: the ORM's per-row cost showed here.
     # It is the request's first statement, so a connection that died (database restart) is retried.
-    user = retry_dead_connection(
-        lambda: db.session.execute(_SESSION_USER, {"user_id": int(claims["sub"]), "sid": claims["sid"]}).first())
+    # Run on the session's connection (same transaction), not through Session.execute: for plain
+    # columns the ORM layer (autoflush of nothing, ORM compile state, row adaptation) is pure cost.
+    params = {"user_id": int(claims["sub"]), "sid": claims["sid"]}
+    user = retry_dead_connection(lambda: db.session.connection().execute(_SESSION_USER, params).first())
     if user is None:
         raise _unauthorized("invalid_token", "session not found", code=SESSION_ENDED)
     if not user.active or user.token_version != claims["tv"] or user.revoked_at is not None:
