@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from bench.server import ROOT
 
+FLASK = "werkzeug/flask (dispatch)"
 # (path fragment, layer); first match wins. Paths are relative to site-packages or the checkout.
 _LAYERS: tuple[tuple[str, str], ...] = (
     ("mobile_service/requestlog.py", "requestlog"),
@@ -39,11 +40,11 @@ _LAYERS: tuple[tuple[str, str], ...] = (
     ("sqlalchemy/", "sqlalchemy"),
     ("flask_sqlalchemy/", "sqlalchemy"),
     ("psycopg/", "psycopg"),
+    ("mobile_service/app.py", FLASK),  # the app class's ensure_sync: Flask's dispatch
     ("mobile_service/errors.py", "view/service"),
     ("api/", "view/service"),
     ("mobile_service/", "view/service"),
 )
-FLASK = "werkzeug/flask (dispatch)"
 
 
 def _layer_of(filename: str) -> str | None:
