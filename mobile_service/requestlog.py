@@ -36,16 +36,16 @@ class JsonFormatter(logging.Formatter):
               "error_class", "event", "outcome", "kind", "count")
     # The timestamp's seconds are formatted once per second, not once per line (a worker logs
     # hundreds of lines a second); only the milliseconds change within it.
-    _second: int | None = None
-    _second_text = ""
+    # One tuple (second, its text), replaced whole: a reader never pairs one second with another's text.
+    _second: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
-        if second != self._second:
-            self._second_text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
-            self._second = second
+        second, text = self._second
+        if second != int(record.created):
+            text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            self._second = (int(record.created), text)
         entry = {
-            "ts": f"{self._second_text}.{int(record.msecs):03d}Z",
+            "ts": f"{text}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import re
+import time
 import uuid
 
 import pytest
@@ -191,3 +192,13 @@ def test_ensure_sync_remembers_plain_functions_and_still_wraps_coroutines(app):
     except RuntimeError:  # Flask's async support needs asgiref; either way it is never called raw
         wrapped = None
     assert wrapped is not coroutine and coroutine not in app._sync_functions
+
+
+def test_the_timestamp_is_utc_to_the_millisecond_across_seconds():
+    formatter = JsonFormatter()
+    formatter.converter = time.gmtime  # as configure_logging sets it
+    for created in (1_700_000_000.123, 1_700_000_000.999, 1_700_000_001.5, 1_699_999_999.0, 1_700_000_001.75):
+        record = logging.LogRecord("mobile_service.x", logging.INFO, __file__, 1, "m", (), None)
+        record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
+        assert json.loads(formatter.format(record))["ts"] == expected
