@@ -40,9 +40,11 @@ class Limiter(flask_limiter.Limiter):
         storage's recovery check: with none of those, it would resolve an empty list of limits
         on every request.
         """
+        # flask-limiter's own attributes (4.x); one it no longer has counts as a limit (full check).
         manager = self.limit_manager
-        return bool(self._storage_dead or manager._application_limits or manager._default_limits
-                    or manager._blueprint_limits or self._meta_limits or self._in_memory_fallback)
+        return bool(getattr(self, "_storage_dead", True) or getattr(manager, "_application_limits", True)
+                    or getattr(manager, "_default_limits", True) or getattr(manager, "_blueprint_limits", True)
+                    or getattr(self, "_meta_limits", True) or getattr(self, "_in_memory_fallback", True))
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         # The before-request hook and every decorated limit come through here.
@@ -74,15 +76,16 @@ class Limiter(flask_limiter.Limiter):
 def _replace_hooks(app: Flask, limiter: Limiter) -> None:
     """Swap flask-limiter's after-request and teardown hooks for ones that return at once when the
     request evaluated no limit (most requests: only decorated routes have quotas)."""
-    inject = flask_limiter.Limiter._Limiter__inject_headers  # type: ignore[attr-defined]
-    release = flask_limiter.Limiter._Limiter__release_context  # type: ignore[attr-defined]
+    # Found by identity: if a flask-limiter release renames them, its own hooks simply stay.
+    inject = getattr(flask_limiter.Limiter, "_Limiter__inject_headers", None)
+    release = getattr(flask_limiter.Limiter, "_Limiter__release_context", None)
     after = app.after_request_funcs.get(None, [])
     for i, hook in enumerate(after):
-        if isinstance(hook, partial) and hook.func is inject and hook.args == (limiter,):
+        if inject is not None and isinstance(hook, partial) and hook.func is inject and hook.args == (limiter,):
             after[i] = limiter._inject_headers_if_limited
     teardown = app.teardown_request_funcs.get(None, [])
     for i, hook in enumerate(teardown):
-        if getattr(hook, "__func__", None) is release and getattr(hook, "__self__", None) is limiter:
+        if release is not None and getattr(hook, "__func__", None) is release and getattr(hook, "__self__", None) is limiter:
             teardown[i] = limiter._release_context_if_limited
 
 

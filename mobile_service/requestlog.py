@@ -81,7 +81,7 @@ class AccessRecord(logging.LogRecord):
         created = time.time()
         attributes["created"] = created
         attributes["msecs"] = int((created - int(created)) * 1000) + 0.0
-        attributes["relativeCreated"] = (created - logging._startTime) * 1000  # type: ignore[attr-defined]
+        attributes["relativeCreated"] = (created - getattr(logging, "_startTime", created)) * 1000
         thread = threading.current_thread()
         attributes["thread"], attributes["threadName"] = thread.ident, thread.name
         process = sys.modules.get("multiprocessing")

@@ -202,3 +202,17 @@ def test_the_timestamp_is_utc_to_the_millisecond_across_seconds():
         record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
         assert json.loads(formatter.format(record))["ts"] == expected
+
+
+def test_the_holding_review_states_are_sql_constants_not_an_expanding_list():
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from mobile_service.models.accounts import REVIEW_HOLDING
+    from mobile_service.scoping import _sql_constants, open_add_filter
+
+    assert REVIEW_HOLDING == ("approved", "confirmed")
+    for dialect in (postgresql.dialect(), sqlite.dialect()):
+        text = str(open_add_filter().compile(dialect=dialect))
+        assert "POSTCOMPILE" not in text and "review_state IN ('approved', 'confirmed')" in text
+    with pytest.raises(ValueError):
+        _sql_constants(("approved", "x'; drop table users; --"))
