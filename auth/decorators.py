@@ -44,7 +44,7 @@ def _forbidden() -> APIError:
 
 
 def _bearer_claims() -> tuple[str, dict]:
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # the Authorization header, read directly
     if not header:
         raise _unauthorized()
     scheme, _, token = header.partition(" ")
@@ -60,8 +60,10 @@ def _load_principal(claims: dict) -> Principal:
     # One indexed query, fresh on every request (deactivation, token-version bump and revocation
     # take effect at once); plain columns, not a User entity: the ORM's per-row cost showed here.
     # It is the request's first statement, so a connection that died (database restart) is retried.
-    user = retry_dead_connection(
-        lambda: db.session.execute(_SESSION_USER, {"user_id": int(claims["sub"]), "sid": claims["sid"]}).first())
+    # Run on the session's connection (same transaction), not through Session.execute: for plain
+    # columns the ORM layer (autoflush of nothing, ORM compile state, row adaptation) is pure cost.
+    params = {"user_id": int(claims["sub"]), "sid": claims["sid"]}
+    user = retry_dead_connection(lambda: db.session.connection().execute(_SESSION_USER, params).first())
     if user is None:
         raise _unauthorized("invalid_token", "session not found", code=SESSION_ENDED)
     if not user.active or user.token_version != claims["tv"] or user.revoked_at is not None:
@@ -105,18 +107,20 @@ class _Principals:
         self.by_token.pop(token, None)
 
 
-def _principals() -> _Principals:
-    cache = current_app.extensions.get("auth_principals")
+def _principals(extensions: dict | None = None) -> _Principals:
+    extensions = current_app.extensions if extensions is None else extensions
+    cache = extensions.get("auth_principals")
     if cache is None:
-        cache = current_app.extensions["auth_principals"] = _Principals()
+        cache = extensions["auth_principals"] = _Principals()
     return cache
 
 
-def _guards_in_sql() -> bool:
+def _guards_in_sql(extensions: dict | None = None) -> bool:
     # The one-statement record views exist on PostgreSQL only (data-modifying CTEs).
-    flag = current_app.extensions.get("auth_session_guard_in_sql")
+    extensions = current_app.extensions if extensions is None else extensions
+    flag = extensions.get("auth_session_guard_in_sql")
     if flag is None:
-        flag = current_app.extensions["auth_session_guard_in_sql"] = db.engine.dialect.name == "postgresql"
+        flag = extensions["auth_session_guard_in_sql"] = db.engine.dialect.name == "postgresql"
     return flag
 
 
@@ -154,13 +158,15 @@ def reauthenticate(roles: Iterable[str] | None = None) -> Principal:
 
 def _authenticate_deferred() -> Principal:
     token, claims = _bearer_claims()
-    cache = _principals()
+    extensions = current_app.extensions  # one lookup of the app for both registries
+    cache = _principals(extensions)
+    in_sql = _guards_in_sql(extensions)
     principal = cache.get(token)
-    if principal is not None and _guards_in_sql():
+    if principal is not None and in_sql:
         g.session_checked = False
         return principal
     principal = _load_principal(claims)
-    if _guards_in_sql():
+    if in_sql:
         cache.put(token, principal)
     g.session_checked = True
     return principal

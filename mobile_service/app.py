@@ -6,13 +6,45 @@ pages, the hooks, the readiness checks, the error handlers and the CLI groups.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from inspect import iscoroutinefunction
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mobile_service.config import load_config
+
+
+class ServiceFlask(Flask):
+    """Flask, remembering which functions are plain ``def``s.
+
+    Flask asks ``ensure_sync`` about every hook, view and decorator wrapper of every request
+    (about 17 times per API request), and ``inspect.iscoroutinefunction`` costs six calls each.
+    A function's kind never changes, so the answer is kept per function (bound methods by their
+    function: a MethodView's per-request instance adds no entry).
+    """
+
+    SYNC_MEMORY = 4096  # functions, bounded: the app's hooks and views are a few hundred
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: D107 - see the class docstring
+        super().__init__(*args, **kwargs)
+        self._sync_functions: set[object] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``func`` itself when it is synchronous (remembered), else Flask's sync wrapper."""
+        key = getattr(func, "__func__", func)
+        try:
+            if key in self._sync_functions:
+                return func
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        if len(self._sync_functions) < self.SYNC_MEMORY:
+            self._sync_functions.add(key)
+        return func
 
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:
@@ -50,7 +82,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     from mobile_service.readiness import add_readiness_check, database_check
     from web import landing
 
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    app = ServiceFlask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     app.config.update(load_config(env, instance_path=app.instance_path))
     app.json.sort_keys = False
     # Before any route exists: ``<int:...>`` ids in URLs are ASCII digits (see identifiers.py).

@@ -158,27 +158,33 @@ def _token_outcome(response: Response) -> str:
     return error if isinstance(error, str) else "other"
 
 
-def _route_label() -> str:
-    rule = request.url_rule
-    return rule.rule if rule is not None else UNMATCHED_ROUTE
+# The (requests counter, latency histogram) children of each (route, method, status) answered so
+# far: ``labels()`` validates, sorts and locks on every call, and the label set is bounded (route
+# templates x known methods x statuses), so each child is looked up once per process.
+_children: dict[tuple[str, str, int], tuple] = {}
 
 
-def _method_label() -> str:
-    # Arbitrary method names from clients must not create new label values.
-    return request.method if request.method in KNOWN_METHODS else "OTHER"
-
-
-def _before_request() -> None:
-    g.metrics_started = time.perf_counter()
+def _request_children(route: str, method: str, status: int) -> tuple:
+    key = (route, method, status)
+    pair = _children.get(key)
+    if pair is None:
+        labels = {"route": route, "method": method, "status": str(status)}
+        pair = _children[key] = (REQUESTS.labels(**labels), LATENCY.labels(**labels))
+    return pair
 
 
 def _after_request(response: Response) -> Response:
-    started = g.get("started") or g.get("metrics_started") or time.perf_counter()
-    elapsed = time.perf_counter() - started
-    labels = {"route": _route_label(), "method": _method_label(), "status": str(response.status_code)}
-    REQUESTS.labels(**labels).inc()
-    LATENCY.labels(**labels).observe(elapsed)
-    if labels["route"] == TOKEN_ROUTE and request.method == "POST":
+    # The clock started in requestlog's before-request hook (registered first, see app.py).
+    started = g.get("started")
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    rule = req.url_rule
+    route = rule.rule if rule is not None else UNMATCHED_ROUTE
+    method = req.method if req.method in KNOWN_METHODS else "OTHER"  # client methods make no new labels
+    requests_child, latency_child = _request_children(route, method, response.status_code)
+    requests_child.inc()
+    latency_child.observe(elapsed)
+    if route == TOKEN_ROUTE and method == "POST":
         record_token_exchange(_token_outcome(response))
     _maybe_refresh_rss()
     if _gauges_pid != os.getpid():
@@ -294,7 +300,6 @@ def metrics_view() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register request instrumentation, pool listeners and the ``/metrics`` route."""
-    app.before_request(_before_request)
     app.after_request(_after_request)
     app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
     _listen_to_pools(app)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.expression import literal_column
 
 from mobile_service import clock
 from mobile_service.extensions import db
@@ -79,11 +80,23 @@ def active_supervision_filter(today: dt.date | BindParameter | None = None):
     )
 
 
+def _sql_constants(values: Sequence[str]) -> list[ColumnElement]:
+    # Our own lower-case state names only: they are written into the SQL text as they are.
+    if not all(value.replace("_", "").isalpha() and value.islower() for value in values):
+        raise ValueError(f"not a state name: {values!r}")
+    return [literal_column(f"'{value}'") for value in values]
+
+
+# The holding states as SQL constants, not a list of values: SQLAlchemy renders a list as an
+# expanding parameter and re-renders the statement's text on every execution (issue 14).
+_REVIEW_HOLDING_SQL = _sql_constants(REVIEW_HOLDING)
+
+
 def open_add_filter(now: dt.datetime | BindParameter | None = None):
     """An open manual add that is a basis for access at ``now``: approved, confirmed, or pending and unexpired."""
     now = clock.utcnow() if now is None else now
     return and_(CaseloadEntry.origin == "added", CaseloadEntry.removed_at.is_(None),
-                or_(CaseloadEntry.review_state.in_(REVIEW_HOLDING),
+                or_(CaseloadEntry.review_state.in_(_REVIEW_HOLDING_SQL),
                     and_(CaseloadEntry.review_state == REVIEW_PENDING, CaseloadEntry.expires_at > now)))
 
 

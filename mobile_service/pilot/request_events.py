@@ -87,9 +87,11 @@ _buffer = _Buffer()
 
 
 def _latency_ms() -> float | None:
-    if g.get("latency_ms") is not None:
-        return round(float(g.latency_ms), 2)
-    started = g.get("started")
+    state = g._get_current_object()  # type: ignore[attr-defined]
+    latency = state.get("latency_ms")
+    if latency is not None:
+        return round(float(latency), 2)
+    started = state.get("started")
     return round((time.perf_counter() - started) * 1000, 2) if started is not None else None
 
 
@@ -164,17 +166,23 @@ def pending() -> int:
 
 def record_request(response: Response) -> Response:
     """Buffer a ``request`` event for an authenticated API call (write the batch when due); never raise."""
-    principal = g.get("principal")
-    if principal is None or not request.path.startswith(API_PREFIX) or request.url_rule is None:
+    state = g._get_current_object()  # type: ignore[attr-defined]  (one proxy lookup per object, not per use)
+    principal = state.get("principal")
+    if principal is None:
+        return response
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    rule = req.url_rule
+    if rule is None or not req.path.startswith(API_PREFIX):
         return response
     version, platform = client_info()
+    status = response.status_code
     row = {"occurred_at": clock.utcnow(), "user_id": principal.user_id, "role": principal.role,
-           "event": "request", "route": request.url_rule.rule[:120], "status": response.status_code,
+           "event": "request", "route": rule.rule[:120], "status": status,
            "latency_ms": _latency_ms(), "app_version": version, "platform": platform,
            # A failed call keeps the id the app received, so its failed_call report joins this row.
-           "request_id": g.get("request_id") if response.status_code >= 400 else None}
-    config = current_app.config
+           "request_id": state.get("request_id") if status >= 400 else None}
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
     due = _buffer.add(row, batch=config["USAGE_EVENT_BATCH"], max_age=config["USAGE_EVENT_FLUSH_SECONDS"], app=app)
     if due:
         _write(due)
