@@ -89,10 +89,18 @@ def _converter(field: fields.Field) -> Dump | None:
     raise _Unsupported(kind.__name__)
 
 
-def _get(obj: Any, attr: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(attr, _ABSENT)
-    return getattr(obj, attr, _ABSENT)
+# Whether objects of a type are read by key (a Mapping) or by attribute, decided once per type:
+# ``isinstance(obj, Mapping)`` is an ABC check (several calls) and ran once per FIELD before.
+# An ABC's answer for a type is fixed once asked (registration after first use is not a thing here).
+_BY_KEY: dict[type, bool] = {dict: True}
+
+
+def _by_key(obj: Any) -> bool:
+    kind = type(obj)
+    by_key = _BY_KEY.get(kind)
+    if by_key is None:
+        by_key = _BY_KEY[kind] = isinstance(obj, Mapping)
+    return by_key
 
 
 @functools.cache
@@ -110,8 +118,9 @@ def _compile(schema_class: type[Schema]) -> Dump:
 
     def dump(obj: Any) -> dict[str, Any]:
         out = {}
+        get = obj.get if _by_key(obj) else functools.partial(getattr, obj)
         for key, attr, convert in plan_tuple:
-            value = _get(obj, attr)
+            value = get(attr, _ABSENT)
             if value is _ABSENT:
                 continue
             out[key] = value if convert is None or value is None else convert(value)
