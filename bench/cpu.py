@@ -11,7 +11,8 @@ and students as the bench, and reports per request:
 
 * ``calls``: Python function calls (cProfile, deterministic up to cache hits), mean of ``--requests``;
 * ``cpu_ms``: process CPU time without the profiler (``time.process_time``), median of 5 rounds;
-* ``statements``: SQL statements sent (``before_cursor_execute``), and ``commits``.
+* ``statements``: SQL statements sent (on PostgreSQL counted at psycopg's cursor, else
+  ``before_cursor_execute``), and ``commits``.
 
 The in-process floor (``bench/floor.py`` through its own test client) is measured the same way.
 The database must already be seeded (``python -m bench`` seeds and marks it).
@@ -160,11 +161,34 @@ def _count_statements(app) -> tuple[dict, Callable[[], None]]:
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
+    if engine.dialect.name == "postgresql":
+        # At the driver: the record tabs run on psycopg directly (mobile_service.raw_statement),
+        # which SQLAlchemy's before_cursor_execute never sees; every other statement goes
+        # through the same psycopg.Cursor methods.
+        import psycopg
+
+        real = {name: getattr(psycopg.Cursor, name) for name in ("execute", "executemany")}
+
+        def counted(name):
+            def call(cursor, *args, **kwargs):
+                counts["statements"] += 1
+                return real[name](cursor, *args, **kwargs)
+            return call
+        for name in real:
+            setattr(psycopg.Cursor, name, counted(name))
+    else:
+        real = {}
+        event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "commit", on_commit)
 
     def remove() -> None:
-        event.remove(engine, "before_cursor_execute", on_execute)
+        if real:
+            import psycopg
+
+            for name, method in real.items():
+                setattr(psycopg.Cursor, name, method)
+        else:
+            event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "commit", on_commit)
 
     return counts, remove

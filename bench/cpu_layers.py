@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu._caseloads_in_process(app, users)
     users = [u for u in users if u.caseload]
     criteria = workload.search_criteria(app, rng, 200)
+    criteria["search_exact"] = cpu._exact_criteria(app, users, rng)  # as bench.cpu: every rotation is built
     wanted = [e.strip() for e in args.endpoints.split(",")]
     floor_app = None
     if "floor" in wanted and args.database_url.startswith("postgres"):

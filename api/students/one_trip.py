@@ -11,6 +11,8 @@ One data-modifying statement per request does what the SQLite path does in five 
 * the main SELECT: the session check's answer, the student, and the tab's rows (LEFT JOINs on
   ``disclosed``), plus demographics' retired SSIDs and caseload membership as scalar subqueries.
 
+The statement runs on psycopg directly, in the session's transaction (``mobile_service.raw_statement``:
+compiled once, prepared, plain tuple rows; driver errors are SQLAlchemy's ``DBAPIError``).
 The commit follows (``audit.commit``: fail closed, 503). Nothing found answers the same 404 as
 SQLite; a failed session check reloads the caller (401/403, or runs again for a changed caller).
 The tabs are shaped by the same functions as on SQLite (``record_tabs.*_body``), but only for a
@@ -49,6 +51,7 @@ from mobile_service.models import (
     Student,
     StudentSsid,
 )
+from mobile_service.raw_statement import RawStatement
 
 log = logging.getLogger("mobile_service.security")
 _STUDENTS = Student.__table__
@@ -89,10 +92,22 @@ class _Bag:
 
 
 class _Shape:
-    """A built statement and where each table's columns sit in its rows."""
+    """A built statement, where each table's columns sit in its rows, and its compiled driver form."""
 
     def __init__(self, statement: Select, groups: dict[str, tuple[int, tuple[str, ...]]]) -> None:
         self.statement, self.groups = statement, groups
+        # Rows are the driver's plain tuples: every column read by name here goes by its position.
+        self.at = {name: index for index, name in enumerate(statement.selected_columns.keys())}
+        self._raw: RawStatement | None = None
+
+    def raw(self, dialect) -> RawStatement:
+        """The statement compiled once for ``dialect`` (``mobile_service.raw_statement``)."""
+        if self._raw is None:
+            raw = RawStatement(self.statement, dialect)
+            if raw.columns != tuple(self.at):  # the positions read by name must be the driver's
+                raise RuntimeError("compiled columns differ from the statement's")
+            self._raw = raw
+        return self._raw
 
     def bag(self, row, group: str) -> _Bag:
         start, names = self.groups[group]
@@ -184,7 +199,11 @@ def _run(principal: Principal, student_key: str, action: str, tab: str):
     params = {"student_key": student_key, **scoping.access_params(principal), **auth_gate.guard_params(principal),
               **audit.disclosure_params(principal, action), **usage.event_params("record_view", principal, detail=tab)}
     with audit.failing_closed(action):
-        execute = lambda: db.session.connection().execute(shape.statement, params).all()  # noqa: E731
+        # On the driver directly (the session's connection and transaction), skipping SQLAlchemy's
+        # execution layer; its errors are SQLAlchemy's DBAPIError all the same (raw_statement).
+        def execute():
+            connection = db.session.connection()
+            return shape.raw(connection.dialect).rows(connection, params)
         rows = execute() if auth_gate.session_checked() else _first_statement(execute)
     return shape, rows
 
@@ -208,23 +227,23 @@ def view(principal: Principal, student_key: str, action: str, tab: str) -> Versi
             auth_gate.reauthenticate(FIELD_ROLES)  # a revoked session is a 401 before any 404
         raise not_found()
     shape, rows = _run(principal, student_key, action, tab)
-    if not rows[0].session_ok:
+    if not rows[0][shape.at["session_ok"]]:
         db.session.rollback()
         principal = auth_gate.reauthenticate(FIELD_ROLES)  # 401/403, or the caller changed: run again
         shape, rows = _run(principal, student_key, action, tab)
-    first = rows[0]
-    if first.s_id is None:
+    if rows[0][shape.at["s_id"]] is None:
         db.session.rollback()
         # Same answer for unknown and "not yours"; the denial is logged without the key (as on SQLite).
         log.info("student record refused or missing", extra={"user_id": principal.user_id, "event": "record_denied"})
         raise not_found()
     today, stamps = clock.today(), freshness()  # fixed once: the tag and the body both use them
-    stamp = version_stamp(tab, principal.role, today, stamps, rows)
+    stamp = version_stamp(tab, principal.role, today, stamps, rows, shape.at)
     audit.commit()  # the audit row is committed before anything is disclosed (503 otherwise)
     return Versioned(stamp, lambda: _shape_body(shape, tab, rows, today, stamps))
 
 
-def version_stamp(tab: str, role: str, today: dt.date, stamps: dict, rows: Sequence) -> tuple:
+def version_stamp(tab: str, role: str, today: dt.date, stamps: dict, rows: Sequence[tuple],
+                  at: dict[str, int]) -> tuple:
     """Everything a tab's body is made of, without shaping it: equal stamps, byte-identical bodies.
 
     The body is a function of the rows this statement returned (in their order), the service
@@ -234,13 +253,15 @@ def version_stamp(tab: str, role: str, today: dt.date, stamps: dict, rows: Seque
     share it, so the id tells them apart; a DELETE changes the list). Values computed by the
     statement rather than read from versioned rows (the access basis, demographics' retired
     SSIDs and caseload-list columns) are in the stamp as values, and so is the caller's role.
-    The server's start time scopes the transaction ids to one running cluster.
+    The server's start time scopes the transaction ids to one running cluster. ``at``: each
+    column's position in the rows.
     """
-    first = rows[0]
-    stamp = (tab, role, today, tuple(stamps.items()), first.server_started, first.s_id, first.s_row_version,
-             first.s_access_basis, [row.versions for row in rows])
+    first, versions = rows[0], at["versions"]
+    stamp = (tab, role, today, tuple(stamps.items()), first[at["server_started"]], first[at["s_id"]],
+             first[at["s_row_version"]], first[at["s_access_basis"]], [row[versions] for row in rows])
     if tab == "demographics":
-        return (*stamp, first.retired_ssids, first.assignment_start, first.feed_removed_at, first.open_add)
+        return (*stamp, *(first[at[name]] for name in ("retired_ssids", "assignment_start", "feed_removed_at",
+                                                        "open_add")))
     return stamp
 
 
@@ -248,18 +269,20 @@ def _shape_body(shape: _Shape, tab: str, rows, today: dt.date, stamps: dict) -> 
     first = rows[0]
     student = shape.bag(first, "s")
     basis = student.access_basis
+    t_id = shape.at["t_id"]
     if tab == "progress_reports":
-        reports, marks = [], {}
+        reports, marks, m_id = [], {}, shape.at["m_id"]
         for row in rows:
-            if row.t_id is None:
+            report_id = row[t_id]
+            if report_id is None:
                 continue
-            if row.t_id not in marks:
-                marks[row.t_id] = []
+            if report_id not in marks:
+                marks[report_id] = []
                 reports.append((shape.bag(row, "t"), shape.bag(row, "c")))
-            if row.m_id is not None:
-                marks[row.t_id].append(shape.bag(row, "m"))
+            if row[m_id] is not None:
+                marks[report_id].append(shape.bag(row, "m"))
         return record_tabs.progress_reports_body(student, reports, marks, stamps=stamps)
-    pairs = [(shape.bag(row, "t"), shape.bag(row, "c")) for row in rows if row.t_id is not None]
+    pairs = [(shape.bag(row, "t"), shape.bag(row, "c")) for row in rows if row[t_id] is not None]
     if tab == "demographics":
         extra = shape.bag(first, "x")
         return record_tabs.demographics_body(student, basis, list(extra.retired_ssids or ()), pairs,

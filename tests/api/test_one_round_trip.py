@@ -4,6 +4,7 @@ bump, role change or DCFS employee-id change: each takes effect on the very next
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from sqlalchemy import event
@@ -19,10 +20,18 @@ BASE = "/api/v1/students/"
 
 
 class Statements:
-    """The SQL statements and commits sent while active."""
+    """The SQL statements and commits sent while active.
+
+    On PostgreSQL, counted at the driver: every ``psycopg.Cursor.execute``/``executemany`` call,
+    whoever makes it (SQLAlchemy's execution layer, or ``mobile_service.raw_statement`` running a
+    record tab on the driver directly, which SQLAlchemy's ``before_cursor_execute`` never sees).
+    On SQLite (a C cursor, nothing to wrap; nothing bypasses SQLAlchemy there) SQLAlchemy's event.
+    Commits: SQLAlchemy's ``commit`` event (every commit goes through the session).
+    """
 
     def __init__(self, engine):
         self.engine, self.sql, self.commits = engine, [], 0
+        self._patches = []
 
     def _execute(self, _conn, _cursor, statement, *_args):
         self.sql.append(statement)
@@ -31,12 +40,28 @@ class Statements:
         self.commits += 1
 
     def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._execute)
+        if self.engine.dialect.name == "postgresql":
+            import psycopg
+
+            for name in ("execute", "executemany"):
+                real = getattr(psycopg.Cursor, name)
+
+                def counted(cursor, query, *args, _real=real, **kwargs):
+                    self.sql.append(query if isinstance(query, str) else query.as_string(cursor.connection))
+                    return _real(cursor, query, *args, **kwargs)
+                patch = mock.patch.object(psycopg.Cursor, name, counted)
+                patch.start()
+                self._patches.append(patch)
+        else:
+            event.listen(self.engine, "before_cursor_execute", self._execute)
         event.listen(self.engine, "commit", self._commit)
         return self
 
     def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._execute)
+        for patch in self._patches:
+            patch.stop()
+        if not self._patches:
+            event.remove(self.engine, "before_cursor_execute", self._execute)
         event.remove(self.engine, "commit", self._commit)
 
 
