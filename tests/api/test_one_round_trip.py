@@ -43,6 +43,12 @@ class Statements:
         if self.engine.dialect.name == "postgresql":
             import psycopg
 
+            # The engine's one-time dialect set-up on its first connection (server version,
+            # schema, isolation level...) is not a request's statement (nor did SQLAlchemy's
+            # event see it): connect once before counting.
+            with self.engine.connect():
+                pass
+
             for name in ("execute", "executemany"):
                 real = getattr(psycopg.Cursor, name)
 
