@@ -138,3 +138,14 @@ def people(fixed_today, app):
                             "inactive": inactive, "mia": mia}.items():
             setattr(ns, name, s.ssid)
         return ns
+
+
+@pytest.fixture
+def steady_app(make_app, base_env):
+    """The service as deployed: freshness stamps cached, request events batched."""
+    application = make_app({**base_env, "FRESHNESS_CACHE_SECONDS": "60", "USAGE_EVENT_BATCH": "1000"})
+    yield application
+    from mobile_service.pilot import request_events
+
+    with application.app_context():
+        request_events.flush()

@@ -15,7 +15,7 @@ from tests.api.caseload_helpers import audit_rows, bearer
 from tests.api.test_one_round_trip import Statements, _count, _postgres
 from tests.factories import app_token_for, make_case, make_student, make_user
 
-steady_app, assigned = record_trips.steady_app, record_trips.assigned  # the same fixtures
+assigned = record_trips.assigned  # the same fixture (steady_app is in tests/api/conftest.py)
 
 
 def _pg_only(application) -> None:

@@ -72,17 +72,6 @@ class Statements:
 
 
 @pytest.fixture
-def steady_app(make_app, base_env):
-    """The service as deployed: freshness stamps cached, request events batched."""
-    application = make_app({**base_env, "FRESHNESS_CACHE_SECONDS": "60", "USAGE_EVENT_BATCH": "1000"})
-    yield application
-    from mobile_service.pilot import request_events
-
-    with application.app_context():
-        request_events.flush()
-
-
-@pytest.fixture
 def assigned(app, fixed_today):
     """A CSW and a student the DCFS feed assigns to them."""
     with app.app_context():

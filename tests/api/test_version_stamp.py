@@ -222,17 +222,6 @@ def assigned(app, fixed_today):
         return {"token": app_token_for(csw), "key": kid.student_key, "ssid": kid.ssid}
 
 
-@pytest.fixture
-def steady_app(make_app, base_env):
-    """The service as deployed: freshness stamps cached, request events batched."""
-    application = make_app({**base_env, "FRESHNESS_CACHE_SECONDS": "60", "USAGE_EVENT_BATCH": "1000"})
-    yield application
-    from mobile_service.pilot import request_events
-
-    with application.app_context():
-        request_events.flush()
-
-
 def _postgres(application) -> bool:
     with application.app_context():
         return db.engine.dialect.name == "postgresql"
