@@ -122,3 +122,35 @@ def add_student(client, headers: dict[str, str], ssid: str, reason: str | None =
 def student_url(client, ssid: str, route: str = "") -> str:
     """The record path of the student known by ``ssid`` (``route``: "", "/enrollments", ...)."""
     return f"/api/v1/students/{student_key_of(client, ssid)}{route}"
+
+
+# How a user's standing can change between two requests (issue 14: each must take effect at once).
+USER_CHANGES = ("deactivated", "token_version", "role", "employee_id")
+
+
+def change_user(app, user_id: int, change: str) -> None:
+    """Apply one of ``USER_CHANGES`` to the user in the registry and commit."""
+    from mobile_service.models import User
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        if change == "deactivated":
+            user.active = False
+        elif change == "token_version":
+            user.token_version += 1
+        elif change == "role":
+            user.role = "pilot_coordinator"
+        else:
+            user.dcfs_employee_id = "E999999"  # the feed assigns the student to the old id only
+        db.session.commit()
+
+
+def revoke_sessions(app, user_id: int) -> None:
+    """Revoke every refresh family (sign-in session) of the user, as sign-out everywhere does."""
+    from mobile_service import clock
+    from mobile_service.models import RefreshFamily
+
+    with app.app_context():
+        for family in db.session.execute(select(RefreshFamily).where(RefreshFamily.user_id == user_id)).scalars():
+            family.revoked_at = clock.utcnow()
+        db.session.commit()

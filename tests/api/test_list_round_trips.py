@@ -7,11 +7,10 @@ import datetime as dt
 
 import pytest
 
-from mobile_service import clock
 from mobile_service.extensions import db
-from mobile_service.models import CaseloadEntry, RefreshFamily, User
+from mobile_service.models import CaseloadEntry, User
 from tests.api import test_one_round_trip as record_trips
-from tests.api.caseload_helpers import audit_rows, bearer
+from tests.api.caseload_helpers import USER_CHANGES, audit_rows, bearer, change_user, revoke_sessions
 from tests.api.test_one_round_trip import Statements, _count, _postgres
 from tests.factories import app_token_for, make_case, make_student, make_user
 
@@ -123,10 +122,7 @@ def test_a_caseload_token_first_request_looks_the_session_up_on_postgresql(stead
 
 def test_a_revoked_session_ends_the_caseload_at_the_next_request(app, client, assigned):
     assert client.get("/api/v1/caseload", headers=bearer(assigned["token"])).status_code == 200
-    with app.app_context():
-        for family in db.session.execute(db.select(RefreshFamily).where(RefreshFamily.user_id == assigned["user_id"])).scalars():
-            family.revoked_at = clock.utcnow()
-        db.session.commit()
+    revoke_sessions(app, assigned["user_id"])
     before = len(audit_rows(app))
     response = client.get("/api/v1/caseload", headers=bearer(assigned["token"]))
     assert response.status_code == 401 and "session ended" in response.headers["WWW-Authenticate"]
@@ -134,20 +130,10 @@ def test_a_revoked_session_ends_the_caseload_at_the_next_request(app, client, as
     assert len(audit_rows(app)) == before  # nothing disclosed, nothing audited
 
 
-@pytest.mark.parametrize("change", ["deactivated", "token_version", "role", "employee_id"])
+@pytest.mark.parametrize("change", USER_CHANGES)
 def test_a_changed_user_takes_effect_on_the_caseload_at_the_next_request(app, client, assigned, change):
     assert client.get("/api/v1/caseload", headers=bearer(assigned["token"])).json["total"] == 1
-    with app.app_context():
-        user = db.session.get(User, assigned["user_id"])
-        if change == "deactivated":
-            user.active = False
-        elif change == "token_version":
-            user.token_version += 1
-        elif change == "role":
-            user.role = "pilot_coordinator"
-        else:
-            user.dcfs_employee_id = "E999999"  # the feed assigns the student to the old id only
-        db.session.commit()
+    change_user(app, assigned["user_id"], change)
     response = client.get("/api/v1/caseload", headers=bearer(assigned["token"]))
     expected = {"deactivated": 401, "token_version": 401, "role": 403, "employee_id": 200}[change]
     assert response.status_code == expected

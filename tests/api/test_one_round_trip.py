@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from mobile_service import clock
 from mobile_service.extensions import db
-from mobile_service.models import RefreshFamily, User
-from tests.api.caseload_helpers import audit_rows, bearer, usage_rows
+from mobile_service.models import RefreshFamily
+from tests.api.caseload_helpers import USER_CHANGES, audit_rows, bearer, change_user, revoke_sessions, usage_rows
 from tests.api.student_helpers import STUDENT_ROUTES
 from tests.factories import app_token_for, make_case, make_student, make_user
 
@@ -151,10 +151,7 @@ def _warm(client, assigned, route):
 @pytest.mark.parametrize("route", STUDENT_ROUTES)
 def test_a_revoked_session_ends_at_the_next_request(app, client, assigned, route):
     _warm(client, assigned, route)
-    with app.app_context():
-        for family in db.session.execute(db.select(RefreshFamily).where(RefreshFamily.user_id == assigned["user_id"])).scalars():
-            family.revoked_at = clock.utcnow()
-        db.session.commit()
+    revoke_sessions(app, assigned["user_id"])
     before = len(audit_rows(app))
     response = client.get(BASE + assigned["key"] + route, headers=bearer(assigned["token"]))
     assert response.status_code == 401 and "session ended" in response.headers["WWW-Authenticate"]
@@ -162,20 +159,10 @@ def test_a_revoked_session_ends_at_the_next_request(app, client, assigned, route
     assert len(audit_rows(app)) == before  # nothing disclosed, nothing audited
 
 
-@pytest.mark.parametrize("change", ["deactivated", "token_version", "role", "employee_id"])
+@pytest.mark.parametrize("change", USER_CHANGES)
 def test_a_changed_user_takes_effect_at_the_next_request(app, client, assigned, change):
     _warm(client, assigned, "")
-    with app.app_context():
-        user = db.session.get(User, assigned["user_id"])
-        if change == "deactivated":
-            user.active = False
-        elif change == "token_version":
-            user.token_version += 1
-        elif change == "role":
-            user.role = "pilot_coordinator"
-        else:
-            user.dcfs_employee_id = "E999999"  # the feed assigns the student to the old id only
-        db.session.commit()
+    change_user(app, assigned["user_id"], change)
     views_before = len(usage_rows(app, "record_view"))
     response = client.get(BASE + assigned["key"], headers=bearer(assigned["token"]))
     expected = {"deactivated": 401, "token_version": 401, "role": 403, "employee_id": 404}[change]

@@ -23,17 +23,12 @@ TABS = ("", "/enrollments", "/attendance", "/progress-reports")
 
 
 @pytest.fixture
-def steady_app(make_app, base_env):
-    """The service as deployed: freshness cached, usage events batched (the caller is remembered)."""
-    application = make_app({**base_env, "FRESHNESS_CACHE_SECONDS": "60", "USAGE_EVENT_BATCH": "1000"})
-    with application.app_context():
+def steady_app(steady_app):
+    """The conftest's service as deployed, on PostgreSQL only: the driver path is PostgreSQL's."""
+    with steady_app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the driver path is PostgreSQL's")
-    yield application
-    from mobile_service.pilot import request_events
-
-    with application.app_context():
-        request_events.flush()
+    return steady_app
 
 
 @pytest.fixture
