@@ -255,7 +255,13 @@ def search_scope(principal: PrincipalLike) -> ColumnElement[bool]:
     active supervisees'), any foster status; nothing for other roles. Execute with
     :func:`access_params`. Scopes are caseload-sized, so the scope drives the search plan.
     """
-    return Student.id.in_(select(student_access(principal).c.student_id))
+    return scope_condition(student_access(principal))
+
+
+@functools.cache
+def scope_condition(access: Subquery) -> ColumnElement[bool]:
+    """"``students.id`` is in ``access``" (a :func:`student_access` subquery), built once per kind of principal."""
+    return Student.id.in_(select(access.c.student_id))
 
 
 def in_scope_ids(principal: PrincipalLike, student_ids: Sequence[int]) -> set[int]:

@@ -18,34 +18,44 @@ matches, each ordered by last name, first name, id.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import String, and_, bindparam, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from mobile_service.models import Student, StudentNamePart
-from mobile_service.text import prefix_upper_bound
 
 
-def _matches(parts, word: str, fields: tuple[str, ...], *, exact: bool) -> list[ColumnElement[bool]]:
-    """``parts`` (an alias of the name-part table) holds ``word`` (or a part starting with it) in ``fields``."""
+def word_name(kind: str, index: int) -> str:
+    """The bind parameter of the ``index``-th word of a name criterion (``<name>_hi``: its upper bound)."""
+    return f"search_{kind}_{index}"
+
+
+def _matches(parts, name: str, fields: tuple[str, ...], *, exact: bool) -> list[ColumnElement[bool]]:
+    """``parts`` (an alias of the name-part table) holds the word (or a part starting with it) in ``fields``."""
+    word = bindparam(name, type_=String)
     conditions = ([parts.c.part == word] if exact else
-                  [parts.c.part >= word, parts.c.part < prefix_upper_bound(word)])
+                  [parts.c.part >= word, parts.c.part < bindparam(name + "_hi", type_=String)])
     if len(fields) < 4:  # all four fields: no filter needed
-        conditions.append(parts.c.field.in_(fields))
+        # Plain comparisons, not IN: an IN list is an expanding parameter, re-rendered per execution.
+        conditions.append(or_(*(parts.c.field == f for f in fields)))
     return conditions
 
 
-def word_probe(word: str, fields: tuple[str, ...], *, exact: bool) -> ColumnElement[bool]:
-    """The student (``students.id`` of the outer query) has a part in ``fields`` matching ``word``."""
+def word_probe(name: str, fields: tuple[str, ...], *, exact: bool) -> ColumnElement[bool]:
+    """The student (``students.id`` of the outer query) has a part in ``fields`` matching the word ``name``."""
     part = StudentNamePart.__table__.alias("name_part")
-    conditions = [part.c.student_id == Student.id, *_matches(part, word, fields, exact=exact)]
+    conditions = [part.c.student_id == Student.id, *_matches(part, name, fields, exact=exact)]
     # OFFSET keeps PostgreSQL from turning the probe into a hash semi-join over the word's whole
     # index range (work proportional to the county): it stays a per-student index probe (a
     # SubPlan) on (student_id, part).
     return select(literal(1)).select_from(part).where(and_(*conditions)).limit(1).offset(0).exists()
 
 
-def word_conditions(words: dict[str, tuple[str, ...]], fields_of: dict[str, tuple[str, ...]],
+def word_conditions(words: tuple[tuple[str, int], ...], fields_of: dict[str, tuple[str, ...]],
                     *, exact: bool) -> list[ColumnElement[bool]]:
-    """One probe per word (AND): every word must match, possibly in different fields."""
-    return [word_probe(word, fields_of[kind], exact=exact) for kind, kind_words in words.items()
-            for word in kind_words]
+    """One probe per word (AND): every word must match, possibly in different fields.
+
+    ``words``: ``(kind, number of words)`` of the criteria's shape; the words themselves are the
+    parameters :func:`word_name` names.
+    """
+    return [word_probe(word_name(kind, i), fields_of[kind], exact=exact) for kind, count in words
+            for i in range(count)]

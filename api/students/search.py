@@ -1,4 +1,4 @@
-"""Student search: input rules and the indexed query (never a scan, constant number of queries).
+"""Student search: input rules, the validated criteria and the exact lookup's confirmation (statements: ``search_sql``).
 
 Rules (api.md "Search rules"):
 - ``ssid``: 4-10 digits, matches SSIDs (current or retired) containing them; 10 digits is exact.
@@ -26,13 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, false, or_, select, true
-from sqlalchemy.sql.elements import ColumnElement, Label
-
-from api.students import name_walk
 from mobile_service import identifiers
-from mobile_service.extensions import db
-from mobile_service.models import SsidGram, Student, StudentNamePart, StudentSsid
 from mobile_service.text import MAX_PART_LENGTH, fold, has_refused_characters, name_key
 
 MAX_FIELD_LENGTH = 100
@@ -190,51 +184,7 @@ class SearchValidationError(ValueError):
         self.errors = errors
 
 
-# --- Query building -------------------------------------------------------------------------
-
-def _ssid_match(ssid: str) -> ColumnElement[bool]:
-    """Student is known by an SSID (current or retired) equal to / containing ``ssid``."""
-    if FULL_SSID_RE.match(ssid):
-        return Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == ssid))
-    # Digits only (validated), but escape anyway: the value is data, never a pattern.
-    grams = select(SsidGram.student_id).where(SsidGram.gram == ssid[:4],
-                                              SsidGram.ssid.contains(ssid, autoescape=True))
-    return Student.id.in_(grams)
-
-
-def exact_lookup_statement(criteria: SearchCriteria) -> Select | None:
-    """Candidates of the EPS exact lookup (any foster status, any scope); None if it does not apply.
-
-    First + last name + birth date: legal names compare on the stored keys (index ``birth_date,
-    last_name_key, first_name_key``); alias names are found through their name parts. Full SSID
-    + last name or birth date: the SSID (current or retired) by primary key, and the birth date.
-    ``exact_lookup_ids`` confirms the whole folded names on the candidates.
-    """
-    if criteria.exact_name_dob:
-        first, last = criteria.first_key, criteria.last_key
-        alias_first = select(StudentNamePart.student_id).where(
-            StudentNamePart.part == first[:MAX_PART_LENGTH], StudentNamePart.field.in_(("first", "alias_first")))
-        alias_last = select(StudentNamePart.student_id).where(
-            StudentNamePart.part == last[:MAX_PART_LENGTH], StudentNamePart.field.in_(("last", "alias_last")))
-        where = and_(Student.birth_date == criteria.dob,
-                     or_(and_(Student.last_name_key == last, Student.first_name_key == first),
-                         and_(Student.id.in_(alias_first), Student.id.in_(alias_last))))
-    elif criteria.full_ssid and (criteria.last_key or criteria.dob):
-        where = and_(Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid)),
-                     Student.birth_date == criteria.dob if criteria.dob else true())
-    else:
-        return None
-    return (select(Student.id, Student.first_name_key, Student.last_name_key,
-                   Student.alias_first_name, Student.alias_last_name).where(where).limit(MAX_LIMIT))
-
-
-def exact_lookup_ids(criteria: SearchCriteria) -> list[int]:
-    """Students the EPS exact lookup finds, whole names confirmed (legal or alias); [] if it does not apply."""
-    stmt = exact_lookup_statement(criteria)
-    if stmt is None:
-        return []
-    return [row.id for row in exact_matches(criteria, db.session.execute(stmt).all())]
-
+# --- Confirming the exact lookup -----------------------------------------------------------
 
 def exact_matches(criteria: SearchCriteria, rows: list) -> list:
     """The ``rows`` (with ``first_name_key``, ``last_name_key``, ``alias_first_name``, ``alias_last_name``)
@@ -248,55 +198,3 @@ def exact_matches(criteria: SearchCriteria, rows: list) -> list:
         if (first is None or first in firsts) and (last is None or last in lasts):
             matches.append(row)
     return matches
-
-
-SEARCH_COLUMNS = (Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
-            Student.birth_date, Student.last_name_key, Student.first_name_key)
-
-
-def matching_conditions(criteria: SearchCriteria) -> tuple[list[ColumnElement[bool]], Label]:
-    """The criteria's conditions (every one must hold) and the ``rank`` of a match."""
-    ssid_cond = _ssid_match(criteria.ssid) if criteria.ssid else true()
-    dob_cond = Student.birth_date == criteria.dob if criteria.dob else true()
-    name_prefix = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=False)
-    name_exact = name_walk.word_conditions(criteria.words, NAME_FIELDS, exact=True)
-    ssid_exact = (Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == criteria.ssid))
-                  if criteria.full_ssid else false())
-    rank = case((ssid_exact, 0), (and_(*name_exact) if name_exact else false(), 1), else_=2).label("rank")
-    return [ssid_cond, dob_cond, *name_prefix], rank
-
-
-def search_statement(criteria: SearchCriteria, among: ColumnElement[bool],
-                     matching: tuple[list[ColumnElement[bool]], Label] | None = None) -> Select:
-    """The ranked, capped SELECT of students matching every criterion, restricted by ``among``.
-
-    ``among`` is the caller's scope (``scoping.search_scope``) or the ids the exact lookup
-    found; it drives the plan. Any foster status: the scope, or the exact rule, is the authority.
-    ``matching``: :func:`matching_conditions` of the same criteria, when already built.
-    """
-    conditions, rank = matching or matching_conditions(criteria)
-    return (
-        select(*SEARCH_COLUMNS, rank)
-        .where(among, *conditions)
-        .order_by(rank, Student.last_name_key, Student.first_name_key, Student.id)
-        .limit(criteria.limit)
-    )
-
-
-def explain(stmt: Select, params: dict | None = None) -> list[str]:
-    """The database's query plan of a search statement, one line per step (tests and the benchmark).
-
-    SQLite: ``EXPLAIN QUERY PLAN``; PostgreSQL: ``EXPLAIN`` with ``enable_seqscan`` off for the
-    statement's transaction, so a tiny test table still shows which indexes the plan can use.
-    ``params`` binds the scope's parameters (``scoping.access_params``).
-    """
-    stmt = stmt.params(**(params or {}))
-    dialect = db.engine.dialect
-    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    connection = db.session.connection()
-    if dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        lines = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql)]
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
-        return lines
-    return [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]

@@ -17,7 +17,7 @@ from api.etags import Versioned
 from api.students import one_trip
 from api.students import record_tabs as record_data
 from api.students.search import SearchCriteria, exact_matches
-from api.students.search_visible import EXACT, SCOPED, visible_statement
+from api.students.search_sql import EXACT, SCOPED, visible_search
 from auth.principal import Principal
 from mobile_service import audit, card_json, caseload_list, clock, scoping, usage
 from mobile_service.brief import student_brief
@@ -64,13 +64,12 @@ def _ordered(rows: list, limit: int) -> list:
 def find_visible(principal: Principal, criteria: SearchCriteria) -> tuple[str, list, set[int]]:
     """The rule that answers, the ranked rows (capped) and which of them are in the caller's scope.
 
-    One statement (``search_visible.visible_statement``): the scoped matches and, when the exact lookup
-    applies, its candidates with whether each is in scope; the ones confirmed outside the scoped
-    matches join them (out of scope, they will be reduced cards).
+    One statement (``search_sql.visible_statement``, built once per shape): the scoped matches and,
+    when the exact lookup applies, its candidates with whether each is in scope; the ones confirmed
+    outside the scoped matches join them (out of scope, they will be reduced cards).
     """
     rule = scoping.search_rule(criteria)
-    rows = db.session.execute(visible_statement(criteria, scoping.search_scope(principal)),
-                              scoping.access_params(principal)).all()
+    rows = db.session.execute(*visible_search(principal, criteria)).all()
     if rule != scoping.SEARCH_RULE_EXACT:
         return rule, _ordered(rows, criteria.limit), {row.id for row in rows}
     found = [row for row in rows if row.part == SCOPED]

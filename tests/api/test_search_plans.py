@@ -1,6 +1,6 @@
 """Search is indexed (never a full scan), driven by the caller's scope, and costs a constant number of statements.
 
-``api.students.search.explain`` prints the plan; the benchmark can call it at county scale.
+``api.students.search_sql.explain`` prints the plan; the benchmark can call it at county scale.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import re
 import pytest
 from sqlalchemy import event
 
-from api.students.search import build_criteria, exact_lookup_ids, exact_lookup_statement, explain, search_statement
+from api.students.search import build_criteria
+from api.students.search_sql import exact_lookup_ids, exact_lookup_statement, explain, search_statement
 from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
