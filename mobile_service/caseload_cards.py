@@ -6,18 +6,20 @@ caller has already decided membership (``caseload_list.caseload_members``); this
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Integer, Row, any_, bindparam, func, select
+from sqlalchemy.dialects import postgresql
 
 from mobile_service import card_json, education
 from mobile_service.caseload_list import Membership
 from mobile_service.enrollments import enrollment_rows
 from mobile_service.extensions import db
 from mobile_service.models import AttendanceSummary, ProgressMark, ProgressReport, Student
-from mobile_service.pagination import Page, paginate
+from mobile_service.pagination import KeysetQuery, Page
 
 
 def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, cursor: str | None,
@@ -27,18 +29,11 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
     Returns the cards, the next cursor and the ids of the students shown (for the record of access).
     """
     one_statement = _one_statement()
-    stmt = select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
-                  Student.alias_first_name, Student.birth_date)
+    params: dict[str, Any] = {"member_ids": list(members)}
     if one_statement:
-        # PostgreSQL: each card's enrollments, attendance and latest report ride in the page's
-        # statement as JSON (one round trip for the whole page; ``card_json``).
-        stmt = stmt.add_columns(*card_json.columns())
-    page: Page = paginate(
-        stmt.where(Student.id.in_(list(members))),
-        [Student.last_name_key, Student.first_name_key, Student.id],
-        limit=limit, cursor=cursor, scope=scope, user_id=user_id,
-        params={"year": education.academic_year(today)} if one_statement else None,
-    )
+        params["year"] = education.academic_year(today)
+    page: Page = _page_query(one_statement).page(limit=limit, cursor=cursor, scope=scope, user_id=user_id,
+                                                 params=params)
     ids = [row.id for row in page.rows]
     if one_statement:
         enrollments, attendance, reports = card_json.unpack(page.rows)
@@ -86,6 +81,22 @@ def card_page(members: Mapping[int, Membership], *, today: dt.date, limit: int, 
             "alerts": education.alerts(mobility_figures=moves, attendance_figures=present, marks_figures=marks),
         })
     return cards, page.next_cursor, ids
+
+
+@functools.cache
+def _page_query(one_statement: bool) -> KeysetQuery:
+    """The page's statement, built once: the members' ids and the page position are parameters."""
+    stmt = select(Student.id, Student.student_key, Student.ssid, Student.legal_first_name, Student.legal_last_name,
+                  Student.alias_first_name, Student.birth_date)
+    if one_statement:
+        # PostgreSQL: each card's enrollments, attendance and latest report ride in the page's
+        # statement as JSON (one round trip for the whole page; ``card_json``). The ids are one
+        # array parameter: an IN list would be re-rendered for every execution.
+        stmt = stmt.add_columns(*card_json.columns()).where(
+            Student.id == any_(bindparam("member_ids", type_=postgresql.ARRAY(Integer))))
+    else:
+        stmt = stmt.where(Student.id.in_(bindparam("member_ids", expanding=True)))
+    return KeysetQuery(stmt, [Student.last_name_key, Student.first_name_key, Student.id])
 
 
 def _one_statement() -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import Integer, Select, bindparam, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from mobile_service import clock
@@ -145,6 +146,56 @@ def decode_cursor(cursor: str, *, scope: str, user_id: int | None, width: int) -
         raise bad_cursor() from exc
 
 
+class KeysetQuery:
+    """A keyset-ordered select, built once with its page position and limit as bind parameters.
+
+    ``keys`` are unique and non-null; they are selected as extra trailing columns ``_page_k0..``
+    (callers read their own columns by position or name). A list whose statement does not depend
+    on the request keeps one instance and pays for building it once (issue 14, the caseload).
+    """
+
+    def __init__(self, stmt: Select, keys: Sequence[ColumnElement], *, descending: bool = False):
+        self.width = len(keys)
+        self._stmt, self._keys, self._descending = stmt, list(keys), descending
+
+    @functools.cached_property
+    def first(self) -> Select:
+        """The first page's statement."""
+        return self._ordered(self._stmt)
+
+    @functools.cached_property
+    def after(self) -> Select:
+        """A later page's statement: the rows after the position ``_page_after0..``."""
+        keys = self._keys
+        position = tuple_(*[bindparam(f"_page_after{i}", type_=key.type) for i, key in enumerate(keys)])
+        return self._ordered(self._stmt.where(tuple_(*keys) < position if self._descending
+                                              else tuple_(*keys) > position))
+
+    def _ordered(self, stmt: Select) -> Select:
+        labelled = [key.label(f"_page_k{i}") for i, key in enumerate(self._keys)]
+        return (stmt.add_columns(*labelled).order_by(*[k.desc() if self._descending else k.asc() for k in self._keys])
+                .limit(bindparam("_page_limit", type_=Integer)))
+
+    def page(self, *, limit: int, cursor: str | None, scope: str, user_id: int | None,
+             params: dict[str, Any] | None = None) -> Page:
+        """One page after ``cursor`` (see :func:`paginate`); ``params``: the statement's own parameters."""
+        values = {**(params or {}), "_page_limit": limit + 1}
+        stmt = self.first
+        if cursor:
+            after = decode_cursor(cursor, scope=scope, user_id=user_id, width=self.width)
+            values.update({f"_page_after{i}": value for i, value in enumerate(after)})
+            stmt = self.after
+        rows = db.session.execute(stmt, values).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = None
+        if more and rows:
+            last = rows[-1]
+            next_cursor = encode_cursor([last._mapping[f"_page_k{i}"] for i in range(self.width)],
+                                        scope=scope, user_id=user_id)
+        return Page(rows=rows, next_cursor=next_cursor)
+
+
 def paginate(stmt: Select, keys: Sequence[ColumnElement], *, limit: int, cursor: str | None, scope: str,
              user_id: int | None, descending: bool = False, params: dict[str, Any] | None = None) -> Page:
     """Run ``stmt`` ordered by the unique, non-null ``keys`` and return one page after ``cursor``.
@@ -153,18 +204,5 @@ def paginate(stmt: Select, keys: Sequence[ColumnElement], *, limit: int, cursor:
     another query. The keys are selected as extra trailing columns ``_page_k0..``; callers read
     their own columns by position or name. ``params``: values of bind parameters ``stmt`` declares.
     """
-    if cursor:
-        after = decode_cursor(cursor, scope=scope, user_id=user_id, width=len(keys))
-        position = tuple_(*[literal(value, type_=key.type) for key, value in zip(keys, after)])
-        stmt = stmt.where(tuple_(*keys) < position if descending else tuple_(*keys) > position)
-    labelled = [key.label(f"_page_k{i}") for i, key in enumerate(keys)]
-    stmt = stmt.add_columns(*labelled).order_by(*[k.desc() if descending else k.asc() for k in keys])
-    rows = db.session.execute(stmt.limit(limit + 1), params or {}).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = encode_cursor([last._mapping[f"_page_k{i}"] for i in range(len(keys))],
-                                    scope=scope, user_id=user_id)
-    return Page(rows=rows, next_cursor=next_cursor)
+    return KeysetQuery(stmt, keys, descending=descending).page(limit=limit, cursor=cursor, scope=scope,
+                                                               user_id=user_id, params=params)
