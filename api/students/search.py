@@ -2,8 +2,8 @@
 
 Rules (api.md "Search rules"):
 - ``ssid``: 4-10 digits, matches SSIDs (current or retired) containing them; 10 digits is exact.
-  A 4-digit gram of the input narrows candidates through ``ssid_grams`` (primary key on
-  ``gram``), then the full substring is verified on those candidates only.
+  Partial searches run over the caller's scope only, so each scoped student's own SSIDs are
+  checked (``student_ssids``, index-only on ``student_id, ssid``; ``search_sql``).
 - ``name`` / ``first_name`` / ``last_name``: words of at least 2 letters, each prefix-matching a
   folded part of a legal or alias name (``student_name_parts``, a range on its primary key);
   every word must match (AND), possibly in different fields. Each word is probed per scoped

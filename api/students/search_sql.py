@@ -7,9 +7,9 @@ per request cost a name search about a quarter of its CPU (issue 14), so each sh
 built once (``visible_statement``) and executed with :func:`statement_params` and the scope's
 ``scoping.access_params``.
 
-Plans: the scope drives (``scoping.search_scope``); a partial SSID is verified through
-``ssid_grams`` per scoped student, a name word by a probe of ``ix_student_name_parts_student_part``
-(``name_walk``), a birth date by ``ix_students_birth_date_last_first``.
+Plans: the scope drives (``scoping.search_scope``); a partial SSID is checked per scoped student
+on ``ix_student_ssids_student_id_ssid`` (index-only), a name word by a probe of
+``ix_student_name_parts_student_part`` (``name_walk``); the scope's students are read by key.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement, Label
 
@@ -40,7 +41,7 @@ from api.students.search import MAX_LIMIT, NAME_FIELDS, SearchCriteria, exact_ma
 from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
-from mobile_service.models import SsidGram, Student, StudentNamePart, StudentSsid
+from mobile_service.models import Student, StudentNamePart, StudentSsid
 from mobile_service.text import MAX_PART_LENGTH, prefix_upper_bound
 
 SCOPED, EXACT = 0, 1  # the ``part`` of a row of :func:`visible_statement` under the exact lookup
@@ -54,7 +55,6 @@ SEARCH_COLUMNS = (Student.id, Student.student_key, Student.ssid, Student.legal_f
                   Student.birth_date, Student.last_name_key, Student.first_name_key)
 
 _SSID = bindparam("search_ssid", type_=String)
-_GRAM = bindparam("search_gram", type_=String)
 _SSID_LIKE = bindparam("search_ssid_like", type_=String)
 _DOB = bindparam("search_dob", type_=Date)
 _LIMIT = bindparam("search_limit", type_=Integer)
@@ -92,9 +92,8 @@ def statement_params(criteria: SearchCriteria) -> dict:
     """The values of the criteria's statement (:func:`shape_of`), by bind-parameter name."""
     params: dict = {"search_limit": criteria.limit}
     if criteria.ssid is not None:
-        params["search_ssid"] = criteria.ssid
         # Digits only (validated), but escaped anyway: the value is data, never a pattern.
-        params["search_gram"], params["search_ssid_like"] = criteria.ssid[:4], _escape_like(criteria.ssid)
+        params["search_ssid"], params["search_ssid_like"] = criteria.ssid, _escape_like(criteria.ssid)
     for kind, words in criteria.words.items():
         for i, word in enumerate(words):
             params[name_walk.word_name(kind, i)] = word
@@ -112,9 +111,12 @@ def _ssid_match(shape: Shape) -> ColumnElement[bool]:
     """Student is known by an SSID (current or retired) equal to / containing the criterion."""
     if shape.ssid == "full":
         return Student.id.in_(select(StudentSsid.student_id).where(StudentSsid.ssid == _SSID))
-    grams = select(SsidGram.student_id).where(SsidGram.gram == _GRAM,
-                                              SsidGram.ssid.contains(_SSID_LIKE, escape=LIKE_ESCAPE))
-    return Student.id.in_(grams)
+    # Per scoped student, an index-only probe of its own SSIDs on (student_id, ssid) (migration
+    # 0018); OFFSET keeps PostgreSQL from turning it into a semi-join over every SSID in the county.
+    own = aliased(StudentSsid, name="own_ssid")
+    return (select(literal(1)).select_from(own)
+            .where(own.student_id == Student.id, own.ssid.contains(_SSID_LIKE, escape=LIKE_ESCAPE))
+            .limit(1).offset(0).exists())
 
 
 def _exact_candidates(shape: Shape) -> Select | None:

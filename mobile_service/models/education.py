@@ -84,14 +84,22 @@ class StudentSsid(Base):
     """Every SSID a student is known by: the primary one and retired/replacement ones."""
 
     __tablename__ = "student_ssids"
+    __table_args__ = (
+        # A partial-SSID search probes each scoped student's SSIDs here, index-only (migration 0018).
+        Index("ix_student_ssids_student_id_ssid", "student_id", "ssid"),
+    )
 
     ssid: Mapped[str] = mapped_column(String(10), primary_key=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class SsidGram(Base):
-    """4-digit substrings of every known SSID: partial-SSID search by index, never a scan."""
+    """4-digit substrings of every known SSID, maintained by the student import.
+
+    Read by no search since migration 0018: a partial SSID is matched per scoped student on
+    ``student_ssids`` (the county-wide gram lookup predates the scope-only rule of issue 11).
+    """
 
     __tablename__ = "ssid_grams"
 

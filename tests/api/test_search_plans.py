@@ -34,8 +34,8 @@ CASES = {
 EXPECTED_INDEX = {
     "partial name": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
     "first/last narrowed": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
-    # By gram (primary key) or per scoped student (student_id index): the planner picks, never a scan.
-    "partial ssid": ("ssid_grams", "ssid_grams"),
+    # Per scoped student, index-only on (student_id, ssid) (migration 0018).
+    "partial ssid": ("ix_student_ssids_student_id_ssid", "ix_student_ssids_student_id_ssid"),
     "full ssid": ("student_ssids", "student_ssids"),
     "dob": ("caseload_entries", "caseload_entries"),  # the scope, read by index; the planner picks the join
     "name and dob": ("ix_student_name_parts_student_part", "ix_student_name_parts_student_part"),
@@ -109,6 +109,18 @@ def test_name_words_are_probed_per_scoped_student_not_walked_across_the_county(c
     else:
         assert "CORRELATED" in plan, plan
     assert "ix_student_name_parts_active_walk" not in plan, plan
+    db.session.rollback()
+
+
+def test_a_partial_ssid_is_probed_per_scoped_student_never_across_the_county(ctx):
+    """The scope drives the plan; each scoped student's own SSIDs are probed (a SubPlan), never a hash join."""
+    principal = _county()
+    plan = "\n".join(explain(search_statement(build_criteria(ssid="00001"), scoping.search_scope(principal)),
+                             scoping.access_params(principal)))
+    if db.engine.dialect.name == "postgresql":
+        assert "SubPlan" in plan and "Hash Join" not in plan and "ssid_grams" not in plan, plan
+    else:
+        assert "CORRELATED" in plan and "ssid_grams" not in plan, plan
     db.session.rollback()
 
 
