@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import functools
 import hashlib
 import json
 import os
@@ -157,34 +156,33 @@ class KeysetQuery:
     def __init__(self, stmt: Select, keys: Sequence[ColumnElement], *, descending: bool = False):
         self.width = len(keys)
         self._stmt, self._keys, self._descending = stmt, list(keys), descending
+        self._built: dict[bool, Select] = {}
 
-    @functools.cached_property
-    def first(self) -> Select:
-        """The first page's statement."""
-        return self._ordered(self._stmt)
+    def statement(self, *, after: bool) -> Select:
+        """The first page's statement, or (``after``) a later page's: the rows after ``_page_after0..``."""
+        # Built on first use, without a lock: two threads building at once build the same thing.
+        stmt = self._built.get(after)
+        if stmt is None:
+            stmt = self._built[after] = self._build(after)
+        return stmt
 
-    @functools.cached_property
-    def after(self) -> Select:
-        """A later page's statement: the rows after the position ``_page_after0..``."""
-        keys = self._keys
-        position = tuple_(*[bindparam(f"_page_after{i}", type_=key.type) for i, key in enumerate(keys)])
-        return self._ordered(self._stmt.where(tuple_(*keys) < position if self._descending
-                                              else tuple_(*keys) > position))
-
-    def _ordered(self, stmt: Select) -> Select:
-        labelled = [key.label(f"_page_k{i}") for i, key in enumerate(self._keys)]
-        return (stmt.add_columns(*labelled).order_by(*[k.desc() if self._descending else k.asc() for k in self._keys])
+    def _build(self, after: bool) -> Select:
+        keys, stmt = self._keys, self._stmt
+        if after:
+            position = tuple_(*[bindparam(f"_page_after{i}", type_=key.type) for i, key in enumerate(keys)])
+            stmt = stmt.where(tuple_(*keys) < position if self._descending else tuple_(*keys) > position)
+        labelled = [key.label(f"_page_k{i}") for i, key in enumerate(keys)]
+        return (stmt.add_columns(*labelled).order_by(*[k.desc() if self._descending else k.asc() for k in keys])
                 .limit(bindparam("_page_limit", type_=Integer)))
 
     def page(self, *, limit: int, cursor: str | None, scope: str, user_id: int | None,
              params: dict[str, Any] | None = None) -> Page:
         """One page after ``cursor`` (see :func:`paginate`); ``params``: the statement's own parameters."""
         values = {**(params or {}), "_page_limit": limit + 1}
-        stmt = self.first
         if cursor:
             after = decode_cursor(cursor, scope=scope, user_id=user_id, width=self.width)
             values.update({f"_page_after{i}": value for i, value in enumerate(after)})
-            stmt = self.after
+        stmt = self.statement(after=bool(cursor))
         rows = db.session.execute(stmt, values).all()
         more = len(rows) > limit
         rows = rows[:limit]
