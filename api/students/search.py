@@ -14,7 +14,7 @@ Rules (api.md "Search rules"):
   caller's scope (``scoping.search_scope``), any foster status. The EPS "Search Entire Foster
   Youth Database" rule (exact first name + last name + birth date, or a full 10-digit SSID with
   the last name or the birth date) also finds students outside the scope, active or not
-  (``exact_lookup_ids``); the service shows those as reduced cards.
+  (``exact_matches`` confirms them); the service shows those as reduced cards.
 
 Input characters that are not letters or digits (``%``, ``_``, ``\\``, quotes, punctuation,
 emoji) are folded away exactly as the importer folds stored names, so they can never act as

@@ -37,7 +37,7 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement, Label
 
 from api.students import name_walk
-from api.students.search import MAX_LIMIT, NAME_FIELDS, SearchCriteria, exact_matches
+from api.students.search import MAX_LIMIT, NAME_FIELDS, SearchCriteria
 from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
@@ -125,7 +125,7 @@ def _exact_candidates(shape: Shape) -> Select | None:
     First + last name + birth date: legal names compare on the stored keys (index ``birth_date,
     last_name_key, first_name_key``); alias names are found through their name parts. Full SSID
     + last name or birth date: the SSID (current or retired) by primary key, and the birth date.
-    :func:`exact_lookup_ids` and the service confirm the whole folded names on the candidates.
+    The service confirms the whole folded names on the candidates (``search.exact_matches``).
     """
     if shape.exact == EXACT_NAME_DOB:
         alias_first = select(StudentNamePart.student_id).where(
@@ -158,7 +158,7 @@ def _matching(shape: Shape) -> tuple[list[ColumnElement[bool]], Label]:
     return [ssid_cond, dob_cond, *name_prefix], rank
 
 
-def _ranked(shape: Shape, among: ColumnElement[bool], matching) -> Select:
+def _ranked(among: ColumnElement[bool], matching) -> Select:
     conditions, rank = matching
     return (select(*SEARCH_COLUMNS, rank).where(among, *conditions)
             .order_by(rank, Student.last_name_key, Student.first_name_key, Student.id).limit(_LIMIT))
@@ -179,10 +179,10 @@ def visible_statement(shape: Shape, access: Subquery) -> Select | CompoundSelect
     matching = _matching(shape)
     candidates = _exact_candidates(shape)
     if candidates is None:
-        return _ranked(shape, scope, matching)
+        return _ranked(scope, matching)
     conditions, rank = matching
     aliases = (Student.alias_first_name, Student.alias_last_name)
-    scoped = _ranked(shape, scope, matching).add_columns(literal(SCOPED).label("part"), true().label("in_scope"),
+    scoped = _ranked(scope, matching).add_columns(literal(SCOPED).label("part"), true().label("in_scope"),
                                                         *aliases)
     exact = (select(*SEARCH_COLUMNS, rank, literal(EXACT).label("part"), scope.label("in_scope"), *aliases)
              .where(Student.id.in_(candidates.with_only_columns(Student.id)), *conditions))
@@ -204,21 +204,13 @@ def search_statement(criteria: SearchCriteria, among: ColumnElement[bool]) -> Se
     condition on ``students.id``. The service runs :func:`visible_statement` instead.
     """
     shape = shape_of(criteria)
-    return _ranked(shape, among, _matching(shape)).params(**statement_params(criteria))
+    return _ranked(among, _matching(shape)).params(**statement_params(criteria))
 
 
 def exact_lookup_statement(criteria: SearchCriteria) -> Select | None:
     """The exact lookup's candidates with the values bound; None if the lookup does not apply."""
     candidates = _exact_candidates(shape_of(criteria))
     return None if candidates is None else candidates.params(**statement_params(criteria))
-
-
-def exact_lookup_ids(criteria: SearchCriteria) -> list[int]:
-    """Students the EPS exact lookup finds, whole names confirmed (legal or alias); [] if it does not apply."""
-    stmt = exact_lookup_statement(criteria)
-    if stmt is None:
-        return []
-    return [row.id for row in exact_matches(criteria, db.session.execute(stmt).all())]
 
 
 def explain(stmt: Select, params: dict | None = None) -> list[str]:

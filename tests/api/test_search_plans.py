@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import event
 
-from api.students.search import build_criteria
-from api.students.search_sql import exact_lookup_ids, exact_lookup_statement, explain, search_statement
+from api.students.search import build_criteria, exact_matches
+from api.students.search_sql import exact_lookup_statement, explain, search_statement
 from auth.principal import Principal
 from mobile_service import scoping
 from mobile_service.extensions import db
@@ -94,7 +94,7 @@ def test_exact_lookup_plan_uses_indexes(ctx, case):
     print(f"\n{case}:\n" + "\n".join(plan))
     _assert_indexed(plan, index)
     # Then the matches by their ids (never a scan).
-    ids = exact_lookup_ids(criteria) or [1]
+    ids = [row.id for row in exact_matches(criteria, db.session.execute(exact_lookup_statement(criteria)).all())] or [1]
     _assert_indexed(explain(search_statement(criteria, Student.id.in_(ids))), (None, None))
     db.session.rollback()
 
